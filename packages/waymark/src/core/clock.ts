@@ -1,0 +1,19 @@
+/**
+ * The time port. Nothing in the engine reads `Date.now()` or calls `setTimeout` directly, so
+ * tests can drive retries, sleeps, leases and timeouts with a fake clock in milliseconds.
+ */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` once `ms` have passed on this clock. Returns a function that cancels it. */
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(ms, fn) {
+    const handle = setTimeout(fn, Math.max(0, ms));
+    // Timers must never keep a process alive on their own; the worker loop decides that.
+    handle.unref();
+    return () => clearTimeout(handle);
+  },
+};

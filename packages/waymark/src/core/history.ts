@@ -1,0 +1,46 @@
+/**
+ * History: an append-only, per-run log of what happened and what was decided. It feeds the
+ * CLI, live streams and logs. Replay never reads it (it reads the steps).
+ */
+export type HistoryEventType =
+  | 'run.created'
+  | 'run.started'
+  | 'run.resumed'
+  | 'run.recovered'
+  | 'run.parked'
+  | 'run.paused'
+  | 'run.pause_requested'
+  | 'run.resume_requested'
+  | 'run.restarting'
+  | 'run.completed'
+  | 'run.failed'
+  | 'run.cancelled'
+  | 'step.started'
+  | 'step.succeeded'
+  | 'step.failed'
+  | 'step.retrying'
+  | 'step.sleeping'
+  | 'step.waiting'
+  | 'step.recorded';
+
+export interface HistoryEvent {
+  /** Order of events within the store (increasing, not necessarily dense). */
+  seq: number;
+  runId: string;
+  type: HistoryEventType;
+  stepKey: string | null;
+  attempt: number | null;
+  at: number;
+  durationMs: number | null;
+  /** Decision details: error, delayMs, wakeAt, message ("attempt 2 of 5"), reason. */
+  data: Record<string, unknown>;
+}
+
+export interface NewHistoryEvent {
+  type: HistoryEventType;
+  at: number;
+  stepKey?: string | null;
+  attempt?: number | null;
+  durationMs?: number | null;
+  data?: Record<string, unknown>;
+}

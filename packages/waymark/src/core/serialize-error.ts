@@ -1,0 +1,115 @@
+import {
+  CancelledError,
+  ChildWorkflowError,
+  LeaseLostError,
+  NonDeterminismError,
+  NonRetryableError,
+  NotFoundError,
+  RecoveryLimitError,
+  RetryableError,
+  StepTimeoutError,
+  StoreError,
+  ValidationError,
+  WaymarkError,
+  WorkflowTimeoutError,
+} from './errors.ts';
+
+/** The stored form of an error: what history, the CLI and the API show. */
+export interface SerializedError {
+  type: string;
+  code: string;
+  message: string;
+  retryable: boolean;
+  step?: string;
+  attempt?: number;
+  stack?: string;
+  details?: Record<string, unknown>;
+  retryAfterMs?: number;
+  cause?: SerializedError;
+}
+
+const KNOWN_CLASSES: Record<string, { prototype: object }> = {
+  WaymarkError,
+  NonRetryableError,
+  RetryableError,
+  StepTimeoutError,
+  WorkflowTimeoutError,
+  NonDeterminismError,
+  LeaseLostError,
+  ValidationError,
+  CancelledError,
+  ChildWorkflowError,
+  RecoveryLimitError,
+  NotFoundError,
+  StoreError,
+};
+
+const MAX_CAUSE_DEPTH = 5;
+
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!(error instanceof Error)) {
+    return {
+      type: 'Error',
+      code: 'STEP_FAILED',
+      message: typeof error === 'string' ? error : safeString(error),
+      retryable: true,
+    };
+  }
+  const out: SerializedError = {
+    type: error instanceof WaymarkError ? error.name : error.name || 'Error',
+    code: errorCode(error),
+    message: error.message,
+    retryable: error instanceof WaymarkError ? error.retryable : true,
+  };
+  if (error.stack !== undefined) out.stack = error.stack;
+  if (error instanceof WaymarkError) {
+    if (error.step !== undefined) out.step = error.step;
+    if (error.attempt !== undefined) out.attempt = error.attempt;
+    if (error.details !== undefined) out.details = error.details;
+  }
+  if (error instanceof RetryableError && error.retryAfterMs !== undefined) {
+    out.retryAfterMs = error.retryAfterMs;
+  }
+  if (error.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
+    out.cause = serializeError(error.cause, depth + 1);
+  }
+  return out;
+}
+
+/** Rebuilds the error as the same class it was thrown as (plain `Error` for foreign types). */
+export function deserializeError(data: SerializedError): Error {
+  const known = KNOWN_CLASSES[data.type];
+  const proto = known?.prototype ?? Error.prototype;
+  const error = Object.create(proto) as Error & Record<string, unknown>;
+  Object.defineProperty(error, 'message', { value: data.message, writable: true });
+  Object.defineProperty(error, 'name', { value: data.type, writable: true });
+  if (data.stack !== undefined) {
+    Object.defineProperty(error, 'stack', { value: data.stack, writable: true });
+  }
+  error['code'] = data.code;
+  error['retryable'] = data.retryable;
+  error['step'] = data.step;
+  error['attempt'] = data.attempt;
+  if (data.details !== undefined) error['details'] = data.details;
+  if (data.type === 'ValidationError') error['issues'] = data.details?.['issues'] ?? [];
+  if (data.type === 'ChildWorkflowError') error['childRunId'] = data.details?.['childRunId'];
+  if (data.retryAfterMs !== undefined) error['retryAfterMs'] = data.retryAfterMs;
+  if (data.cause !== undefined) {
+    Object.defineProperty(error, 'cause', { value: deserializeError(data.cause), writable: true });
+  }
+  return error;
+}
+
+function errorCode(error: Error): string {
+  if (error instanceof WaymarkError) return error.code;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code !== '' ? code : 'STEP_FAILED';
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,38 @@
+import type { SerializedError } from './serialize-error.ts';
+
+/**
+ * A step is a memoized unit of a run, keyed by name plus occurrence (`fetch#2`).
+ * - `run`: a function; its output or final error is the recorded result.
+ * - `sleep`: the wake time is the recorded result; replay parks until it, never re-computes it.
+ * - `child`: a child run; the store writes the child's outcome into this step when it ends.
+ * - `value`: a recorded `now()` / `random()` / `uuid()`.
+ * - `wait`: reserved for events and signals.
+ */
+export type StepKind = 'run' | 'sleep' | 'wait' | 'child' | 'value';
+
+/**
+ * `running`: an attempt started and has no result yet (after a crash: the attempt was lost).
+ * `retrying`: the attempt failed and the next one is due at `wakeAt`.
+ * `waiting`: a child run is under way.
+ */
+export type StepStatus = 'running' | 'retrying' | 'waiting' | 'completed' | 'failed';
+
+export interface StepRecord {
+  runId: string;
+  key: string;
+  name: string;
+  kind: StepKind;
+  status: StepStatus;
+  attempt: number;
+  output: unknown;
+  error: SerializedError | null;
+  startedAt: number;
+  finishedAt: number | null;
+  /** Next attempt's due time (`retrying`) or the wake time (`sleep`). */
+  wakeAt: number | null;
+  childRunId: string | null;
+}
+
+export function isStepSettled(step: StepRecord): boolean {
+  return step.status === 'completed' || step.status === 'failed';
+}
