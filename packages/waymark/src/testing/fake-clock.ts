@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.ts';
+import { type Duration, parseDuration } from '../core/durations.ts';
 
 interface Timer {
   at: number;
@@ -43,8 +44,7 @@ export class FakeClock implements Clock {
   }
 
   /** Moves time forward by `ms` (or a duration string), firing every timer due on the way. */
-  async advance(ms: number | string): Promise<void> {
-    const { parseDuration } = await import('../core/durations.ts');
+  async advance(ms: Duration): Promise<void> {
     const target = this.current + parseDuration(ms);
     await settle();
     for (;;) {
