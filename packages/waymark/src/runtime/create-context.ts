@@ -1,0 +1,83 @@
+import { ValidationError } from '../core/errors.ts';
+import { uuidv4 } from '../core/ids.ts';
+import { isValidStepName } from '../core/step-key.ts';
+import type { RunExecution } from './run-execution.ts';
+import { recordValue, runChild, runStep, sleepTarget, sleepUntil } from './step-operations.ts';
+import type {
+  ChildRunOptions,
+  StepFunction,
+  StepOptions,
+  WorkflowContext,
+} from './workflow-context.ts';
+import { type WorkflowDefinition, isWorkflowDefinition } from './workflow.ts';
+
+/**
+ * Builds the `ctx` a workflow function receives. Keys are taken synchronously, at call
+ * time, so concurrent branches (`Promise.all` over steps) get the same keys on every replay.
+ */
+export function createWorkflowContext(ex: RunExecution): WorkflowContext {
+  const key = (name: string): string => {
+    if (typeof name !== 'string' || !isValidStepName(name)) {
+      throw new ValidationError(
+        `invalid step name ${JSON.stringify(name)}: use 1-200 characters, no "#", not starting with a space`,
+      );
+    }
+    return ex.keys.next(name);
+  };
+  return {
+    runId: ex.runId,
+    workflowName: ex.definition.name,
+    signal: ex.controller.signal,
+
+    step<T>(name: string, a: StepOptions | StepFunction<T>, b?: StepFunction<T>): Promise<T> {
+      const fn = typeof a === 'function' ? a : b;
+      const options = typeof a === 'function' ? {} : a;
+      if (typeof fn !== 'function') {
+        return Promise.reject(new ValidationError(`step "${name}" needs a function`));
+      }
+      const k = key(name);
+      return ex.track(() => runStep(ex, k, name, options, fn));
+    },
+
+    sleep(name, duration) {
+      const k = key(name);
+      return ex.track(() => sleepUntil(ex, k, name, sleepTarget(ex, duration, k)));
+    },
+
+    sleepUntil(name, until) {
+      const k = key(name);
+      const at = typeof until === 'number' ? until : until.getTime();
+      return ex.track(() => sleepUntil(ex, k, name, () => at));
+    },
+
+    run<CI, CO>(
+      child: WorkflowDefinition<CI, CO>,
+      input: CI,
+      options: ChildRunOptions = {},
+    ): Promise<CO> {
+      if (!isWorkflowDefinition(child as unknown)) {
+        return Promise.reject(
+          new ValidationError('ctx.run needs a workflow made with defineWorkflow'),
+        );
+      }
+      const name = options.name ?? child.name;
+      const k = key(name);
+      return ex.track(() => runChild(ex, k, name, child, input));
+    },
+
+    now() {
+      const k = key('$now');
+      return ex.track(async () => new Date(await recordValue(ex, k, '$now', () => ex.now())));
+    },
+
+    random() {
+      const k = key('$random');
+      return ex.track(() => recordValue(ex, k, '$random', () => (ex.deps.random ?? Math.random)()));
+    },
+
+    uuid() {
+      const k = key('$uuid');
+      return ex.track(() => recordValue(ex, k, '$uuid', uuidv4));
+    },
+  };
+}

@@ -1,0 +1,336 @@
+import { type Clock, systemClock } from '../core/clock.ts';
+import { type Duration, parseDuration } from '../core/durations.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+import type { HistoryEvent } from '../core/history.ts';
+import { uuidv4, uuidv7 } from '../core/ids.ts';
+import { findNonJsonValue } from '../core/json-value.ts';
+import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
+import { type RunRecord, isTerminalStatus } from '../core/run.ts';
+import type { StepRecord } from '../core/step.ts';
+import type { ListRunsParams, Store } from '../core/store.ts';
+import { type EngineEventListener, EventBus, type RunEvent } from '../telemetry/event-bus.ts';
+import { RunHandle } from './run-handle.ts';
+import { validateInput } from './validate-input.ts';
+import { type ResolvedWorkerOptions, Worker } from './worker.ts';
+import { WorkflowRegistry } from './workflow-registry.ts';
+import type { WorkflowDefinition } from './workflow.ts';
+
+export interface WorkerOptions {
+  /** Runs executed at once by this engine. Default 20. */
+  concurrency?: number;
+  /** Lease length; a crashed worker's runs are reclaimed after it. Default 30s. */
+  leaseMs?: number;
+  /** Poll interval for due runs announced by no in-process signal. Default 1s. */
+  pollMs?: number;
+  workerId?: string;
+  /** How long `stop()` waits for runs in flight before releasing them. Default 10s. */
+  shutdownGraceMs?: number;
+}
+
+export interface EngineOptions {
+  store: Store;
+  clock?: Clock;
+  workflows?: readonly WorkflowDefinition[];
+  /** Worker settings, or `false` for a client that starts and inspects runs but executes none. */
+  worker?: WorkerOptions | false;
+  /** Default retry policy of every step (workflow and step policies override it). */
+  retry?: RetryPolicy;
+  /** Randomness for jitter and `ctx.random()`; tests make it deterministic. */
+  random?: () => number;
+}
+
+export interface StartOptions {
+  /** Run id; defaults to a new UUIDv7. Starting again with the same id returns that run. */
+  id?: string;
+  /** Starting twice with the same key returns the same run. */
+  idempotencyKey?: string;
+  /** The run becomes due after this long. */
+  delay?: Duration;
+}
+
+export const DEFAULT_WORKER_OPTIONS = {
+  concurrency: 20,
+  leaseMs: 30_000,
+  pollMs: 1_000,
+  shutdownGraceMs: 10_000,
+} as const;
+
+/**
+ * Starts, executes and inspects runs. Pass it around; there is no global engine.
+ *
+ * @example
+ * const store = await openSqliteStore({ path: '.waymark/waymark.db' });
+ * const engine = createEngine({ store, workflows: [greet] });
+ * const run = await engine.start(greet, { name: 'Ada' });
+ * console.log(await run.result());
+ * await engine.stop();
+ */
+export function createEngine(options: EngineOptions): Engine {
+  return new Engine(options);
+}
+
+export class Engine {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly registry: WorkflowRegistry;
+  private readonly bus = new EventBus();
+  private readonly worker: Worker | null;
+  private readonly shutdownGraceMs: number;
+  private readonly endWaiters = new Map<string, Set<() => void>>();
+  private stopped = false;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.registry = new WorkflowRegistry(options.workflows ?? []);
+    const workerOptions =
+      options.worker === false ? null : resolveWorkerOptions(options.worker ?? {});
+    this.shutdownGraceMs =
+      options.worker === false
+        ? 0
+        : (options.worker?.shutdownGraceMs ?? DEFAULT_WORKER_OPTIONS.shutdownGraceMs);
+    this.bus.on((event) => this.onEvent(event));
+    this.worker =
+      workerOptions === null
+        ? null
+        : new Worker({
+            store: this.store,
+            clock: this.clock,
+            bus: this.bus,
+            registry: this.registry,
+            options: workerOptions,
+            execution: {
+              store: this.store,
+              clock: this.clock,
+              bus: this.bus,
+              defaultRetry: resolveRetryPolicy(options.retry),
+              registerWorkflow: (workflow) => this.registry.add(workflow),
+              ...(options.random === undefined ? {} : { random: options.random }),
+            },
+          });
+    this.worker?.start();
+  }
+
+  /** Subscribes to run events and engine errors. Returns the unsubscribe function. */
+  on(listener: EngineEventListener): () => void {
+    return this.bus.on(listener);
+  }
+
+  /**
+   * Starts a run (input validated against the workflow's schema, every problem listed).
+   * With an idempotency key or id already used, returns the existing run.
+   */
+  async start<I, O>(
+    workflow: WorkflowDefinition<I, O> | string,
+    input: I,
+    options: StartOptions = {},
+  ): Promise<RunHandle<O>> {
+    const definition =
+      typeof workflow === 'string'
+        ? (this.registry.require(workflow) as WorkflowDefinition<I, O>)
+        : workflow;
+    this.registry.add(definition as WorkflowDefinition);
+    const validInput = await validateInput(definition.inputSchema, input, definition.name);
+    const bad = findNonJsonValue(validInput);
+    if (bad !== null) {
+      throw new ValidationError(`input of workflow "${definition.name}" is not JSON-serializable`, [
+        { path: bad.split(' ')[0] ?? '$', message: bad },
+      ]);
+    }
+    if (options.id !== undefined) {
+      const existing = await this.store.getRun({ runId: options.id });
+      if (existing !== null) {
+        if (existing.workflowName !== definition.name) {
+          throw new ValidationError(
+            `run id ${options.id} is taken by a run of "${existing.workflowName}"`,
+          );
+        }
+        return new RunHandle<O>(this, existing.id);
+      }
+    }
+    const now = this.clock.now();
+    const delayMs = options.delay === undefined ? 0 : parseDuration(options.delay, 'delay');
+    const events = [
+      {
+        type: 'run.created' as const,
+        at: now,
+        data: {
+          workflow: definition.name,
+          version: definition.version,
+          delayMs,
+          idempotencyKey: options.idempotencyKey ?? null,
+        },
+      },
+    ];
+    const { run, created } = await this.store.createRun({
+      id: options.id ?? uuidv7(now),
+      workflowName: definition.name,
+      workflowVersion: definition.version,
+      input: validInput,
+      idempotencyKey: options.idempotencyKey ?? null,
+      now,
+      wakeAt: now + delayMs,
+      deadlineAt: definition.timeoutMs === null ? null : now + definition.timeoutMs,
+      events,
+    });
+    if (created) {
+      this.emitStored(run, events);
+      if (delayMs > 0) this.worker?.wakeAt(now + delayMs);
+      else this.worker?.wake();
+    }
+    return new RunHandle<O>(this, run.id);
+  }
+
+  /** A handle on an existing run. */
+  handle<O = unknown>(runId: string): RunHandle<O> {
+    return new RunHandle<O>(this, runId);
+  }
+
+  getRun(runId: string): Promise<RunRecord | null> {
+    return this.store.getRun({ runId });
+  }
+
+  listRuns(params: ListRunsParams = {}): Promise<{ runs: RunRecord[]; nextCursor: string | null }> {
+    return this.store.listRuns(params);
+  }
+
+  async history(runId: string): Promise<HistoryEvent[]> {
+    await this.requireRun(runId);
+    return this.store.listEvents({ runId });
+  }
+
+  async steps(runId: string): Promise<StepRecord[]> {
+    await this.requireRun(runId);
+    return this.store.listSteps({ runId });
+  }
+
+  /** Cancels a run and its unfinished descendants; a running step's signal is aborted. */
+  async cancel(runId: string, reason?: string): Promise<RunRecord> {
+    const run = await this.store.cancelRun({
+      runId,
+      now: this.clock.now(),
+      ...(reason === undefined ? {} : { reason }),
+    });
+    if (this.worker !== null) {
+      for (const id of this.worker.activeRunIds()) {
+        const current = id === runId ? run : await this.store.getRun({ runId: id });
+        if (current?.status === 'cancelled') this.worker.execution(id)?.cancel();
+      }
+    }
+    this.notifyEnded(runId);
+    return run;
+  }
+
+  /** Pauses a run at its next step boundary (at once if it is parked). Survives restarts. */
+  async pause(runId: string): Promise<RunRecord> {
+    const run = await this.store.pauseRun({ runId, now: this.clock.now() });
+    this.worker?.execution(runId)?.requestPause();
+    return run;
+  }
+
+  /** Resumes a paused run. */
+  async resume(runId: string): Promise<RunRecord> {
+    const run = await this.store.resumeRun({ runId, now: this.clock.now() });
+    this.worker?.wake();
+    return run;
+  }
+
+  /** Runs one claim round now (tests drive the worker with it). */
+  tick(): Promise<number> {
+    return this.worker?.tick() ?? Promise.resolve(0);
+  }
+
+  /** Waits until the run is terminal and returns it. */
+  async waitForEnd(runId: string): Promise<RunRecord> {
+    const pollMs = DEFAULT_WORKER_OPTIONS.pollMs;
+    for (;;) {
+      const run = await this.requireRun(runId);
+      if (isTerminalStatus(run.status)) return run;
+      await new Promise<void>((resolve) => {
+        const waiters = this.endWaiters.get(runId) ?? new Set();
+        this.endWaiters.set(runId, waiters);
+        const done = (): void => {
+          cancelTimer();
+          waiters.delete(done);
+          if (waiters.size === 0) this.endWaiters.delete(runId);
+          resolve();
+        };
+        // Runs ended by another process announce nothing here: poll as a fallback.
+        const cancelTimer = this.clock.setTimer(pollMs, done);
+        waiters.add(done);
+      });
+    }
+  }
+
+  /**
+   * Graceful stop: claims nothing more, lets runs in flight finish or park for up to
+   * `graceMs`, then releases the rest for other workers. Does not close the store.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.worker?.stop(options.graceMs ?? this.shutdownGraceMs);
+  }
+
+  private async requireRun(runId: string): Promise<RunRecord> {
+    const run = await this.store.getRun({ runId });
+    if (run === null) throw new NotFoundError(`no run with id ${runId}`);
+    return run;
+  }
+
+  private onEvent(event: Parameters<EngineEventListener>[0]): void {
+    if (event.kind !== 'run-event') return;
+    if (
+      event.type === 'run.completed' ||
+      event.type === 'run.failed' ||
+      event.type === 'run.cancelled'
+    ) {
+      this.notifyEnded(event.runId);
+    }
+  }
+
+  private notifyEnded(runId: string): void {
+    const waiters = this.endWaiters.get(runId);
+    if (waiters === undefined) return;
+    for (const done of [...waiters]) done();
+  }
+
+  private emitStored(
+    run: RunRecord,
+    events: Array<
+      Omit<RunEvent, 'kind' | 'runId' | 'workflowName' | 'stepKey' | 'attempt' | 'durationMs'>
+    >,
+  ): void {
+    for (const e of events) {
+      this.bus.emit({
+        kind: 'run-event',
+        runId: run.id,
+        workflowName: run.workflowName,
+        type: e.type,
+        stepKey: null,
+        attempt: null,
+        at: e.at,
+        durationMs: null,
+        data: e.data,
+      });
+    }
+  }
+}
+
+function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const resolved = {
+    workerId: options.workerId ?? `worker-${uuidv4().slice(0, 8)}`,
+    concurrency: options.concurrency ?? DEFAULT_WORKER_OPTIONS.concurrency,
+    leaseMs: options.leaseMs ?? DEFAULT_WORKER_OPTIONS.leaseMs,
+    pollMs: options.pollMs ?? DEFAULT_WORKER_OPTIONS.pollMs,
+  };
+  const problems: { path: string; message: string }[] = [];
+  if (!Number.isInteger(resolved.concurrency) || resolved.concurrency < 1) {
+    problems.push({ path: 'worker.concurrency', message: 'must be an integer >= 1' });
+  }
+  if (!(resolved.leaseMs >= 100))
+    problems.push({ path: 'worker.leaseMs', message: 'must be >= 100' });
+  if (!(resolved.pollMs >= 1)) problems.push({ path: 'worker.pollMs', message: 'must be >= 1' });
+  if (problems.length > 0) throw new ValidationError('invalid engine options', problems);
+  return resolved;
+}

@@ -1,0 +1,503 @@
+import type { Clock } from '../core/clock.ts';
+import {
+  CancelledError,
+  LeaseLostError,
+  RecoveryLimitError,
+  WaymarkError,
+  WorkflowTimeoutError,
+} from '../core/errors.ts';
+import type { NewHistoryEvent } from '../core/history.ts';
+import { findNonJsonValue } from '../core/json-value.ts';
+import type { ResolvedRetryPolicy, RetryPolicy } from '../core/retry-policy.ts';
+import { type SerializedError, serializeError } from '../core/serialize-error.ts';
+import { StepKeyCounter } from '../core/step-key.ts';
+import type { StepRecord } from '../core/step.ts';
+import type { ClaimedRun, RunControl, StartChildRunParams, Store } from '../core/store.ts';
+import type { EventBus } from '../telemetry/event-bus.ts';
+import { isPanicError } from './panic.ts';
+import { createWorkflowContext } from './create-context.ts';
+import { NEVER, Suspend, type Suspension, parkTarget } from './suspension.ts';
+import { type WorkflowDefinition, workflowRetryPolicy } from './workflow.ts';
+
+export interface ExecutionDeps {
+  store: Store;
+  clock: Clock;
+  bus: EventBus;
+  defaultRetry: ResolvedRetryPolicy;
+  /** Makes a child workflow known to this process's registry. */
+  registerWorkflow(definition: WorkflowDefinition): void;
+  /** Work became due now (a child run was created): wake the local worker. */
+  notifyWork(): void;
+  random?: () => number;
+}
+
+export type ExecutionOutcome =
+  | { type: 'completed' }
+  | { type: 'failed'; error: SerializedError }
+  | { type: 'parked'; wakeAt: number | null }
+  | { type: 'cancelled' }
+  | { type: 'lost' }
+  | { type: 'released' };
+
+/**
+ * One worker's execution of one claimed run: replays recorded steps, runs new ones, and ends
+ * by completing, failing or parking the run (or by losing it). Every write is fenced with the
+ * claim's token, so a worker that lost the run cannot change it.
+ *
+ * A run keeps executing in memory while it makes progress; it is replayed only after it
+ * parked or its worker died.
+ */
+export class RunExecution {
+  readonly runId: string;
+  readonly fencingToken: number;
+  readonly controller = new AbortController();
+  readonly keys = new StepKeyCounter();
+  pauseRequested: boolean;
+  private readonly steps = new Map<string, StepRecord>();
+  private readonly suspensions: Suspension[] = [];
+  private inflight = 0;
+  private quiescenceCheck = false;
+  private finished = false;
+  private cancelDeadline: (() => void) | undefined;
+  private resolveOutcome!: (outcome: ExecutionOutcome) => void;
+  readonly outcome = new Promise<ExecutionOutcome>((resolve) => (this.resolveOutcome = resolve));
+  /** Rejects when the run's signal aborts; raced against step functions that ignore signals. */
+  readonly aborted: Promise<never>;
+
+  constructor(
+    readonly deps: ExecutionDeps,
+    readonly definition: WorkflowDefinition,
+    readonly run: ClaimedRun,
+  ) {
+    this.runId = run.id;
+    this.fencingToken = run.fencingToken;
+    this.pauseRequested = run.pauseRequested;
+    this.aborted = new Promise<never>((_, reject) => {
+      this.controller.signal.addEventListener(
+        'abort',
+        () => reject(this.controller.signal.reason as Error),
+        {
+          once: true,
+        },
+      );
+    });
+    this.aborted.catch(() => {});
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  /** Runs the execution to its end; never rejects. */
+  async execute(): Promise<ExecutionOutcome> {
+    try {
+      await this.begin();
+    } catch (error) {
+      this.onThrow(error);
+    }
+    return this.outcome;
+  }
+
+  private async begin(): Promise<void> {
+    const { run, definition } = this;
+    const now = this.now();
+    // Tokens start at 0 and every claim increments it: token 1 is the run's first claim.
+    const type = run.recovered
+      ? 'run.recovered'
+      : run.fencingToken === 1
+        ? 'run.started'
+        : 'run.resumed';
+    this.appendInBackground([
+      { type, at: now, data: { worker: run.leaseOwner, recoveryCount: run.recoveryCount } },
+    ]);
+    if (run.recovered && run.recoveryCount > definition.panic.maxRestarts) {
+      const error = new RecoveryLimitError(
+        `run was recovered ${run.recoveryCount} times in a row without progress (limit ${definition.panic.maxRestarts})`,
+      );
+      return this.fail(serializeError(error));
+    }
+    if (run.deadlineAt !== null) {
+      if (now >= run.deadlineAt) return this.fail(serializeError(this.timeoutError()));
+      this.cancelDeadline = this.clock.setTimer(run.deadlineAt - now, () => this.onDeadline());
+    }
+    for (const step of await this.deps.store.listSteps({ runId: run.id }))
+      this.steps.set(step.key, step);
+    if (this.finished) return;
+    const ctx = createWorkflowContext(this);
+    Promise.resolve()
+      .then(() => definition.fn(ctx, run.input))
+      .then(
+        (output) => this.onReturn(output),
+        (error: unknown) => this.onThrow(error),
+      );
+  }
+
+  // ---- used by the durable operations (step-operations.ts) ----
+
+  recorded(key: string): StepRecord | undefined {
+    return this.steps.get(key);
+  }
+
+  retryPolicy(step: RetryPolicy | undefined): ResolvedRetryPolicy {
+    return workflowRetryPolicy(this.deps.defaultRetry, this.definition, step);
+  }
+
+  /** Suspends instead of starting new work when a pause was requested. */
+  checkBoundary(): void {
+    if (this.pauseRequested) throw new Suspend({ reason: 'pause', wakeAt: this.now() });
+  }
+
+  /** Records a step (and its events) durably; resolves after the commit. */
+  async saveStep(
+    step: StepRecord,
+    events: NewHistoryEvent[],
+    resetRecovery = false,
+  ): Promise<void> {
+    const control = await this.deps.store.saveStep({
+      runId: this.runId,
+      fencingToken: this.fencingToken,
+      step,
+      now: this.now(),
+      events,
+      resetRecovery,
+    });
+    this.steps.set(step.key, step);
+    this.applyControl(control);
+    this.emit(events);
+  }
+
+  /** Records without waiting: attempt starts, whose loss in a crash costs nothing. */
+  saveStepInBackground(step: StepRecord, events: NewHistoryEvent[]): void {
+    this.deps.store
+      .saveStep({
+        runId: this.runId,
+        fencingToken: this.fencingToken,
+        step,
+        now: this.now(),
+        events,
+      })
+      .then(
+        (control) => {
+          this.applyControl(control);
+          this.emit(events);
+        },
+        (error: unknown) => this.onWriteError(error),
+      );
+  }
+
+  async startChildRun(params: Omit<StartChildRunParams, 'runId' | 'fencingToken'>): Promise<void> {
+    const { control } = await this.deps.store.startChildRun({
+      ...params,
+      runId: this.runId,
+      fencingToken: this.fencingToken,
+    });
+    this.steps.set(params.step.key, params.step);
+    this.applyControl(control);
+    this.emit(params.events);
+    this.deps.notifyWork();
+  }
+
+  /**
+   * Wraps one durable operation: counts it in flight, turns a Suspend into a parked branch
+   * and a lost lease into an abandoned execution. Once the execution finished, user code
+   * gets a promise that never settles, so an abandoned workflow function cannot act.
+   */
+  async track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.finished) return NEVER;
+    this.inflight++;
+    try {
+      const value = await operation();
+      return this.finished ? NEVER : value;
+    } catch (error) {
+      if (error instanceof Suspend) {
+        this.suspensions.push(error.suspension);
+        return NEVER;
+      }
+      if (this.finished) return NEVER;
+      if (error instanceof LeaseLostError || isPanicError(error)) {
+        this.onWriteError(error);
+        return NEVER;
+      }
+      throw error;
+    } finally {
+      this.inflight--;
+      this.scheduleQuiescenceCheck();
+    }
+  }
+
+  // ---- control from outside (worker, engine) ----
+
+  requestPause(): void {
+    this.pauseRequested = true;
+  }
+
+  /** The run was cancelled (the store already ended it): stop everything, write nothing. */
+  cancel(): void {
+    this.finish({ type: 'cancelled' }, new CancelledError());
+  }
+
+  /** The lease is gone (expired and reclaimed, or the run ended elsewhere). */
+  abandon(): void {
+    this.finish({ type: 'lost' }, new LeaseLostError(`lost the lease on run ${this.runId}`));
+  }
+
+  /** Graceful shutdown: stop the work and give the run back so another worker resumes it. */
+  async release(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.controller.abort(new WaymarkError('WORKER_STOPPING', 'the worker is shutting down'));
+    this.cancelDeadline?.();
+    try {
+      await this.deps.store.releaseRun({
+        runId: this.runId,
+        fencingToken: this.fencingToken,
+        now: this.now(),
+      });
+      this.resolveOutcome({ type: 'released' });
+    } catch {
+      this.resolveOutcome({ type: 'lost' });
+    }
+  }
+
+  // ---- endings ----
+
+  private onReturn(output: unknown): void {
+    if (this.finished) return;
+    const bad = findNonJsonValue(output);
+    if (bad !== null) {
+      const error = new WaymarkError(
+        'NOT_SERIALIZABLE',
+        `workflow "${this.definition.name}" returned a value that is not JSON-serializable: ${bad}`,
+      );
+      return void this.fail(serializeError(error));
+    }
+    const value: unknown = output === undefined ? undefined : JSON.parse(JSON.stringify(output));
+    const now = this.now();
+    const events: NewHistoryEvent[] = [
+      { type: 'run.completed', at: now, durationMs: now - this.run.createdAt },
+    ];
+    void this.finishWith(
+      { type: 'completed' },
+      () =>
+        this.deps.store.completeRun({
+          runId: this.runId,
+          fencingToken: this.fencingToken,
+          output: value,
+          now,
+          events,
+        }),
+      events,
+    );
+  }
+
+  private onThrow(error: unknown): void {
+    if (this.finished) return;
+    if (error instanceof Suspend) return; // a Suspend escaping track (cannot normally happen)
+    // A recorded step failure carries its step key; replaying it would fail the same way,
+    // so only failures that did not come from a recorded step are panics.
+    const fromStep = (error as { step?: unknown } | null)?.step !== undefined;
+    if (isPanicError(error) && !fromStep) return void this.panic(error);
+    void this.fail(serializeError(error));
+  }
+
+  private fail(error: SerializedError): Promise<void> {
+    const now = this.now();
+    const events: NewHistoryEvent[] = [
+      { type: 'run.failed', at: now, durationMs: now - this.run.createdAt, data: { error } },
+    ];
+    return this.finishWith(
+      { type: 'failed', error },
+      () =>
+        this.deps.store.failRun({
+          runId: this.runId,
+          fencingToken: this.fencingToken,
+          error,
+          now,
+          events,
+        }),
+      events,
+    );
+  }
+
+  /** A system-level failure: restart from the last recorded step after a delay, within limits. */
+  private async panic(error: unknown): Promise<void> {
+    const { maxRestarts, restartDelayMs } = this.definition.panic;
+    const restarts = this.run.recoveryCount + 1;
+    if (restarts > maxRestarts) {
+      const limit = new RecoveryLimitError(
+        `run hit ${restarts} system-level failures in a row (limit ${maxRestarts}); last: ${String((error as Error)?.message ?? error)}`,
+      );
+      return this.fail(serializeError(limit));
+    }
+    const now = this.now();
+    const wakeAt = now + restartDelayMs;
+    const events: NewHistoryEvent[] = [
+      {
+        type: 'run.restarting',
+        at: now,
+        data: {
+          error: serializeError(error),
+          delayMs: restartDelayMs,
+          message: `restart ${restarts} of ${maxRestarts} in ${restartDelayMs} ms`,
+        },
+      },
+    ];
+    return this.finishWith(
+      { type: 'parked', wakeAt },
+      () =>
+        this.deps.store
+          .parkRun({
+            runId: this.runId,
+            fencingToken: this.fencingToken,
+            status: 'pending',
+            wakeAt,
+            countRecovery: true,
+            now,
+            events,
+          })
+          .then(() => undefined),
+      events,
+    );
+  }
+
+  private onDeadline(): void {
+    if (this.finished) return;
+    const error = this.timeoutError();
+    this.controller.abort(error);
+    void this.fail(serializeError(error));
+  }
+
+  private timeoutError(): WorkflowTimeoutError {
+    return new WorkflowTimeoutError(
+      `workflow "${this.definition.name}" passed its deadline (${this.definition.timeoutMs ?? '?'} ms after the run was created)`,
+    );
+  }
+
+  private scheduleQuiescenceCheck(): void {
+    if (this.inflight > 0 || this.suspensions.length === 0 || this.finished || this.quiescenceCheck)
+      return;
+    this.quiescenceCheck = true;
+    // Let the workflow's own continuations run first: it may start more work before it idles.
+    setImmediate(() => {
+      this.quiescenceCheck = false;
+      if (this.inflight === 0 && this.suspensions.length > 0 && !this.finished) void this.park();
+    });
+  }
+
+  private park(): Promise<void> {
+    const { wakeAt, waitingOn, reasons } = parkTarget(this.suspensions, this.run.deadlineAt);
+    const now = this.now();
+    const status = reasons.includes('pause')
+      ? 'pending'
+      : reasons.includes('sleep') || reasons.includes('retry')
+        ? 'sleeping'
+        : 'waiting';
+    const events: NewHistoryEvent[] = [
+      { type: 'run.parked', at: now, data: { reasons, wakeAt, waitingOn } },
+    ];
+    return this.finishWith(
+      { type: 'parked', wakeAt },
+      () =>
+        this.deps.store
+          .parkRun({
+            runId: this.runId,
+            fencingToken: this.fencingToken,
+            status,
+            wakeAt,
+            waitingOn,
+            now,
+            events,
+          })
+          .then((run) => {
+            if (run.status === 'paused') {
+              this.emit([{ type: 'run.paused', at: now }]);
+            }
+          }),
+      events,
+    );
+  }
+
+  /** Marks the execution finished, performs its final fenced write, then reports the outcome. */
+  private async finishWith(
+    outcome: ExecutionOutcome,
+    write: () => Promise<void>,
+    events: NewHistoryEvent[],
+  ): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.cancelDeadline?.();
+    if (outcome.type !== 'parked')
+      this.controller.abort(new WaymarkError('RUN_ENDED', 'the run ended'));
+    try {
+      await write();
+      this.emit(events);
+      this.resolveOutcome(outcome);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) this.reportError('finish run', error);
+      this.resolveOutcome({ type: 'lost' });
+    }
+  }
+
+  private finish(outcome: ExecutionOutcome, reason: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.cancelDeadline?.();
+    this.controller.abort(reason);
+    this.resolveOutcome(outcome);
+  }
+
+  private onWriteError(error: unknown): void {
+    if (this.finished) return;
+    if (error instanceof LeaseLostError) return this.abandon();
+    this.reportError('record step', error);
+    void this.panic(error);
+  }
+
+  private appendInBackground(events: NewHistoryEvent[]): void {
+    this.deps.store
+      .appendEvents({ runId: this.runId, fencingToken: this.fencingToken, events })
+      .then(
+        () => this.emit(events),
+        (error: unknown) => this.onWriteError(error),
+      );
+  }
+
+  private applyControl(control: RunControl): void {
+    if (control.pauseRequested) this.pauseRequested = true;
+  }
+
+  private emit(events: NewHistoryEvent[]): void {
+    const { bus } = this.deps;
+    if (!bus.hasListeners) return;
+    for (const e of events) {
+      bus.emit({
+        kind: 'run-event',
+        runId: this.runId,
+        workflowName: this.run.workflowName,
+        type: e.type,
+        stepKey: e.stepKey ?? null,
+        attempt: e.attempt ?? null,
+        at: e.at,
+        durationMs: e.durationMs ?? null,
+        data: e.data ?? {},
+      });
+    }
+  }
+
+  private reportError(operation: string, error: unknown): void {
+    this.deps.bus.emit({
+      kind: 'engine-error',
+      at: this.now(),
+      operation: `${operation} (run ${this.runId})`,
+      error,
+    });
+  }
+}

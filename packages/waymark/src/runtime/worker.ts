@@ -1,0 +1,217 @@
+import type { Clock } from '../core/clock.ts';
+import type { ClaimedRun, Store } from '../core/store.ts';
+import type { EventBus } from '../telemetry/event-bus.ts';
+import { type ExecutionDeps, type ExecutionOutcome, RunExecution } from './run-execution.ts';
+import type { WorkflowRegistry } from './workflow-registry.ts';
+
+export interface ResolvedWorkerOptions {
+  workerId: string;
+  /** Runs executed at once. */
+  concurrency: number;
+  /** Lease length; the heartbeat renews it at half that. */
+  leaseMs: number;
+  /** How often to look for due runs that no in-process signal announced. */
+  pollMs: number;
+}
+
+interface WorkerDeps {
+  store: Store;
+  clock: Clock;
+  bus: EventBus;
+  registry: WorkflowRegistry;
+  options: ResolvedWorkerOptions;
+  execution: Omit<ExecutionDeps, 'notifyWork'>;
+}
+
+/**
+ * The poll loop: claims due runs up to its concurrency, executes them, renews their leases,
+ * and wakes up early when this process knows work became due (a run started, a child
+ * created, a parked run's wake time reached). `tick()` drives one round without timers.
+ */
+export class Worker {
+  private readonly active = new Map<string, RunExecution>();
+  private running = false;
+  private ticking: Promise<number> | null = null;
+  private tickAgain = false;
+  private wakeScheduled = false;
+  private cancelPoll: (() => void) | undefined;
+  private cancelHeartbeat: (() => void) | undefined;
+  private wakeTimes: number[] = [];
+  private cancelWakeTimer: (() => void) | undefined;
+  private wakeTimerAt: number | null = null;
+  private readonly executionDeps: ExecutionDeps;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.executionDeps = { ...deps.execution, notifyWork: () => this.wake() };
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  execution(runId: string): RunExecution | undefined {
+    return this.active.get(runId);
+  }
+
+  activeRunIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedulePoll();
+    this.scheduleHeartbeat();
+    this.wake();
+  }
+
+  /** Asks for a claim round soon (coalesced). */
+  wake(): void {
+    if (!this.running || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      void this.tick();
+    });
+  }
+
+  /** Wakes the worker when a run this process knows about becomes due. */
+  wakeAt(time: number): void {
+    if (!this.running) return;
+    this.wakeTimes.push(time);
+    this.armWakeTimer();
+  }
+
+  /** One claim round: claims due runs while there is capacity. Returns how many it claimed. */
+  async tick(): Promise<number> {
+    if (this.ticking !== null) {
+      this.tickAgain = true;
+      return 0;
+    }
+    this.ticking = this.claimWhileFree();
+    try {
+      return await this.ticking;
+    } finally {
+      this.ticking = null;
+    }
+  }
+
+  private async claimWhileFree(): Promise<number> {
+    const { store, clock, registry, options, bus } = this.deps;
+    let total = 0;
+    do {
+      this.tickAgain = false;
+      const free = options.concurrency - this.active.size;
+      const workflows = registry.names();
+      if (free <= 0 || workflows.length === 0) break;
+      let claimed: ClaimedRun[];
+      try {
+        claimed = await store.claimRuns({
+          workerId: options.workerId,
+          now: clock.now(),
+          leaseMs: options.leaseMs,
+          limit: free,
+          workflows,
+        });
+      } catch (error) {
+        bus.emit({ kind: 'engine-error', at: clock.now(), operation: 'claim runs', error });
+        break;
+      }
+      for (const run of claimed) this.launch(run);
+      total += claimed.length;
+      if (claimed.length === free) this.tickAgain = true;
+    } while (this.tickAgain);
+    return total;
+  }
+
+  private launch(run: ClaimedRun): void {
+    const definition = this.deps.registry.require(run.workflowName);
+    const execution = new RunExecution(this.executionDeps, definition, run);
+    this.active.set(run.id, execution);
+    void execution.execute().then((outcome) => this.onEnded(run.id, outcome));
+  }
+
+  private onEnded(runId: string, outcome: ExecutionOutcome): void {
+    this.active.delete(runId);
+    if (outcome.type === 'parked' && outcome.wakeAt !== null) this.wakeAt(outcome.wakeAt);
+    this.wake();
+  }
+
+  private schedulePoll(): void {
+    if (!this.running) return;
+    this.cancelPoll = this.deps.clock.setTimer(this.deps.options.pollMs, () => {
+      this.wake();
+      this.schedulePoll();
+    });
+  }
+
+  private armWakeTimer(): void {
+    const now = this.deps.clock.now();
+    this.wakeTimes = this.wakeTimes.filter((t) => t > now - this.deps.options.pollMs);
+    if (this.wakeTimes.length === 0) return;
+    const next = Math.min(...this.wakeTimes);
+    if (this.wakeTimerAt !== null && this.wakeTimerAt <= next) return;
+    this.cancelWakeTimer?.();
+    this.wakeTimerAt = next;
+    this.cancelWakeTimer = this.deps.clock.setTimer(Math.max(0, next - now), () => {
+      this.wakeTimerAt = null;
+      this.wakeTimes = this.wakeTimes.filter((t) => t !== next);
+      this.wake();
+      this.armWakeTimer();
+    });
+  }
+
+  private scheduleHeartbeat(): void {
+    const { clock, options } = this.deps;
+    this.cancelHeartbeat = clock.setTimer(Math.max(1, Math.floor(options.leaseMs / 2)), () => {
+      void this.heartbeat().finally(() => {
+        if (this.running || this.active.size > 0) this.scheduleHeartbeat();
+      });
+    });
+  }
+
+  /** Renews every held lease in one store call; abandons runs whose lease is gone. */
+  async heartbeat(): Promise<void> {
+    if (this.active.size === 0) return;
+    const { store, clock, options, bus } = this.deps;
+    const runs = [...this.active.values()]
+      .filter((ex) => !ex.isFinished)
+      .map((ex) => ({ runId: ex.runId, fencingToken: ex.fencingToken }));
+    try {
+      const result = await store.extendLeases({
+        workerId: options.workerId,
+        now: clock.now(),
+        leaseMs: options.leaseMs,
+        runs,
+      });
+      for (const runId of result.lost) this.active.get(runId)?.abandon();
+      for (const runId of result.pauseRequested) this.active.get(runId)?.requestPause();
+    } catch (error) {
+      bus.emit({ kind: 'engine-error', at: clock.now(), operation: 'extend leases', error });
+    }
+  }
+
+  /**
+   * Stops claiming at once; waits up to `graceMs` for executions in flight to finish or park,
+   * then gives the rest back to the store so another worker resumes them without waiting for
+   * their leases to expire.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.running = false;
+    this.cancelPoll?.();
+    this.cancelWakeTimer?.();
+    await this.ticking;
+    const pending = [...this.active.values()].map((ex) => ex.outcome);
+    if (pending.length > 0 && graceMs > 0) {
+      let cancelGrace: (() => void) | undefined;
+      await Promise.race([
+        Promise.all(pending),
+        new Promise<void>((resolve) => (cancelGrace = this.deps.clock.setTimer(graceMs, resolve))),
+      ]);
+      cancelGrace?.();
+    }
+    await Promise.all([...this.active.values()].map((ex) => ex.release()));
+    await Promise.all(pending);
+    this.cancelHeartbeat?.();
+  }
+}

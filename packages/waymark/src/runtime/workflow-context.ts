@@ -1,0 +1,55 @@
+import type { Duration } from '../core/durations.ts';
+import type { RetryPolicy } from '../core/retry-policy.ts';
+import type { WorkflowDefinition } from './workflow.ts';
+
+/** What a step function receives. */
+export interface StepContext {
+  /** Aborted when the attempt times out, the run is cancelled, or the worker loses the run. */
+  signal: AbortSignal;
+  /** 1 for the first try. */
+  attempt: number;
+  runId: string;
+  stepKey: string;
+}
+
+export interface StepOptions {
+  retry?: RetryPolicy;
+  /** Per-attempt timeout: the signal is aborted and the attempt fails `STEP_TIMEOUT`. */
+  timeout?: Duration;
+}
+
+export interface ChildRunOptions {
+  /** Step name of the child in this workflow; defaults to the child workflow's name. */
+  name?: string;
+}
+
+export type StepFunction<T> = (step: StepContext) => T | Promise<T>;
+
+/**
+ * The workflow's handle on the engine. Every method is durable: its result is recorded the
+ * first time and returned from the record when the run is replayed.
+ */
+export interface WorkflowContext {
+  readonly runId: string;
+  readonly workflowName: string;
+  /** Aborted when the run is cancelled or this worker loses it. */
+  readonly signal: AbortSignal;
+
+  /** Runs `fn` once and records its JSON-serializable result under `name` (+ occurrence). */
+  step<T>(name: string, fn: StepFunction<T>): Promise<T>;
+  step<T>(name: string, options: StepOptions, fn: StepFunction<T>): Promise<T>;
+
+  /** Durable sleep: the run is parked and its worker slot freed until the time has passed. */
+  sleep(name: string, duration: Duration): Promise<void>;
+  sleepUntil(name: string, until: Date | number): Promise<void>;
+
+  /** Starts a child run and waits for its result durably; a failure throws ChildWorkflowError. */
+  run<CI, CO>(child: WorkflowDefinition<CI, CO>, input: CI, options?: ChildRunOptions): Promise<CO>;
+
+  /** The current time, recorded: replay sees the same value. */
+  now(): Promise<Date>;
+  /** A random number in [0, 1), recorded. */
+  random(): Promise<number>;
+  /** A random UUID, recorded. */
+  uuid(): Promise<string>;
+}

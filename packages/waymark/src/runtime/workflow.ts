@@ -1,0 +1,125 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { type Duration, parseDuration } from '../core/durations.ts';
+import { ValidationError } from '../core/errors.ts';
+import {
+  type ResolvedRetryPolicy,
+  type RetryPolicy,
+  resolveRetryPolicy,
+} from '../core/retry-policy.ts';
+import type { WorkflowContext } from './workflow-context.ts';
+
+export interface PanicPolicy {
+  /** Restarts after system-level failures (and crash recoveries) in a row before the run fails `RECOVERY_LIMIT`. Default 5. */
+  maxRestarts?: number;
+  /** Delay before a restart after a panic. Default 1s. */
+  restartDelay?: Duration;
+}
+
+export interface WorkflowOptions<TSchema extends StandardSchemaV1 | undefined = undefined> {
+  /** Unique name; runs refer to their workflow by it. */
+  name: string;
+  version?: string;
+  /** A zod schema (or any Standard Schema): the input is validated when a run starts. */
+  input?: TSchema;
+  /** Default retry policy of the workflow's steps. */
+  retry?: RetryPolicy;
+  /** Workflow deadline, counted from the run's creation: past it the run fails `WORKFLOW_TIMEOUT`. */
+  timeout?: Duration;
+  panic?: PanicPolicy;
+}
+
+export type WorkflowFunction<I, O> = (ctx: WorkflowContext, input: I) => Promise<O>;
+
+export interface WorkflowDefinition<I = unknown, O = unknown> {
+  readonly kind: 'waymark.workflow';
+  readonly name: string;
+  readonly version: string | null;
+  readonly inputSchema: StandardSchemaV1 | undefined;
+  /** Undefined when the workflow sets none (the engine default applies). */
+  readonly retry: RetryPolicy | undefined;
+  readonly timeoutMs: number | null;
+  readonly panic: { maxRestarts: number; restartDelayMs: number };
+  readonly fn: WorkflowFunction<I, O>;
+}
+
+type InputOf<TSchema> = TSchema extends StandardSchemaV1
+  ? StandardSchemaV1.InferOutput<TSchema>
+  : unknown;
+
+export const DEFAULT_PANIC_POLICY = { maxRestarts: 5, restartDelayMs: 1_000 } as const;
+
+/**
+ * Defines a workflow. Its function must be deterministic apart from what it does inside
+ * steps: replay calls it again and expects the same steps in the same order.
+ *
+ * @example
+ * const greet = defineWorkflow(
+ *   { name: 'greet', input: z.object({ name: z.string() }) },
+ *   async (ctx, input) => {
+ *     const text = await ctx.step('compose', () => `hello ${input.name}`);
+ *     await ctx.sleep('pause', '5m');
+ *     return { text };
+ *   },
+ * );
+ */
+export function defineWorkflow<
+  TSchema extends StandardSchemaV1 | undefined = undefined,
+  O = unknown,
+>(
+  options: WorkflowOptions<TSchema>,
+  fn: (ctx: WorkflowContext, input: InputOf<TSchema>) => Promise<O>,
+): WorkflowDefinition<InputOf<TSchema>, O> {
+  const problems: { path: string; message: string }[] = [];
+  if (typeof options.name !== 'string' || !/^[A-Za-z0-9][\w.:-]{0,199}$/.test(options.name)) {
+    problems.push({
+      path: 'name',
+      message:
+        'must be 1-200 characters: letters, digits, "_", "-", ".", ":" (starting with a letter or digit)',
+    });
+  }
+  if (typeof fn !== 'function') problems.push({ path: 'fn', message: 'must be an async function' });
+  if (options.retry !== undefined) {
+    try {
+      resolveRetryPolicy(options.retry);
+    } catch (error) {
+      if (error instanceof ValidationError) problems.push(...error.issues);
+      else throw error;
+    }
+  }
+  if (problems.length > 0) {
+    throw new ValidationError(`invalid workflow definition "${String(options.name)}"`, problems);
+  }
+  return Object.freeze({
+    kind: 'waymark.workflow',
+    name: options.name,
+    version: options.version ?? null,
+    inputSchema: options.input,
+    retry: options.retry,
+    timeoutMs: options.timeout === undefined ? null : parseDuration(options.timeout, 'timeout'),
+    panic: {
+      maxRestarts: options.panic?.maxRestarts ?? DEFAULT_PANIC_POLICY.maxRestarts,
+      restartDelayMs:
+        options.panic?.restartDelay === undefined
+          ? DEFAULT_PANIC_POLICY.restartDelayMs
+          : parseDuration(options.panic.restartDelay, 'panic.restartDelay'),
+    },
+    fn,
+  });
+}
+
+export function isWorkflowDefinition(value: unknown): value is WorkflowDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'waymark.workflow' &&
+    typeof (value as { fn?: unknown }).fn === 'function'
+  );
+}
+
+export function workflowRetryPolicy(
+  engineDefault: ResolvedRetryPolicy,
+  workflow: WorkflowDefinition,
+  step?: RetryPolicy,
+): ResolvedRetryPolicy {
+  return resolveRetryPolicy(engineDefault, workflow.retry, step);
+}

@@ -1,0 +1,53 @@
+import type { HistoryEventType } from '../core/history.ts';
+
+/** A history event as it happens, plus the workflow it belongs to. */
+export interface RunEvent {
+  kind: 'run-event';
+  runId: string;
+  workflowName: string;
+  type: HistoryEventType;
+  stepKey: string | null;
+  attempt: number | null;
+  at: number;
+  durationMs: number | null;
+  data: Record<string, unknown>;
+}
+
+/** Something went wrong outside any run (a claim or heartbeat failed); the engine carries on. */
+export interface EngineErrorEvent {
+  kind: 'engine-error';
+  at: number;
+  operation: string;
+  error: unknown;
+}
+
+export type EngineEvent = RunEvent | EngineErrorEvent;
+export type EngineEventListener = (event: EngineEvent) => void;
+
+/**
+ * The engine's typed event stream. The library never writes to the console; the CLI, logs and
+ * live streams subscribe here. A listener that throws is isolated from the engine and from
+ * the other listeners.
+ */
+export class EventBus {
+  private listeners = new Set<EngineEventListener>();
+
+  on(listener: EngineEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get hasListeners(): boolean {
+    return this.listeners.size > 0;
+  }
+
+  emit(event: EngineEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener must not break a run; there is nowhere safe to report it.
+      }
+    }
+  }
+}
