@@ -62,11 +62,11 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
     retryable: error instanceof WaymarkError ? error.retryable : true,
   };
   if (error.stack !== undefined) out.stack = error.stack;
-  if (error instanceof WaymarkError) {
-    if (error.step !== undefined) out.step = error.step;
-    if (error.attempt !== undefined) out.attempt = error.attempt;
-    if (error.details !== undefined) out.details = error.details;
-  }
+  // Step and attempt are also set on replayed foreign errors (a plain Error a step threw).
+  const located = error as { step?: unknown; attempt?: unknown };
+  if (typeof located.step === 'string') out.step = located.step;
+  if (typeof located.attempt === 'number') out.attempt = located.attempt;
+  if (error instanceof WaymarkError && error.details !== undefined) out.details = error.details;
   if (error instanceof RetryableError && error.retryAfterMs !== undefined) {
     out.retryAfterMs = error.retryAfterMs;
   }
