@@ -137,7 +137,7 @@ export class ChildWorkflowError extends WaymarkError {
   override name = 'ChildWorkflowError';
   readonly childRunId: string;
   constructor(message: string, childRunId: string, options: WaymarkErrorOptions = {}) {
-    super('CHILD_FAILED', message, { ...options, details: { childRunId } });
+    super('CHILD_FAILED', message, { ...options, details: { ...options.details, childRunId } });
     this.childRunId = childRunId;
   }
 }

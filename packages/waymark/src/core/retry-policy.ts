@@ -75,8 +75,11 @@ export function retryDelayMs(
   failedAttempt: number,
   options: { retryAfterMs?: number | undefined; random?: () => number } = {},
 ): number {
-  const exponential =
+  const uncapped =
     policy.initialIntervalMs * Math.pow(policy.backoffCoefficient, Math.max(0, failedAttempt - 1));
+  // Capped before jitter: growth overflows to Infinity after ~1000 attempts, and 0 * Infinity
+  // (a zero interval, or a jitter factor of 0) is NaN. It also keeps jitter at the cap.
+  const exponential = Number.isNaN(uncapped) ? 0 : Math.min(policy.maxIntervalMs, uncapped);
   const random = options.random ?? Math.random;
   const factor = 1 + policy.jitter * (random() * 2 - 1);
   const delay = Math.min(policy.maxIntervalMs, Math.round(exponential * factor));
