@@ -1,0 +1,83 @@
+import type { SerializedError } from '../../core/serialize-error.ts';
+import type { StepStatus } from '../../core/step.ts';
+import type { RunRow } from './row-mapping.ts';
+import type { Statements } from './statements.ts';
+
+/** What a parent's `child` step records once the child run ended. */
+export interface ChildOutcome {
+  status: Extract<StepStatus, 'completed' | 'failed'>;
+  /** JSON text, as stored. */
+  output: string | null;
+  error: string | null;
+}
+
+export function completedOutcome(output: string | null): ChildOutcome {
+  return { status: 'completed', output, error: null };
+}
+
+/** A failed or cancelled child surfaces in the parent as a ChildWorkflowError. */
+export function failedOutcome(
+  child: { id: string; workflowName: string },
+  error: SerializedError,
+  cancelled: boolean,
+): ChildOutcome {
+  const childError: SerializedError = {
+    type: 'ChildWorkflowError',
+    code: cancelled ? 'CANCELLED' : 'CHILD_FAILED',
+    message: cancelled
+      ? `child run ${child.id} (${child.workflowName}) was cancelled`
+      : `child run ${child.id} (${child.workflowName}) failed: ${error.message}`,
+    retryable: false,
+    details: { childRunId: child.id },
+    cause: error,
+  };
+  return { status: 'failed', output: null, error: JSON.stringify(childError) };
+}
+
+/** The outcome of a child that already ended (linked by idempotency key), or null. */
+export function outcomeOfEndedRun(row: RunRow): ChildOutcome | null {
+  const child = { id: row.id, workflowName: row.workflow_name };
+  const error = (): SerializedError =>
+    row.error === null
+      ? { type: 'Error', code: 'STEP_FAILED', message: 'no error recorded', retryable: false }
+      : (JSON.parse(row.error) as SerializedError);
+  switch (row.status) {
+    case 'completed':
+      return completedOutcome(row.output);
+    case 'failed':
+      return failedOutcome(child, error(), false);
+    case 'cancelled':
+      return failedOutcome(child, error(), true);
+    default:
+      return null;
+  }
+}
+
+/**
+ * Records a child's end in the steps waiting on it and wakes their runs. Runs in `exclude`
+ * are left alone (they are being cancelled along with the child).
+ */
+export function settleChildSteps(
+  sql: Statements,
+  child: Pick<RunRow, 'id' | 'parent_run_id' | 'parent_step_key'>,
+  outcome: ChildOutcome,
+  now: number,
+  exclude: ReadonlySet<string> = new Set(),
+): void {
+  const settle = { ...outcome, child: child.id, now };
+  const woken = new Set<string>();
+  const excluded = JSON.stringify([...exclude]);
+  for (const row of sql.settleLinkedSteps.all({ ...settle, exclude: excluded }) as Array<{
+    run_id: string;
+  }>) {
+    woken.add(row.run_id);
+  }
+  const parent = child.parent_run_id;
+  if (parent !== null && !exclude.has(parent)) {
+    if (child.parent_step_key !== null) {
+      sql.settleParentStep.run({ ...settle, parent, key: child.parent_step_key });
+    }
+    woken.add(parent);
+  }
+  for (const id of woken) sql.wake.run({ id, now });
+}

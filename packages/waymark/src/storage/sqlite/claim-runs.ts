@@ -1,0 +1,48 @@
+import type { ClaimedRun, ClaimRunsParams } from '../../core/store.ts';
+import { toRunRecord, type RunRow } from './row-mapping.ts';
+import type { Statements } from './statements.ts';
+
+const PARKED = ['pending', 'sleeping', 'waiting'] as const;
+
+interface Candidate {
+  row: RunRow;
+  dueAt: number;
+}
+
+/**
+ * Runs inside one write transaction, so two workers (or two processes) never get the same
+ * run: the second one's BEGIN IMMEDIATE waits until the first committed, then reads the
+ * claimed runs as `running` with a fresh lease.
+ */
+export function claimRuns(sql: Statements, params: ClaimRunsParams): ClaimedRun[] {
+  const limit = Math.floor(params.limit);
+  if (!(limit > 0) || params.workflows?.length === 0) return [];
+  const workflows = params.workflows === undefined ? null : JSON.stringify(params.workflows);
+  const filter = { now: params.now, limit, workflows };
+
+  // Each status is an ordered index scan capped at `limit`; merging them is cheaper than
+  // one OR query that has to sort every due run. An expired lease is due since it expired.
+  const candidates: Candidate[] = [];
+  for (const status of PARKED) {
+    for (const row of sql.dueParked.all({ ...filter, status }) as RunRow[]) {
+      candidates.push({ row, dueAt: row.wake_at as number });
+    }
+  }
+  for (const row of sql.expiredLeases.all(filter) as RunRow[]) {
+    candidates.push({ row, dueAt: row.lease_expires_at as number });
+  }
+  candidates.sort((a, b) => a.dueAt - b.dueAt || (a.row.id < b.row.id ? -1 : 1));
+
+  const expires = params.now + params.leaseMs;
+  return candidates.slice(0, limit).map(({ row }) => {
+    const recovered = row.status === 'running';
+    const claimed = sql.claim.get({
+      id: row.id,
+      owner: params.workerId,
+      expires,
+      now: params.now,
+      recovered: recovered ? 1 : 0,
+    }) as RunRow;
+    return { ...toRunRecord(claimed), recovered };
+  });
+}

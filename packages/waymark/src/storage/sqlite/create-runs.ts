@@ -1,0 +1,92 @@
+import type { CreateRunParams, RunControl } from '../../core/store.ts';
+import { outcomeOfEndedRun } from './child-outcome.ts';
+import { checkFence } from './fencing.ts';
+import {
+  encodeJson,
+  eventParams,
+  type EventParams,
+  type RunRow,
+  type StepParams,
+} from './row-mapping.ts';
+import type { Statements } from './statements.ts';
+
+/** A run to insert, encoded before the write is queued. */
+export interface EncodedRun {
+  bind: {
+    id: string;
+    workflow_name: string;
+    workflow_version: string | null;
+    input: string | null;
+    parent_run_id: string | null;
+    parent_step_key: string | null;
+    idempotency_key: string | null;
+    now: number;
+    wake_at: number;
+    deadline_at: number | null;
+  };
+  events: EventParams[];
+}
+
+export function encodeRun(
+  params: CreateRunParams,
+  parent?: { runId: string; stepKey: string },
+): EncodedRun {
+  return {
+    bind: {
+      id: params.id,
+      workflow_name: params.workflowName,
+      workflow_version: params.workflowVersion,
+      input: encodeJson(params.input),
+      parent_run_id: parent?.runId ?? params.parentRunId ?? null,
+      parent_step_key: parent?.stepKey ?? params.parentStepKey ?? null,
+      idempotency_key: params.idempotencyKey ?? null,
+      now: params.now,
+      wake_at: params.wakeAt ?? params.now,
+      deadline_at: params.deadlineAt ?? null,
+    },
+    events: params.events.map((event) => eventParams(params.id, event)),
+  };
+}
+
+/**
+ * Inserts the run unless its idempotency key is taken. The lookup and the insert share the
+ * write transaction, so two concurrent creations with one key cannot both insert.
+ */
+export function insertRun(sql: Statements, run: EncodedRun): { row: RunRow; created: boolean } {
+  const key = run.bind.idempotency_key;
+  if (key !== null) {
+    const existing = sql.getRunByIdempotencyKey.get(key) as RunRow | undefined;
+    if (existing !== undefined) return { row: existing, created: false };
+  }
+  const row = sql.insertRun.get(run.bind) as RunRow;
+  for (const event of run.events) sql.insertEvent.run(event);
+  return { row, created: true };
+}
+
+/**
+ * Creates (or links, by idempotency key) a child and records the parent's step pointing at
+ * it. A linked child that already ended settles the step at once, since no later end of
+ * that child will.
+ */
+export function startChildRun(
+  sql: Statements,
+  params: {
+    runId: string;
+    fencingToken: number;
+    now: number;
+    step: StepParams;
+    child: EncodedRun;
+    events: EventParams[];
+  },
+): { row: RunRow; control: RunControl } {
+  const fence = checkFence(sql, params.runId, params.fencingToken);
+  const { row, created } = insertRun(sql, params.child);
+  const outcome = created ? null : outcomeOfEndedRun(row);
+  sql.upsertStep.run({
+    ...params.step,
+    child_run_id: row.id,
+    ...(outcome === null ? {} : { ...outcome, finished_at: params.now, wake_at: null }),
+  });
+  for (const event of params.events) sql.insertEvent.run(event);
+  return { row, control: { pauseRequested: fence.pause_requested === 1 } };
+}

@@ -1,0 +1,75 @@
+import { NotFoundError } from '../../core/errors.ts';
+import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
+import type { SerializedError } from '../../core/serialize-error.ts';
+import { completedOutcome, failedOutcome, settleChildSteps } from './child-outcome.ts';
+import { checkFence } from './fencing.ts';
+import { eventParams, toRunRecord, type EventParams, type RunRow } from './row-mapping.ts';
+import type { Statements } from './statements.ts';
+
+export interface FinishRun {
+  runId: string;
+  fencingToken: number;
+  now: number;
+  events: EventParams[];
+  /** JSON text of the output (completed), or the error (failed). */
+  result:
+    { status: 'completed'; output: string | null } | { status: 'failed'; error: SerializedError };
+}
+
+/** completeRun and failRun: ends a held run and hands its outcome to whoever waits on it. */
+export function finishRun(sql: Statements, params: FinishRun): void {
+  checkFence(sql, params.runId, params.fencingToken);
+  const { result, now } = params;
+  const row = sql.finish.get({
+    id: params.runId,
+    status: result.status,
+    output: result.status === 'completed' ? result.output : null,
+    error: result.status === 'failed' ? JSON.stringify(result.error) : null,
+    now,
+  }) as RunRow;
+  for (const event of params.events) sql.insertEvent.run(event);
+  const outcome =
+    result.status === 'completed'
+      ? completedOutcome(result.output)
+      : failedOutcome({ id: row.id, workflowName: row.workflow_name }, result.error, false);
+  settleChildSteps(sql, row, outcome, now);
+}
+
+/**
+ * Cancels a run and every unfinished run below it. Each gets a new fencing token, so a
+ * worker still executing one fails its next write with LEASE_LOST. Only steps outside the
+ * cancelled tree are settled: a parent being cancelled too needs no wake-up.
+ */
+export function cancelTree(
+  sql: Statements,
+  params: { runId: string; now: number; reason?: string },
+): RunRecord {
+  const { runId, now, reason } = params;
+  const root = sql.getRun.get(runId) as RunRow | undefined;
+  if (root === undefined) throw new NotFoundError(`run ${runId} not found`);
+  if (isTerminalStatus(root.status)) return toRunRecord(root);
+
+  const tree = sql.unfinishedTree.all({ id: runId }) as RunRow[];
+  const cancelling = new Set(tree.map((run) => run.id));
+  let cancelledRoot = root;
+  for (const run of tree) {
+    const message =
+      run.id === runId
+        ? (reason ?? 'run was cancelled')
+        : `ancestor run ${runId} was cancelled${reason === undefined ? '' : `: ${reason}`}`;
+    const error: SerializedError = {
+      type: 'CancelledError',
+      code: 'CANCELLED',
+      message,
+      retryable: false,
+    };
+    const row = sql.cancel.get({ id: run.id, error: JSON.stringify(error), now }) as RunRow;
+    if (run.id === runId) cancelledRoot = row;
+    sql.insertEvent.run(
+      eventParams(run.id, { type: 'run.cancelled', at: now, data: { reason: message } }),
+    );
+    const child = { id: run.id, workflowName: run.workflow_name };
+    settleChildSteps(sql, run, failedOutcome(child, error, true), now, cancelling);
+  }
+  return toRunRecord(cancelledRoot);
+}

@@ -1,0 +1,28 @@
+import { LeaseLostError } from '../../core/errors.ts';
+import type { RunStatus } from '../../core/run.ts';
+import type { Statements } from './statements.ts';
+
+export interface FenceRow {
+  status: RunStatus;
+  fencing_token: number;
+  pause_requested: 0 | 1;
+}
+
+/**
+ * The fencing check, run inside the write's own savepoint: the run must be `running` with
+ * exactly this token. Reading the row under the transaction's write lock means no claim can
+ * slip in between the check and the write that follows.
+ */
+export function checkFence(sql: Statements, runId: string, fencingToken: number): FenceRow {
+  const row = sql.fence.get(runId) as FenceRow | undefined;
+  if (row === undefined) {
+    throw new LeaseLostError(`run ${runId} does not exist (fencing token ${fencingToken})`);
+  }
+  if (row.status !== 'running' || row.fencing_token !== fencingToken) {
+    throw new LeaseLostError(
+      `lease on run ${runId} lost: write with fencing token ${fencingToken}, but the run is ` +
+        `${row.status} with token ${row.fencing_token}`,
+    );
+  }
+  return row;
+}

@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+import type { RunRecord, RunStatus } from '../../core/run.ts';
+import type { ListRunsParams } from '../../core/store.ts';
+import { toRunRecord, type RunRow } from './row-mapping.ts';
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 1000;
+
+/**
+ * Run listings, newest first (UUIDv7 ids sort by creation time), paged by the last id seen.
+ * One statement per combination of filters, prepared on first use: a single statement with
+ * `(@x IS NULL OR …)` terms would hide the workflow and parent indexes from the planner.
+ */
+export class RunLister {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  list(params: ListRunsParams): { runs: RunRecord[]; nextCursor: string | null } {
+    const limit = clampLimit(params.limit);
+    const statuses: readonly RunStatus[] | undefined =
+      params.status === undefined
+        ? undefined
+        : typeof params.status === 'string'
+          ? [params.status]
+          : params.status;
+    const bind: Record<string, string | number> = { limit: limit + 1 };
+    const where: string[] = [];
+    if (statuses !== undefined) {
+      where.push('status IN (SELECT value FROM json_each(@statuses))');
+      bind['statuses'] = JSON.stringify(statuses);
+    }
+    if (params.workflow !== undefined) {
+      where.push('workflow_name = @workflow');
+      bind['workflow'] = params.workflow;
+    }
+    if (params.parentRunId !== undefined) {
+      where.push('parent_run_id = @parent');
+      bind['parent'] = params.parentRunId;
+    }
+    if (params.cursor !== undefined && params.cursor !== null) {
+      where.push('id < @cursor');
+      bind['cursor'] = params.cursor;
+    }
+    const rows = this.statement(where).all(bind) as RunRow[];
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return {
+      runs: page.map(toRunRecord),
+      nextCursor: more ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  private statement(where: string[]): Database.Statement {
+    const key = where.join(' AND ');
+    let statement = this.statements.get(key);
+    if (statement === undefined) {
+      statement = this.db.prepare(
+        `SELECT * FROM runs ${key === '' ? '' : `WHERE ${key}`} ORDER BY id DESC LIMIT @limit`,
+      );
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIST_LIMIT;
+  return Math.min(MAX_LIST_LIMIT, Math.max(1, Math.floor(limit)));
+}

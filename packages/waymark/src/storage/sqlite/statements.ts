@@ -1,0 +1,138 @@
+import type Database from 'better-sqlite3';
+
+const NOT_SETTLED = `status NOT IN ('completed', 'failed')`;
+const NOT_TERMINAL = `status NOT IN ('completed', 'failed', 'cancelled')`;
+const IN_WORKFLOWS = `(@workflows IS NULL OR workflow_name IN (SELECT value FROM json_each(@workflows)))`;
+
+/**
+ * Every statement the store runs, prepared once per connection. Lists are passed as one JSON
+ * array parameter (`json_each`) so their statements stay fixed too.
+ */
+export function prepareStatements(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    getRun: p(`SELECT * FROM runs WHERE id = ?`),
+    getRunByIdempotencyKey: p(`SELECT * FROM runs WHERE idempotency_key = ?`),
+    fence: p(`SELECT status, fencing_token, pause_requested FROM runs WHERE id = ?`),
+    insertRun: p(`
+      INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
+        parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at)
+      VALUES (@id, @workflow_name, @workflow_version, 'pending', @input, @parent_run_id,
+        @parent_step_key, @idempotency_key, @now, @now, @wake_at, @deadline_at)
+      RETURNING *`),
+
+    // Claiming: one statement per parked status keeps each an ordered index range scan.
+    dueParked: p(`
+      SELECT * FROM runs
+      WHERE status = @status AND wake_at <= @now AND pause_requested = 0 AND ${IN_WORKFLOWS}
+      ORDER BY wake_at, id LIMIT @limit`),
+    expiredLeases: p(`
+      SELECT * FROM runs
+      WHERE status = 'running' AND lease_expires_at <= @now AND ${IN_WORKFLOWS}
+      ORDER BY lease_expires_at, id LIMIT @limit`),
+    claim: p(`
+      UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = @expires,
+        fencing_token = fencing_token + 1, started_at = COALESCE(started_at, @now),
+        recovery_count = recovery_count + @recovered, wake_at = NULL, updated_at = @now
+      WHERE id = @id RETURNING *`),
+    extendLease: p(`
+      UPDATE runs SET lease_expires_at = @expires
+      WHERE id = @id AND status = 'running' AND fencing_token = @token AND lease_owner = @owner
+      RETURNING pause_requested`),
+    release: p(`
+      UPDATE runs SET
+        status = CASE WHEN pause_requested = 1 THEN 'paused' ELSE 'pending' END,
+        paused_from = CASE WHEN pause_requested = 1 THEN 'pending' END,
+        wake_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+      WHERE id = @id`),
+    park: p(`
+      UPDATE runs SET status = @status, paused_from = @paused_from, wake_at = @wake_at,
+        lease_owner = NULL, lease_expires_at = NULL,
+        recovery_count = recovery_count + @recovery, updated_at = @now
+      WHERE id = @id RETURNING *`),
+    anyStepSettled: p(`
+      SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = @run_id AND status IN ('completed', 'failed')
+        AND key IN (SELECT value FROM json_each(@keys))) AS settled`),
+    resetRecovery: p(`
+      UPDATE runs SET recovery_count = 0, updated_at = @now
+      WHERE id = @id AND recovery_count <> 0`),
+    finish: p(`
+      UPDATE runs SET status = @status, output = @output, error = @error, finished_at = @now,
+        wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL, paused_from = NULL,
+        updated_at = @now
+      WHERE id = @id RETURNING *`),
+    cancel: p(`
+      UPDATE runs SET status = 'cancelled', error = @error, finished_at = @now, wake_at = NULL,
+        lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,
+        paused_from = NULL, updated_at = @now
+      WHERE id = @id RETURNING *`),
+    unfinishedTree: p(`
+      WITH RECURSIVE tree (id) AS (
+        SELECT @id UNION SELECT runs.id FROM runs JOIN tree ON runs.parent_run_id = tree.id
+      )
+      SELECT runs.* FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_TERMINAL}`),
+
+    // A child that ends settles every unsettled step linked to it (normally its parent's one
+    // step), except in runs listed in @exclude (being cancelled along with it).
+    settleLinkedSteps: p(`
+      UPDATE steps SET status = @status, output = @output, error = @error,
+        finished_at = @now, wake_at = NULL
+      WHERE child_run_id = @child AND ${NOT_SETTLED}
+        AND run_id NOT IN (SELECT value FROM json_each(@exclude))
+      RETURNING run_id`),
+    // The parent's step named by the child's parent_step_key, for a child created with
+    // createRun whose step does not name it yet.
+    settleParentStep: p(`
+      UPDATE steps SET status = @status, output = @output, error = @error,
+        finished_at = @now, wake_at = NULL, child_run_id = @child
+      WHERE run_id = @parent AND key = @key AND ${NOT_SETTLED}
+        AND (child_run_id IS NULL OR child_run_id = @child)`),
+    // Wakes a run that something it waits for happened to. A parked run becomes due now; a
+    // paused one will be due when resumed; a running one keeps running, and its next
+    // parkRun sees the settled step (the waitingOn rule).
+    wake: p(`
+      UPDATE runs SET
+        status = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN 'pending' ELSE status END,
+        paused_from = CASE WHEN status = 'paused' THEN 'pending' ELSE paused_from END,
+        wake_at = MIN(COALESCE(wake_at, @now), @now),
+        updated_at = @now
+      WHERE id = @id AND ${NOT_TERMINAL}`),
+
+    pause: p(`
+      UPDATE runs SET
+        pause_requested = 1,
+        status = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN 'paused' ELSE status END,
+        paused_from = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN status ELSE paused_from END,
+        updated_at = @now
+      WHERE id = @id RETURNING *`),
+    resume: p(`
+      UPDATE runs SET
+        pause_requested = 0,
+        status = CASE WHEN status = 'paused' THEN COALESCE(paused_from, 'pending') ELSE status END,
+        wake_at = CASE WHEN status = 'paused' AND COALESCE(paused_from, 'pending') = 'pending'
+          THEN COALESCE(wake_at, @now) ELSE wake_at END,
+        paused_from = NULL,
+        updated_at = @now
+      WHERE id = @id RETURNING *`),
+
+    upsertStep: p(`
+      INSERT INTO steps (run_id, key, name, kind, status, attempt, output, error, started_at,
+        finished_at, wake_at, child_run_id)
+      VALUES (@run_id, @key, @name, @kind, @status, @attempt, @output, @error, @started_at,
+        @finished_at, @wake_at, @child_run_id)
+      ON CONFLICT (run_id, key) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+        status = excluded.status, attempt = excluded.attempt, output = excluded.output,
+        error = excluded.error, started_at = excluded.started_at,
+        finished_at = excluded.finished_at, wake_at = excluded.wake_at,
+        child_run_id = excluded.child_run_id`),
+    listSteps: p(`SELECT * FROM steps WHERE run_id = ? ORDER BY started_at, key`),
+
+    insertEvent: p(`
+      INSERT INTO events (run_id, type, step_key, attempt, at, duration_ms, data)
+      VALUES (@run_id, @type, @step_key, @attempt, @at, @duration_ms, @data)`),
+    listEvents: p(`
+      SELECT * FROM events WHERE run_id = @run_id AND seq > @after ORDER BY seq LIMIT @limit`),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import type { ClaimedRun } from '../../core/store.ts';
+import {
+  LEASE_MS,
+  T0,
+  WORKER,
+  claimRun,
+  createRun,
+  eventTypes,
+  expectLeaseLost,
+  getRun,
+  heldRun,
+  runParams,
+  startChild,
+  stepRecord,
+  type StoreFixture,
+} from './fixtures.ts';
+
+export function describeCancelRun(fx: StoreFixture): void {
+  describe('cancelRun', () => {
+    it('ends a parked run cancelled with a CancelledError', async () => {
+      const run = await createRun(fx.store);
+      const cancelled = await fx.store.cancelRun({ runId: run.id, now: T0 + 1, reason: 'no' });
+      expect(cancelled).toMatchObject({
+        status: 'cancelled',
+        finishedAt: T0 + 1,
+        wakeAt: null,
+        error: { type: 'CancelledError', code: 'CANCELLED', message: 'no' },
+      });
+      expect(await getRun(fx.store, run.id)).toEqual(cancelled);
+      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.cancelled']);
+      expect(await claimRun(fx.store, run, T0 + 10 * LEASE_MS)).toBeUndefined();
+    });
+
+    it('makes every further write of the worker running it fail', async () => {
+      const run = await heldRun(fx.store);
+      const cancelled = await fx.store.cancelRun({ runId: run.id, now: T0 });
+      expect(cancelled.fencingToken).toBeGreaterThan(run.fencingToken);
+      expect(cancelled).toMatchObject({ leaseOwner: null, leaseExpiresAt: null });
+      await expectLeaseLost(
+        fx.store.saveStep({
+          runId: run.id,
+          fencingToken: run.fencingToken,
+          step: stepRecord(run.id, 'late'),
+          now: T0,
+          events: [],
+        }),
+      );
+      expect(await fx.store.listSteps({ runId: run.id })).toEqual([]);
+    });
+
+    it('cancels all unfinished descendants, not finished ones', async () => {
+      const root = await heldRun(fx.store);
+      const child = await startChild(fx.store, root, 'child');
+      const heldChild = (await claimRun(fx.store, child, T0)) as ClaimedRun;
+      const grandchild = await startChild(fx.store, heldChild, 'grandchild');
+      const finished = await startChild(fx.store, root, 'finished');
+      const heldFinished = (await claimRun(fx.store, finished, T0)) as ClaimedRun;
+      await fx.store.completeRun({
+        runId: finished.id,
+        fencingToken: heldFinished.fencingToken,
+        output: 'kept',
+        now: T0,
+        events: [],
+      });
+      await fx.store.cancelRun({ runId: root.id, now: T0 + 1 });
+      for (const id of [root.id, child.id, grandchild.id]) {
+        expect((await getRun(fx.store, id)).status).toBe('cancelled');
+        expect((await eventTypes(fx.store, id)).at(-1)).toBe('run.cancelled');
+      }
+      expect(await getRun(fx.store, finished.id)).toMatchObject({
+        status: 'completed',
+        output: 'kept',
+      });
+      // A parent cancelled along with its child is not woken for it: its step stays waiting.
+      const childSteps = await fx.store.listSteps({ runId: child.id });
+      expect(childSteps).toMatchObject([{ key: 'grandchild', status: 'waiting' }]);
+    });
+
+    it("fails the parent's step with CANCELLED and wakes the parent", async () => {
+      const parent = await heldRun(fx.store);
+      const child = await startChild(fx.store, parent, 'sub');
+      await fx.store.parkRun({
+        runId: parent.id,
+        fencingToken: parent.fencingToken,
+        status: 'waiting',
+        wakeAt: null,
+        waitingOn: ['sub'],
+        now: T0,
+        events: [],
+      });
+      await fx.store.cancelRun({ runId: child.id, now: T0 + 4 });
+      const [step] = await fx.store.listSteps({ runId: parent.id });
+      expect(step).toMatchObject({
+        status: 'failed',
+        error: {
+          type: 'ChildWorkflowError',
+          code: 'CANCELLED',
+          retryable: false,
+          details: { childRunId: child.id },
+          cause: { type: 'CancelledError', code: 'CANCELLED' },
+        },
+      });
+      expect(await getRun(fx.store, parent.id)).toMatchObject({
+        status: 'pending',
+        wakeAt: T0 + 4,
+      });
+    });
+
+    it('is a no-op on a run that already ended', async () => {
+      const run = await heldRun(fx.store);
+      await fx.store.completeRun({
+        runId: run.id,
+        fencingToken: run.fencingToken,
+        output: 1,
+        now: T0,
+        events: [],
+      });
+      const before = await getRun(fx.store, run.id);
+      expect(await fx.store.cancelRun({ runId: run.id, now: T0 + 1 })).toEqual(before);
+      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created']);
+    });
+
+    it('rejects an unknown run with NOT_FOUND', async () => {
+      await expect(fx.store.cancelRun({ runId: runParams().id, now: T0 })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    });
+  });
+}
+
+export function describePauseResume(fx: StoreFixture): void {
+  describe('pauseRun and resumeRun', () => {
+    it('pauses a parked run at once and resumes it to the status it had', async () => {
+      const run = await heldRun(fx.store);
+      await fx.store.parkRun({
+        runId: run.id,
+        fencingToken: run.fencingToken,
+        status: 'sleeping',
+        wakeAt: T0 + 100,
+        now: T0,
+        events: [],
+      });
+      const paused = await fx.store.pauseRun({ runId: run.id, now: T0 + 1 });
+      expect(paused).toMatchObject({ status: 'paused', pauseRequested: true, wakeAt: T0 + 100 });
+      expect(await claimRun(fx.store, run, T0 + 1000)).toBeUndefined();
+      const resumed = await fx.store.resumeRun({ runId: run.id, now: T0 + 2 });
+      expect(resumed).toMatchObject({
+        status: 'sleeping',
+        pauseRequested: false,
+        wakeAt: T0 + 100,
+      });
+      expect(await eventTypes(fx.store, run.id)).toEqual([
+        'run.created',
+        'run.paused',
+        'run.resume_requested',
+      ]);
+      expect(await claimRun(fx.store, run, T0 + 99)).toBeUndefined();
+      expect(await claimRun(fx.store, run, T0 + 100)).toBeDefined();
+    });
+
+    it('pauses a pending run and makes it due again on resume', async () => {
+      const run = await createRun(fx.store);
+      expect((await fx.store.pauseRun({ runId: run.id, now: T0 })).status).toBe('paused');
+      expect(await claimRun(fx.store, run, T0 + 1)).toBeUndefined();
+      expect((await fx.store.resumeRun({ runId: run.id, now: T0 + 2 })).status).toBe('pending');
+      expect(await claimRun(fx.store, run, T0 + 2)).toBeDefined();
+    });
+
+    it('only flags a running run; it pauses when its worker parks it', async () => {
+      const run = await heldRun(fx.store);
+      const flagged = await fx.store.pauseRun({ runId: run.id, now: T0 });
+      expect(flagged).toMatchObject({
+        status: 'running',
+        pauseRequested: true,
+        leaseOwner: WORKER,
+      });
+      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.pause_requested']);
+      const parked = await fx.store.parkRun({
+        runId: run.id,
+        fencingToken: run.fencingToken,
+        status: 'pending',
+        wakeAt: T0 + 1,
+        now: T0 + 1,
+        events: [],
+      });
+      expect(parked.status).toBe('paused');
+      expect(await claimRun(fx.store, run, T0 + 2)).toBeUndefined();
+      await fx.store.resumeRun({ runId: run.id, now: T0 + 3 });
+      expect(await claimRun(fx.store, run, T0 + 3)).toBeDefined();
+    });
+
+    it('clears the flag of a running run on resume', async () => {
+      const run = await heldRun(fx.store);
+      await fx.store.pauseRun({ runId: run.id, now: T0 });
+      const resumed = await fx.store.resumeRun({ runId: run.id, now: T0 + 1 });
+      expect(resumed).toMatchObject({ status: 'running', pauseRequested: false });
+      const control = await fx.store.saveStep({
+        runId: run.id,
+        fencingToken: run.fencingToken,
+        step: stepRecord(run.id, 'a'),
+        now: T0 + 2,
+        events: [],
+      });
+      expect(control).toEqual({ pauseRequested: false });
+    });
+
+    it('leaves a run that ended alone, and rejects unknown runs with NOT_FOUND', async () => {
+      const run = await createRun(fx.store);
+      const cancelled = await fx.store.cancelRun({ runId: run.id, now: T0 });
+      expect(await fx.store.pauseRun({ runId: run.id, now: T0 + 1 })).toEqual(cancelled);
+      expect(await fx.store.resumeRun({ runId: run.id, now: T0 + 1 })).toEqual(cancelled);
+      const unknown = runParams().id;
+      await expect(fx.store.pauseRun({ runId: unknown, now: T0 })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(fx.store.resumeRun({ runId: unknown, now: T0 })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    });
+  });
+}

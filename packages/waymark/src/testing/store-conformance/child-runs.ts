@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import type { SerializedError } from '../../core/serialize-error.ts';
+import type { ClaimedRun, Store } from '../../core/store.ts';
+import {
+  T0,
+  claimRun,
+  eventTypes,
+  getRun,
+  heldRun,
+  runParams,
+  startChild,
+  stepRecord,
+  uniqueWorkflow,
+  type StoreFixture,
+} from './fixtures.ts';
+
+/** A parent parked `waiting` on its child step `sub`, and that child held by a worker. */
+async function parentWaitingOnChild(store: Store) {
+  const parent = await heldRun(store);
+  const child = await startChild(store, parent, 'sub', { input: { x: 1 } });
+  await store.parkRun({
+    runId: parent.id,
+    fencingToken: parent.fencingToken,
+    status: 'waiting',
+    wakeAt: null,
+    waitingOn: ['sub'],
+    now: T0,
+    events: [],
+  });
+  const heldChild = (await claimRun(store, child, T0 + 1)) as ClaimedRun;
+  return { parent, child: heldChild };
+}
+
+const childError: SerializedError = {
+  type: 'Error',
+  code: 'STEP_FAILED',
+  message: 'disk full',
+  retryable: true,
+};
+
+export function describeChildRuns(fx: StoreFixture): void {
+  describe('child runs', () => {
+    it("creates the child and the parent's waiting step in one write", async () => {
+      const parent = await heldRun(fx.store);
+      const params = runParams({ workflowName: uniqueWorkflow('child'), input: [1] });
+      const { child, control } = await fx.store.startChildRun({
+        runId: parent.id,
+        fencingToken: parent.fencingToken,
+        now: T0,
+        step: stepRecord(parent.id, 'sub', {
+          kind: 'child',
+          status: 'waiting',
+          output: undefined,
+          finishedAt: null,
+          childRunId: params.id,
+        }),
+        child: params,
+        events: [{ type: 'step.waiting', at: T0, stepKey: 'sub' }],
+      });
+      expect(control).toEqual({ pauseRequested: false });
+      expect(child).toMatchObject({
+        id: params.id,
+        status: 'pending',
+        input: [1],
+        parentRunId: parent.id,
+        parentStepKey: 'sub',
+        wakeAt: T0,
+      });
+      expect(await getRun(fx.store, child.id)).toEqual(child);
+      expect(await fx.store.listSteps({ runId: parent.id })).toMatchObject([
+        { key: 'sub', kind: 'child', status: 'waiting', childRunId: child.id },
+      ]);
+      expect(await eventTypes(fx.store, parent.id)).toEqual(['run.created', 'step.waiting']);
+      expect(await eventTypes(fx.store, child.id)).toEqual(['run.created']);
+    });
+
+    it("completing the child settles the parent's step with its output and wakes the parent", async () => {
+      const { parent, child } = await parentWaitingOnChild(fx.store);
+      await fx.store.completeRun({
+        runId: child.id,
+        fencingToken: child.fencingToken,
+        output: { total: 3 },
+        now: T0 + 5,
+        events: [{ type: 'run.completed', at: T0 + 5 }],
+      });
+      expect(await getRun(fx.store, child.id)).toMatchObject({
+        status: 'completed',
+        output: { total: 3 },
+        finishedAt: T0 + 5,
+        wakeAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
+      expect(await fx.store.listSteps({ runId: parent.id })).toMatchObject([
+        { key: 'sub', status: 'completed', output: { total: 3 }, error: null, finishedAt: T0 + 5 },
+      ]);
+      expect(await getRun(fx.store, parent.id)).toMatchObject({
+        status: 'pending',
+        wakeAt: T0 + 5,
+      });
+      expect(await claimRun(fx.store, parent, T0 + 5)).toBeDefined();
+    });
+
+    it("failing the child fails the parent's step with a ChildWorkflowError", async () => {
+      const { parent, child } = await parentWaitingOnChild(fx.store);
+      await fx.store.failRun({
+        runId: child.id,
+        fencingToken: child.fencingToken,
+        error: childError,
+        now: T0 + 5,
+        events: [],
+      });
+      const [step] = await fx.store.listSteps({ runId: parent.id });
+      expect(step).toMatchObject({ status: 'failed', finishedAt: T0 + 5 });
+      expect(step?.error).toEqual({
+        type: 'ChildWorkflowError',
+        code: 'CHILD_FAILED',
+        message: `child run ${child.id} (${child.workflowName}) failed: disk full`,
+        retryable: false,
+        details: { childRunId: child.id },
+        cause: childError,
+      });
+      expect(await getRun(fx.store, parent.id)).toMatchObject({
+        status: 'pending',
+        wakeAt: T0 + 5,
+      });
+    });
+
+    it('wakes a sleeping parent now but keeps an earlier wake time', async () => {
+      const sleeping = await heldRun(fx.store);
+      const early = await heldRun(fx.store);
+      const children: ClaimedRun[] = [];
+      for (const [parent, wakeAt] of [
+        [sleeping, T0 + 1000],
+        [early, T0 + 2],
+      ] as const) {
+        const child = await startChild(fx.store, parent, 'sub');
+        await fx.store.parkRun({
+          runId: parent.id,
+          fencingToken: parent.fencingToken,
+          status: parent === sleeping ? 'sleeping' : 'pending',
+          wakeAt,
+          now: T0,
+          events: [],
+        });
+        children.push((await claimRun(fx.store, child, T0)) as ClaimedRun);
+      }
+      for (const child of children) {
+        await fx.store.completeRun({
+          runId: child.id,
+          fencingToken: child.fencingToken,
+          output: null,
+          now: T0 + 10,
+          events: [],
+        });
+      }
+      expect(await getRun(fx.store, sleeping.id)).toMatchObject({
+        status: 'pending',
+        wakeAt: T0 + 10,
+      });
+      expect(await getRun(fx.store, early.id)).toMatchObject({ status: 'pending', wakeAt: T0 + 2 });
+    });
+
+    it('keeps a paused parent paused, and due once resumed', async () => {
+      const { parent, child } = await parentWaitingOnChild(fx.store);
+      await fx.store.pauseRun({ runId: parent.id, now: T0 + 2 });
+      await fx.store.completeRun({
+        runId: child.id,
+        fencingToken: child.fencingToken,
+        output: 1,
+        now: T0 + 3,
+        events: [],
+      });
+      expect((await getRun(fx.store, parent.id)).status).toBe('paused');
+      expect(await claimRun(fx.store, parent, T0 + 4)).toBeUndefined();
+      const resumed = await fx.store.resumeRun({ runId: parent.id, now: T0 + 5 });
+      expect(resumed.status).toBe('pending');
+      expect(await claimRun(fx.store, parent, T0 + 5)).toBeDefined();
+    });
+
+    it('links the existing child when its idempotency key was used', async () => {
+      const parent = await heldRun(fx.store);
+      const first = await startChild(fx.store, parent, 'a', { idempotencyKey: 'child-key' });
+      const second = await startChild(fx.store, parent, 'b', { idempotencyKey: 'child-key' });
+      expect(second.id).toBe(first.id);
+      expect((await fx.store.listRuns({ parentRunId: parent.id })).runs).toHaveLength(1);
+      const steps = await fx.store.listSteps({ runId: parent.id });
+      expect(steps.map((s) => [s.key, s.status, s.childRunId])).toEqual([
+        ['a', 'waiting', first.id],
+        ['b', 'waiting', first.id],
+      ]);
+    });
+
+    it('settles at once a step linked to a child that already ended', async () => {
+      const parent = await heldRun(fx.store);
+      const child = await startChild(fx.store, parent, 'a', { idempotencyKey: 'done-key' });
+      const heldChild = (await claimRun(fx.store, child, T0)) as ClaimedRun;
+      await fx.store.completeRun({
+        runId: child.id,
+        fencingToken: heldChild.fencingToken,
+        output: 'cached',
+        now: T0 + 1,
+        events: [],
+      });
+      const linked = await startChild(fx.store, parent, 'b', { idempotencyKey: 'done-key' });
+      expect(linked).toMatchObject({ id: child.id, status: 'completed' });
+      const steps = await fx.store.listSteps({ runId: parent.id });
+      expect(steps.find((s) => s.key === 'b')).toMatchObject({
+        status: 'completed',
+        output: 'cached',
+        childRunId: child.id,
+      });
+    });
+  });
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import {
+  LEASE_MS,
+  T0,
+  WORKER,
+  claimRun,
+  createRun,
+  eventTypes,
+  heldRun,
+  runParams,
+  uniqueWorkflow,
+  type StoreFixture,
+} from './fixtures.ts';
+
+export function describeCreateRun(fx: StoreFixture): void {
+  describe('createRun', () => {
+    it('creates a pending run, due now, and appends its events', async () => {
+      const params = runParams({ input: { name: 'Ada', tags: ['x', 1, null] } });
+      const { run, created } = await fx.store.createRun(params);
+      expect(created).toBe(true);
+      expect(run).toMatchObject({
+        id: params.id,
+        workflowName: 'greet',
+        workflowVersion: '1',
+        status: 'pending',
+        input: { name: 'Ada', tags: ['x', 1, null] },
+        output: undefined,
+        error: null,
+        parentRunId: null,
+        parentStepKey: null,
+        idempotencyKey: null,
+        createdAt: T0,
+        updatedAt: T0,
+        startedAt: null,
+        finishedAt: null,
+        wakeAt: T0,
+        deadlineAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        fencingToken: 0,
+        recoveryCount: 0,
+        pauseRequested: false,
+      });
+      expect(await fx.store.getRun({ runId: run.id })).toEqual(run);
+      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created']);
+    });
+
+    it('keeps null and undefined inputs apart', async () => {
+      const none = await createRun(fx.store, { input: undefined });
+      const nil = await createRun(fx.store, { input: null });
+      expect((await fx.store.getRun({ runId: none.id }))?.input).toBeUndefined();
+      expect((await fx.store.getRun({ runId: nil.id }))?.input).toBeNull();
+    });
+
+    it('stores a delayed start and a deadline', async () => {
+      const run = await createRun(fx.store, { wakeAt: T0 + 5000, deadlineAt: T0 + 60_000 });
+      expect(run.wakeAt).toBe(T0 + 5000);
+      expect(run.deadlineAt).toBe(T0 + 60_000);
+      expect(await claimRun(fx.store, run, T0 + 4999)).toBeUndefined();
+      expect(await claimRun(fx.store, run, T0 + 5000)).toBeDefined();
+    });
+
+    it('returns the existing run for a used idempotency key, without a second run', async () => {
+      const first = await fx.store.createRun(runParams({ idempotencyKey: 'order-42' }));
+      const againParams = runParams({ idempotencyKey: 'order-42', input: { other: true } });
+      const again = await fx.store.createRun(againParams);
+      expect(again.created).toBe(false);
+      expect(again.run).toEqual(first.run);
+      expect(await fx.store.getRun({ runId: againParams.id })).toBeNull();
+      expect(await eventTypes(fx.store, first.run.id)).toEqual(['run.created']);
+    });
+
+    it('creates a run only once when one idempotency key is used concurrently', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => fx.store.createRun(runParams({ idempotencyKey: 'k' }))),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.run.id)).size).toBe(1);
+    });
+
+    it('returns null for an unknown run', async () => {
+      expect(await fx.store.getRun({ runId: runParams().id })).toBeNull();
+    });
+  });
+}
+
+export function describeClaimRuns(fx: StoreFixture): void {
+  describe('claimRuns', () => {
+    it('hands out a due run with a lease and a new fencing token', async () => {
+      const run = await createRun(fx.store);
+      const [claimed, ...rest] = await fx.store.claimRuns({
+        workerId: WORKER,
+        now: T0 + 10,
+        leaseMs: LEASE_MS,
+        limit: 10,
+      });
+      expect(rest).toEqual([]);
+      expect(claimed).toMatchObject({
+        id: run.id,
+        status: 'running',
+        leaseOwner: WORKER,
+        leaseExpiresAt: T0 + 10 + LEASE_MS,
+        fencingToken: run.fencingToken + 1,
+        startedAt: T0 + 10,
+        recovered: false,
+        recoveryCount: 0,
+      });
+      const { recovered: _, ...stored } = claimed as NonNullable<typeof claimed>;
+      expect(await fx.store.getRun({ runId: run.id })).toEqual(stored);
+    });
+
+    it('does not claim a run due later', async () => {
+      const run = await createRun(fx.store, { wakeAt: T0 + 1000 });
+      expect(await claimRun(fx.store, run, T0 + 999)).toBeUndefined();
+      expect((await fx.store.getRun({ runId: run.id }))?.status).toBe('pending');
+    });
+
+    it('claims in due order and at most `limit` runs', async () => {
+      const workflowName = uniqueWorkflow();
+      const late = await createRun(fx.store, { workflowName, wakeAt: T0 + 3 });
+      const early = await createRun(fx.store, { workflowName, wakeAt: T0 + 1 });
+      const middle = await createRun(fx.store, { workflowName, wakeAt: T0 + 2 });
+      const sameTime = await createRun(fx.store, { workflowName, wakeAt: T0 + 2 });
+      const claimed = await fx.store.claimRuns({
+        workerId: WORKER,
+        now: T0 + 10,
+        leaseMs: LEASE_MS,
+        limit: 3,
+      });
+      expect(claimed.map((r) => r.id)).toEqual([early.id, middle.id, sameTime.id]);
+      expect((await fx.store.getRun({ runId: late.id }))?.status).toBe('pending');
+    });
+
+    it('claims only runs of the given workflows', async () => {
+      const a = await createRun(fx.store, { workflowName: 'a' });
+      const b = await createRun(fx.store, { workflowName: 'b' });
+      const claim = (workflows: string[]) =>
+        fx.store.claimRuns({ workerId: WORKER, now: T0, leaseMs: LEASE_MS, limit: 10, workflows });
+      expect(await claim([])).toEqual([]);
+      expect((await claim(['b', 'c'])).map((r) => r.id)).toEqual([b.id]);
+      expect((await fx.store.getRun({ runId: a.id }))?.status).toBe('pending');
+    });
+
+    it('does not steal a run whose lease is still valid', async () => {
+      const run = await heldRun(fx.store);
+      expect(await claimRun(fx.store, run, T0 + LEASE_MS - 1, 'worker-b')).toBeUndefined();
+      expect((await fx.store.getRun({ runId: run.id }))?.leaseOwner).toBe(WORKER);
+    });
+
+    it('reclaims a run whose lease expired, as recovered', async () => {
+      const run = await heldRun(fx.store);
+      const later = T0 + LEASE_MS + 1;
+      const reclaimed = await claimRun(fx.store, run, later, 'worker-b');
+      expect(reclaimed).toMatchObject({
+        status: 'running',
+        recovered: true,
+        recoveryCount: 1,
+        fencingToken: run.fencingToken + 1,
+        leaseOwner: 'worker-b',
+        leaseExpiresAt: later + LEASE_MS,
+        startedAt: T0,
+      });
+    });
+
+    it('never claims a terminal run', async () => {
+      const run = await heldRun(fx.store);
+      await fx.store.completeRun({
+        runId: run.id,
+        fencingToken: run.fencingToken,
+        output: 1,
+        now: T0,
+        events: [],
+      });
+      expect(await claimRun(fx.store, run, T0 + 10 * LEASE_MS)).toBeUndefined();
+    });
+
+    it('never hands one run to two concurrent claims', async () => {
+      const workflowName = uniqueWorkflow();
+      const runs = await Promise.all(
+        Array.from({ length: 20 }, () => createRun(fx.store, { workflowName })),
+      );
+      const batches = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          fx.store.claimRuns({
+            workerId: `worker-${i}`,
+            now: T0,
+            leaseMs: LEASE_MS,
+            limit: 3,
+            workflows: [workflowName],
+          }),
+        ),
+      );
+      const ids = batches.flat().map((r) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(Math.min(runs.length, 8 * 3));
+    });
+  });
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../core/run.ts';
+import type { Store } from '../../core/store.ts';
+import {
+  T0,
+  createRun,
+  expectLeaseLost,
+  heldRun,
+  runParams,
+  startChild,
+  stepRecord,
+  type StoreFixture,
+} from './fixtures.ts';
+
+async function createRuns(store: Store, count: number, workflowName = 'bulk') {
+  const runs: RunRecord[] = [];
+  // One after another: ids are UUIDv7, so creation order is id order.
+  for (let i = 0; i < count; i++) runs.push(await createRun(store, { workflowName }));
+  return runs;
+}
+
+export function describeListRuns(fx: StoreFixture): void {
+  describe('listRuns', () => {
+    it('lists newest first and pages with the cursor', async () => {
+      const runs = await createRuns(fx.store, 7);
+      const newestFirst = runs.map((r) => r.id).reverse();
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { runs: RunRecord[]; nextCursor: string | null } = await fx.store.listRuns({
+          limit: 3,
+          cursor,
+        });
+        seen.push(...page.runs.map((r) => r.id));
+        cursor = page.nextCursor;
+        pages++;
+        if (cursor !== null) expect(cursor).toBe(page.runs.at(-1)?.id);
+      } while (cursor !== null);
+      expect(seen).toEqual(newestFirst);
+      expect(pages).toBe(3);
+    });
+
+    it('returns no cursor when the page holds the last run', async () => {
+      await createRuns(fx.store, 3);
+      expect((await fx.store.listRuns({ limit: 3 })).nextCursor).toBeNull();
+    });
+
+    it('defaults to 50 runs per page and caps the limit at 1000', async () => {
+      await Promise.all(Array.from({ length: 1001 }, () => fx.store.createRun(runParams())));
+      const byDefault = await fx.store.listRuns({});
+      expect(byDefault.runs).toHaveLength(50);
+      expect(byDefault.nextCursor).not.toBeNull();
+      const capped = await fx.store.listRuns({ limit: 5000 });
+      expect(capped.runs).toHaveLength(1000);
+      expect(capped.nextCursor).not.toBeNull();
+    });
+
+    it('filters by status, workflow and parent', async () => {
+      const [a1, a2] = await createRuns(fx.store, 2, 'a');
+      const parent = await heldRun(fx.store, { workflowName: 'b' });
+      const child = await startChild(fx.store, parent, 'sub', { workflowName: 'a' });
+      const ids = async (params: Parameters<Store['listRuns']>[0]) =>
+        (await fx.store.listRuns(params)).runs.map((r) => r.id);
+      expect(await ids({ workflow: 'a' })).toEqual([child.id, a2?.id, a1?.id]);
+      expect(await ids({ status: 'running' })).toEqual([parent.id]);
+      expect(await ids({ status: ['running', 'pending'], workflow: 'b' })).toEqual([parent.id]);
+      expect(await ids({ status: ['completed'] })).toEqual([]);
+      expect(await ids({ parentRunId: parent.id })).toEqual([child.id]);
+      expect(await ids({ parentRunId: parent.id, status: 'running' })).toEqual([]);
+    });
+  });
+}
+
+export function describeListEvents(fx: StoreFixture): void {
+  describe('listEvents', () => {
+    it('lists a run’s events in order, after a sequence number, up to a limit', async () => {
+      const run = await createRun(fx.store, { events: [] });
+      const other = await createRun(fx.store, { events: [] });
+      for (let i = 0; i < 5; i++) {
+        await fx.store.appendEvents({
+          runId: run.id,
+          events: [{ type: 'step.recorded', at: T0 + i, data: { i } }],
+        });
+        await fx.store.appendEvents({ runId: other.id, events: [{ type: 'run.resumed', at: T0 }] });
+      }
+      const all = await fx.store.listEvents({ runId: run.id });
+      expect(all.map((e) => e.data['i'])).toEqual([0, 1, 2, 3, 4]);
+      const seqs = all.map((e) => e.seq);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+      expect(new Set(seqs).size).toBe(5);
+      const after = await fx.store.listEvents({ runId: run.id, afterSeq: seqs[1] as number });
+      expect(after.map((e) => e.data['i'])).toEqual([2, 3, 4]);
+      const limited = await fx.store.listEvents({
+        runId: run.id,
+        afterSeq: seqs[1] as number,
+        limit: 2,
+      });
+      expect(limited.map((e) => e.data['i'])).toEqual([2, 3]);
+    });
+
+    it('keeps event fields, with defaults for the omitted ones', async () => {
+      const run = await createRun(fx.store, { events: [] });
+      await fx.store.appendEvents({
+        runId: run.id,
+        events: [
+          {
+            type: 'step.failed',
+            at: T0 + 3,
+            stepKey: 'fetch#2',
+            attempt: 2,
+            durationMs: 41,
+            data: { message: 'attempt 2 of 5', nested: { a: [1] } },
+          },
+          { type: 'run.started', at: T0 + 4 },
+        ],
+      });
+      const [full, bare] = await fx.store.listEvents({ runId: run.id });
+      expect(full).toMatchObject({
+        runId: run.id,
+        type: 'step.failed',
+        at: T0 + 3,
+        stepKey: 'fetch#2',
+        attempt: 2,
+        durationMs: 41,
+        data: { message: 'attempt 2 of 5', nested: { a: [1] } },
+      });
+      expect(bare).toMatchObject({
+        type: 'run.started',
+        stepKey: null,
+        attempt: null,
+        durationMs: null,
+        data: {},
+      });
+    });
+  });
+}
+
+export function describeConcurrentWrites(fx: StoreFixture): void {
+  describe('concurrent writes', () => {
+    it('commits every write issued at once', async () => {
+      const runs = await Promise.all(Array.from({ length: 4 }, () => heldRun(fx.store)));
+      const writes = runs.flatMap((run) =>
+        Array.from({ length: 50 }, (_, i) =>
+          fx.store.saveStep({
+            runId: run.id,
+            fencingToken: run.fencingToken,
+            step: stepRecord(run.id, `s#${i}`, { output: i }),
+            now: T0,
+            events: [{ type: 'step.succeeded', at: T0, stepKey: `s#${i}` }],
+          }),
+        ),
+      );
+      await Promise.all(writes);
+      for (const run of runs) {
+        expect(await fx.store.listSteps({ runId: run.id })).toHaveLength(50);
+        expect(await fx.store.listEvents({ runId: run.id })).toHaveLength(51);
+      }
+    });
+
+    it('rejects only the stale write among concurrent ones', async () => {
+      const good = await heldRun(fx.store);
+      const stale = await heldRun(fx.store);
+      const save = (runId: string, fencingToken: number, key: string) =>
+        fx.store.saveStep({
+          runId,
+          fencingToken,
+          step: stepRecord(runId, key),
+          now: T0,
+          events: [],
+        });
+      const results = await Promise.allSettled([
+        save(good.id, good.fencingToken, 'a'),
+        save(stale.id, stale.fencingToken + 1, 'x'),
+        save(good.id, good.fencingToken, 'b'),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      await expectLeaseLost(Promise.reject((results[1] as PromiseRejectedResult).reason));
+      expect((await fx.store.listSteps({ runId: good.id })).map((s) => s.key)).toEqual(['a', 'b']);
+      expect(await fx.store.listSteps({ runId: stale.id })).toEqual([]);
+    });
+  });
+}
