@@ -13,11 +13,17 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Function']", message: 'new Function is forbidden.' },
+        {
+          selector: "NewExpression[callee.name='Function']",
+          message: 'new Function is forbidden.',
+        },
         { selector: "CallExpression[callee.name='eval']", message: 'eval is forbidden.' },
       ],
       'no-restricted-imports': ['error', { paths: ['vm', 'node:vm'] }],

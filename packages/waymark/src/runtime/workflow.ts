@@ -15,7 +15,9 @@ export interface PanicPolicy {
   restartDelay?: Duration;
 }
 
-export interface WorkflowOptions<TSchema extends StandardSchemaV1 | undefined = undefined> {
+export interface WorkflowOptions<
+  TSchema extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+> {
   /** Unique name; runs refer to their workflow by it. */
   name: string;
   version?: string;
@@ -39,12 +41,9 @@ export interface WorkflowDefinition<I = unknown, O = unknown> {
   readonly retry: RetryPolicy | undefined;
   readonly timeoutMs: number | null;
   readonly panic: { maxRestarts: number; restartDelayMs: number };
-  readonly fn: WorkflowFunction<I, O>;
+  /** A method, so a definition of any input type fits where `WorkflowDefinition` is expected. */
+  fn(ctx: WorkflowContext, input: I): Promise<O>;
 }
-
-type InputOf<TSchema> = TSchema extends StandardSchemaV1
-  ? StandardSchemaV1.InferOutput<TSchema>
-  : unknown;
 
 export const DEFAULT_PANIC_POLICY = { maxRestarts: 5, restartDelayMs: 1_000 } as const;
 
@@ -62,13 +61,18 @@ export const DEFAULT_PANIC_POLICY = { maxRestarts: 5, restartDelayMs: 1_000 } as
  *   },
  * );
  */
-export function defineWorkflow<
-  TSchema extends StandardSchemaV1 | undefined = undefined,
-  O = unknown,
->(
-  options: WorkflowOptions<TSchema>,
-  fn: (ctx: WorkflowContext, input: InputOf<TSchema>) => Promise<O>,
-): WorkflowDefinition<InputOf<TSchema>, O> {
+export function defineWorkflow<TSchema extends StandardSchemaV1, O>(
+  options: WorkflowOptions<TSchema> & { input: TSchema },
+  fn: (ctx: WorkflowContext, input: StandardSchemaV1.InferOutput<TSchema>) => Promise<O>,
+): WorkflowDefinition<StandardSchemaV1.InferInput<TSchema>, O>;
+export function defineWorkflow<I = unknown, O = unknown>(
+  options: WorkflowOptions<undefined>,
+  fn: (ctx: WorkflowContext, input: I) => Promise<O>,
+): WorkflowDefinition<I, O>;
+export function defineWorkflow(
+  options: WorkflowOptions<StandardSchemaV1 | undefined>,
+  fn: WorkflowFunction<unknown, unknown>,
+): WorkflowDefinition {
   const problems: { path: string; message: string }[] = [];
   if (typeof options.name !== 'string' || !/^[A-Za-z0-9][\w.:-]{0,199}$/.test(options.name)) {
     problems.push({
