@@ -100,6 +100,9 @@ export class Worker {
     const { store, clock, registry, options, bus } = this.deps;
     let total = 0;
     do {
+      // A stopped worker claims nothing: a wake-up scheduled before stop() can still fire
+      // after it, and a run claimed then would execute with no heartbeat renewing its lease.
+      if (!this.running) break;
       this.tickAgain = false;
       const free = options.concurrency - this.active.size;
       const workflows = registry.names();

@@ -1,0 +1,33 @@
+/**
+ * A stopped worker must claim nothing. The worker processes of the crash tests stop their
+ * engine and close the store when their runs are done; a claim round that fired after stop()
+ * (a wake-up scheduled just before it) used to claim and execute a run with no heartbeat left
+ * to renew its lease, so another worker would reclaim it and run its steps a second time.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineWorkflow } from '../../src/index.ts';
+import { settle } from '../../src/testing/fake-clock.ts';
+import { type TestEngine, createTestEngine } from '../../src/testing/test-engine.ts';
+
+let t: TestEngine | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('worker stop', () => {
+  it('claims nothing after stop(), even when a wake-up was already scheduled', async () => {
+    let executed = 0;
+    const wf = defineWorkflow({ name: 'after-stop' }, async (ctx) =>
+      ctx.step('work', () => ++executed),
+    );
+    t = await createTestEngine({ workflows: [wf] });
+    await settle(); // the worker's first claim round found nothing: it is idle
+    const run = await t.engine.start(wf, null); // schedules a wake-up on the next immediate
+    await t.engine.stop();
+    await settle(20);
+    expect(executed).toBe(0);
+    expect(await t.engine.getRun(run.id)).toMatchObject({ status: 'pending', leaseOwner: null });
+    expect((await t.engine.history(run.id)).map((e) => e.type)).toEqual(['run.created']);
+  });
+});
