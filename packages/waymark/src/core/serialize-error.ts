@@ -42,6 +42,13 @@ const KNOWN_CLASSES: Record<string, { prototype: object }> = {
   RecoveryLimitError,
   NotFoundError,
   StoreError,
+  // Built-ins keep their class too, so `instanceof TypeError` works after a replay.
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  URIError,
+  EvalError,
 };
 
 const MAX_CAUSE_DEPTH = 5;
