@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
+import { createEngine, type Engine } from '../../runtime/engine.ts';
+import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../cli-error.ts';
+import type { CliContext } from '../cli-context.ts';
+import { CLI_WORKER_OPTIONS, resolveDbPath } from '../config.ts';
+import { formatJson } from '../format/json.ts';
+import { formatRunEnd, runSummary } from '../format/run-result.ts';
+import { formatMs, formatTime } from '../format/time.ts';
+import { loadWorkflowModule, type WorkflowModule } from '../load-workflow-module.ts';
+import { type CliStore, openCliStore } from '../open-store.ts';
+import { parseInput } from '../parse-input.ts';
+import { RunProgress } from '../run-progress.ts';
+import { waitForRun } from '../wait-for-run.ts';
+
+export interface RunOptions {
+  input?: string[];
+  inputJson?: string;
+  db?: string;
+  workflow?: string;
+  resume?: string;
+  json?: boolean;
+}
+
+const RUN_HELP = `
+The run executes in this process, with a worker that also picks up other due runs of the
+module's workflows in the same database. Every step's result is recorded as it happens.
+
+Stopping and resuming:
+  Ctrl-C, SIGTERM   the step in flight may finish (up to ${CLI_WORKER_OPTIONS.shutdownGraceMs / 1000}s), then the run is handed back
+                    (status pending) and the command to resume it is printed; exit 130.
+                    A second Ctrl-C exits at once.
+  kill -9, a crash  the run stays "running" under this process's lease, which the CLI keeps
+                    short (${CLI_WORKER_OPTIONS.leaseMs / 1000}s, renewed every ${CLI_WORKER_OPTIONS.leaseMs / 2000}s): --resume waits for it to expire,
+                    then continues from the last recorded step. The step cut off may run
+                    again (steps run at least once); recorded results are never recomputed.
+  --resume <runId>  also continues a sleeping run (when its wake time comes), a paused one,
+                    or one waiting for child runs; a finished run just prints its result.
+
+Exit codes: 0 completed, 1 failed or cancelled (or an error), 2 usage error, 130 interrupted.
+`;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerRunCommand(
+  program: Command,
+  ctx: CliContext,
+  done: (code: number) => void,
+): void {
+  program
+    .command('run')
+    .description(
+      'run a workflow module (.ts, .js or .mjs) in this process and print its steps as they happen',
+    )
+    .argument('<file>', 'the workflow module; its default export is the workflow')
+    .option(
+      '--input <key=value>',
+      'an input field, repeatable; values parse as JSON when they can; a.b=1 nests',
+      collect,
+    )
+    .option(
+      '--input-json <json>',
+      'the whole input as JSON (--input pairs are merged into it and win)',
+    )
+    .option(
+      '--workflow <exportName>',
+      'run this export of the module instead of its default export',
+    )
+    .option(
+      '--resume <runId>',
+      'continue an existing run (interrupted, crashed or sleeping) instead of starting one',
+    )
+    .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
+    .option('--json', 'print only a final { runId, status, output?, error? } object')
+    .addHelpText('after', RUN_HELP)
+    .action(async (file: string, options: RunOptions) =>
+      done(await runCommand(file, options, ctx)),
+    );
+}
+
+/**
+ * `waymark run`: starts (or, with `--resume`, continues) a run and executes it with a worker
+ * in this process. Ctrl-C stops the worker gracefully, which hands the run back to the store;
+ * `--resume` picks it up again. A run whose process was killed keeps that process's lease
+ * until it expires (CLI_WORKER_OPTIONS.leaseMs, 5 s): `--resume` waits for that.
+ */
+export async function runCommand(
+  file: string,
+  options: RunOptions,
+  ctx: CliContext,
+): Promise<number> {
+  const resuming = options.resume !== undefined;
+  const pairs = options.input ?? [];
+  if (resuming && (pairs.length > 0 || options.inputJson !== undefined)) {
+    throw new UsageError(
+      '--input and --input-json cannot be combined with --resume (the run keeps its input)',
+    );
+  }
+  const input = resuming ? undefined : parseInput(pairs, options.inputJson);
+  const module = await loadWorkflowModule(file, ctx.config.cwd, {
+    ...(options.workflow === undefined ? {} : { exportName: options.workflow }),
+    requireSelected: !resuming,
+  });
+  const dbPath = resolveDbPath(ctx.config, options.db);
+  const store = await openCliStore(dbPath, { create: !resuming });
+  try {
+    if (options.resume !== undefined) {
+      const existing = await prepareResume(options.resume, module, store, dbPath);
+      if (isTerminalStatus(existing.status)) return report(existing, options, ctx);
+      return await execute(file, module, store, options, ctx, async (engine) => {
+        announceResume(existing, engine.clock.now(), options, ctx);
+        if (existing.status === 'paused') await engine.resume(existing.id);
+        return existing.id;
+      });
+    }
+    return await execute(file, module, store, options, ctx, async (engine) => {
+      const handle = await engine.start(
+        module.selected as NonNullable<WorkflowModule['selected']>,
+        input,
+      );
+      if (options.json !== true) {
+        ctx.io.stdout(`Run ${handle.id} of ${module.selected?.name ?? '?'} (db ${dbPath})\n`);
+      }
+      return handle.id;
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs a worker until the run ends or the user interrupts; `begin` starts or resumes the run. */
+async function execute(
+  file: string,
+  module: WorkflowModule,
+  store: CliStore,
+  options: RunOptions,
+  ctx: CliContext,
+  begin: (engine: Engine) => Promise<string>,
+): Promise<number> {
+  const workerId = `cli-${randomUUID().slice(0, 8)}`;
+  const engine = createEngine({
+    store,
+    workflows: module.workflows,
+    worker: { ...CLI_WORKER_OPTIONS, workerId },
+  });
+  // Subscribed before the run starts, so no event is missed.
+  const progress = new RunProgress(engine, ctx, { lines: options.json !== true });
+  try {
+    const runId = await begin(engine);
+    progress.watch(runId);
+    const outcome = await waitForRun(engine, runId, ctx.io);
+    if (outcome.type === 'ended') return report(outcome.run, options, ctx);
+    if (options.json !== true) {
+      ctx.io.stdout(
+        `\nInterrupted (${outcome.signal}): letting the step in flight finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then handing the run back…\n`,
+      );
+    }
+    progress.interrupting();
+    await stopAtStepBoundary(engine, runId, workerId);
+    const run = await engine.getRun(runId);
+    // It may have ended during the stop's grace period: then that is the result.
+    if (run !== null && isTerminalStatus(run.status)) return report(run, options, ctx);
+    return reportInterrupted(file, runId, run, options, ctx);
+  } finally {
+    progress.stop();
+    await engine.stop();
+  }
+}
+
+/**
+ * Stops the worker so that the run ends up parked between two steps rather than cut off in
+ * the middle of one. The engine's `stop()` lets executions keep going (starting new steps)
+ * for its grace period and then releases them mid-step; a pause request makes the run park
+ * at its next step boundary instead. The pause is lifted again right away, so the run is left
+ * `pending` (due now) for `--resume` or any other worker, exactly as a release leaves it.
+ * Only a run this worker holds is paused: one held by another process is not ours to stop.
+ */
+async function stopAtStepBoundary(engine: Engine, runId: string, workerId: string): Promise<void> {
+  const run = await engine.getRun(runId);
+  const ours = run?.status === 'running' && run.leaseOwner === workerId && !run.pauseRequested;
+  if (ours) await engine.pause(runId);
+  await engine.stop();
+  if (ours) await engine.resume(runId);
+}
+
+async function prepareResume(
+  runId: string,
+  module: WorkflowModule,
+  store: CliStore,
+  dbPath: string,
+): Promise<RunRecord> {
+  const run = await store.getRun({ runId });
+  if (run === null) throw new CliError(`no run with id ${runId} in ${dbPath}`);
+  if (!isTerminalStatus(run.status) && !module.workflows.some((w) => w.name === run.workflowName)) {
+    const names = module.workflows.map((w) => w.name).join(', ');
+    throw new CliError(
+      `run ${runId} is a run of workflow "${run.workflowName}", which ${module.path} does not export (it exports: ${names})`,
+    );
+  }
+  return run;
+}
+
+function announceResume(run: RunRecord, now: number, options: RunOptions, ctx: CliContext): void {
+  if (options.json === true) return;
+  const head = `Resuming run ${run.id} of ${run.workflowName} (${run.status})`;
+  let note = '';
+  if (run.status === 'running' && run.leaseExpiresAt !== null && run.leaseExpiresAt > now) {
+    note =
+      `: held by worker ${run.leaseOwner ?? '?'} until ${formatTime(run.leaseExpiresAt)}; ` +
+      `waiting for its lease to expire (if that worker is still alive, until it stops)`;
+  } else if (run.status === 'running') {
+    note = ': its previous worker stopped; recovering it';
+  } else if (run.status === 'sleeping' && run.wakeAt !== null && run.wakeAt > now) {
+    note = `: continues at ${formatTime(run.wakeAt)}`;
+  } else if (run.status === 'waiting') {
+    note = ': waiting for its child runs';
+  } else if (run.status === 'paused') {
+    note = ': it was paused; resuming it';
+  }
+  ctx.io.stdout(`${head}${note}\n`);
+}
+
+function report(run: RunRecord, options: RunOptions, ctx: CliContext): number {
+  const code = run.status === 'completed' ? EXIT_OK : EXIT_FAILURE;
+  if (options.json === true) {
+    ctx.io.stdout(formatJson(runSummary(run)));
+    return code;
+  }
+  const { stdout, stderr } = formatRunEnd(run, ctx.style);
+  ctx.io.stdout(stdout);
+  if (stderr !== '') ctx.io.stderr(stderr);
+  return code;
+}
+
+function reportInterrupted(
+  file: string,
+  runId: string,
+  run: RunRecord | null,
+  options: RunOptions,
+  ctx: CliContext,
+): number {
+  const db = options.db === undefined ? '' : ` --db ${shellQuote(options.db)}`;
+  const resume = `waymark run ${shellQuote(file)} --resume ${runId}${db}`;
+  if (options.json === true) {
+    ctx.io.stdout(
+      formatJson({ runId, status: run?.status ?? 'unknown', interrupted: true, resume }),
+    );
+  } else {
+    ctx.io.stdout(`Run ${runId} is ${run?.status ?? 'unknown'}. Continue it with:\n  ${resume}\n`);
+  }
+  return EXIT_INTERRUPTED;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}

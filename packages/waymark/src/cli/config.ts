@@ -1,0 +1,51 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { CliIo } from './cli-io.ts';
+
+/** Where the CLI keeps its database when neither `--db` nor `WAYMARK_DB` says otherwise. */
+export const DEFAULT_DB_PATH = '.waymark/waymark.db';
+
+/**
+ * The CLI's worker settings. A short lease matters for crash-resume: a CLI process killed
+ * with SIGKILL keeps its run `running` under its lease, and `waymark run --resume` can only
+ * reclaim it once the lease has expired. 5 s keeps that wait short; the heartbeat renews
+ * the lease every 2.5 s, so a workflow must not block the event loop for 5 s in one go.
+ */
+export const CLI_WORKER_OPTIONS = {
+  concurrency: 10,
+  leaseMs: 5_000,
+  pollMs: 200,
+  shutdownGraceMs: 2_000,
+} as const;
+
+export interface CliConfig {
+  cwd: string;
+  /** Absolute path of the database used when `--db` is not given. */
+  defaultDbPath: string;
+  /** `WAYMARK_DEBUG=1`: print stack traces with errors. */
+  debug: boolean;
+  /** ANSI colors: only on a terminal, and never with `NO_COLOR` set. */
+  color: boolean;
+}
+
+/** The only place the CLI reads the environment (`process.env` unless the io provides one). */
+export function loadConfig(io: CliIo): CliConfig {
+  const env = io.env ?? process.env;
+  const cwd = io.cwd ?? process.cwd();
+  const fromEnv = env['WAYMARK_DB'];
+  return {
+    cwd,
+    defaultDbPath: resolve(
+      cwd,
+      fromEnv === undefined || fromEnv === '' ? DEFAULT_DB_PATH : fromEnv,
+    ),
+    debug: env['WAYMARK_DEBUG'] === '1',
+    color: io.isTty === true && (env['NO_COLOR'] ?? '') === '',
+  };
+}
+
+/** The database path of one command: `--db` (relative to the working directory) or the default. */
+export function resolveDbPath(config: CliConfig, flag: string | undefined): string {
+  if (flag === undefined) return config.defaultDbPath;
+  if (flag === ':memory:') return flag;
+  return isAbsolute(flag) ? flag : resolve(config.cwd, flag);
+}

@@ -1,0 +1,86 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type WorkflowDefinition, isWorkflowDefinition } from '../runtime/workflow.ts';
+import { CliError } from './cli-error.ts';
+
+export interface WorkflowModule {
+  /** Absolute path of the module. */
+  path: string;
+  /** The workflow to start: the default export, or the export named by `--workflow`. */
+  selected: WorkflowDefinition | null;
+  /** Every workflow the module exports, once each: registered so child workflows run too. */
+  workflows: WorkflowDefinition[];
+  /** Names of all exports, for error messages. */
+  exportNames: string[];
+}
+
+/**
+ * Imports a workflow module (`.ts` loads without a build step when tsx is registered, as the
+ * `waymark` bin does). `exportName` picks a named export instead of the default one; it may
+ * also be a workflow's own name. With `requireSelected: false` (resume), a module without a
+ * default workflow is fine as long as it exports some workflow.
+ */
+export async function loadWorkflowModule(
+  file: string,
+  cwd: string,
+  options: { exportName?: string; requireSelected?: boolean } = {},
+): Promise<WorkflowModule> {
+  const path = resolve(cwd, file);
+  const info = await stat(path).catch(() => null);
+  if (info === null) throw new CliError(`no such file: ${path}`);
+  if (!info.isFile()) throw new CliError(`not a file: ${path}`);
+
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new CliError(`cannot load ${path}: ${(error as Error)?.message ?? String(error)}`);
+  }
+
+  const exportNames = Object.keys(exports);
+  const workflows: WorkflowDefinition[] = [];
+  const namedWorkflows: string[] = [];
+  for (const [name, value] of Object.entries(exports)) {
+    if (!isWorkflowDefinition(value)) continue;
+    namedWorkflows.push(name);
+    if (!workflows.includes(value)) workflows.push(value);
+  }
+  const selected = select(exports, workflows, options.exportName);
+  if (options.exportName !== undefined && selected === null) {
+    throw new CliError(
+      `${path} has no workflow export named "${options.exportName}" (workflow exports: ${listOrNone(namedWorkflows)})`,
+    );
+  }
+  if (workflows.length === 0) {
+    throw new CliError(
+      `${path} exports no workflow (made with defineWorkflow); its exports: ${listOrNone(exportNames)}`,
+    );
+  }
+  if (selected === null && options.requireSelected !== false) {
+    throw new CliError(
+      `${path} has no default-exported workflow; pass --workflow <name> (workflow exports: ${listOrNone(namedWorkflows)})`,
+    );
+  }
+  return { path, selected, workflows, exportNames };
+}
+
+function select(
+  exports: Record<string, unknown>,
+  workflows: WorkflowDefinition[],
+  exportName: string | undefined,
+): WorkflowDefinition | null {
+  if (exportName !== undefined) {
+    const byExport = exports[exportName];
+    if (isWorkflowDefinition(byExport)) return byExport;
+    return workflows.find((w) => w.name === exportName) ?? null;
+  }
+  const fallback = exports['default'];
+  if (isWorkflowDefinition(fallback)) return fallback;
+  // A module with exactly one workflow needs no default export to be unambiguous.
+  return workflows.length === 1 ? (workflows[0] as WorkflowDefinition) : null;
+}
+
+function listOrNone(names: readonly string[]): string {
+  return names.length === 0 ? 'none' : names.join(', ');
+}

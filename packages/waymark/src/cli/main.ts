@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './cli-error.ts';
+import type { CliContext } from './cli-context.ts';
+import type { CliIo } from './cli-io.ts';
+import { registerHistoryCommand } from './commands/history.ts';
+import { registerListCommand } from './commands/list.ts';
+import { registerRunCommand } from './commands/run.ts';
+import { registerStatusCommand } from './commands/status.ts';
+import { loadConfig } from './config.ts';
+import { createStyle } from './format/style.ts';
+
+const EXAMPLES = `
+Examples:
+  $ waymark run examples/hello.workflow.ts --input name=world
+  $ waymark run flow.ts --input-json '{"user":{"id":7}}' --input user.admin=true
+  $ waymark run flow.ts --resume <runId>       continue an interrupted or crashed run
+  $ waymark list --status failed
+  $ waymark status <runId>
+  $ waymark history <runId> --json
+
+Environment:
+  WAYMARK_DB      database path when --db is not given (default .waymark/waymark.db)
+  WAYMARK_DEBUG   1: print stack traces with errors
+  NO_COLOR        set: no colors even on a terminal
+`;
+
+/**
+ * Runs the CLI on `argv` (without `node` and the script) and returns the exit code.
+ * Writes only through `io`; never exits the process, so tests call it directly.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const config = loadConfig(io);
+  const ctx: CliContext = { io, config, style: createStyle(config.color) };
+  let exitCode = EXIT_OK;
+  const program = buildProgram(ctx, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, ctx);
+  }
+}
+
+function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
+  const program = new Command('waymark')
+    .description('Durable workflows for TypeScript: run workflows, inspect and resume their runs.')
+    .version(packageVersion(), '-v, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout(text),
+      writeErr: (text) => ctx.io.stderr(text),
+      // Commander's messages start with "error: "; one line, named after the program.
+      // Its "Did you mean …?" hint goes on the same line.
+      outputError: (text, write) => write(`waymark: ${text.replace(/\n\((Did you mean)/, ' ($1')}`),
+    })
+    .addHelpText('after', EXAMPLES);
+  // Subcommands inherit exitOverride and the output configuration.
+  registerRunCommand(program, ctx, done);
+  registerStatusCommand(program, ctx, done);
+  registerListCommand(program, ctx, done);
+  registerHistoryCommand(program, ctx, done);
+  return program;
+}
+
+function reportError(error: unknown, ctx: CliContext): number {
+  if (error instanceof CommanderError) {
+    // Help and version were printed; any other message was printed by outputError.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+      return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.io.stderr(`waymark: error: ${message}\n`);
+  if (ctx.config.debug && error instanceof Error && error.stack !== undefined) {
+    ctx.io.stderr(`${error.stack}\n`);
+  }
+  return exitCodeOf(error);
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  // Input that fails the workflow's schema is a usage error like a malformed --input.
+  if ((error as { code?: unknown } | null)?.code === 'VALIDATION') return EXIT_USAGE;
+  return EXIT_FAILURE;
+}
+
+function packageVersion(): string {
+  const url = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The process entry (bin/waymark.mjs): real streams and signals in, exit code out. The only
+ * code that touches `process.exit`. A first Ctrl-C/SIGTERM is handed to the running command
+ * (which stops its worker gracefully); a second one, or one when no command listens, exits
+ * at once.
+ */
+export async function main(): Promise<void> {
+  const handlers = new Set<(signal: string) => void>();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1 || handlers.size === 0) {
+      process.stderr.write(`\nwaymark: ${signal}: exiting now\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    for (const handler of handlers) handler(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: CliIo = {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    isTty: process.stdout.isTTY === true,
+    onInterrupt(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+  };
+  const code = await runCli(process.argv.slice(2), io);
+  // Exit explicitly: a workflow module may leave handles open (a socket, a timer) that would
+  // keep the process alive after its run ended. stdout/stderr writes are synchronous for
+  // files and pipes on POSIX, so nothing written is lost.
+  process.exitCode = code;
+  process.exit(code);
+}
