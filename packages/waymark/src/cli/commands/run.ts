@@ -120,7 +120,11 @@ export async function runCommand(
         input,
       );
       if (options.json !== true) {
-        ctx.io.stdout(`Run ${handle.id} of ${module.selected?.name ?? '?'} (db ${dbPath})\n`);
+        ctx.io.stdout(
+          `Run ${handle.id} of ${module.selected?.name ?? '?'} (db ${dbPath})\n` +
+            ctx.style.dim(`  if interrupted: ${resumeCommand(file, handle.id, options)}`) +
+            '\n',
+        );
       }
       return handle.id;
     });
@@ -240,8 +244,7 @@ function reportInterrupted(
   options: RunOptions,
   ctx: CliContext,
 ): number {
-  const db = options.db === undefined ? '' : ` --db ${shellQuote(options.db)}`;
-  const resume = `waymark run ${shellQuote(file)} --resume ${runId}${db}`;
+  const resume = resumeCommand(file, runId, options);
   if (options.json === true) {
     ctx.io.stdout(
       formatJson({ runId, status: run?.status ?? 'unknown', interrupted: true, resume }),
@@ -250,6 +253,12 @@ function reportInterrupted(
     ctx.io.stdout(`Run ${runId} is ${run?.status ?? 'unknown'}. Continue it with:\n  ${resume}\n`);
   }
   return EXIT_INTERRUPTED;
+}
+
+/** The command that continues the run, as the user would type it in the same directory. */
+function resumeCommand(file: string, runId: string, options: RunOptions): string {
+  const db = options.db === undefined ? '' : ` --db ${shellQuote(options.db)}`;
+  return `waymark run ${shellQuote(file)} --resume ${runId}${db}`;
 }
 
 function shellQuote(text: string): string {
