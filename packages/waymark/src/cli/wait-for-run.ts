@@ -5,15 +5,8 @@ import type { CliIo } from './cli-io.ts';
 export type WaitOutcome =
   { type: 'ended'; run: RunRecord } | { type: 'interrupted'; signal: string };
 
-/**
- * Waits until the run ends or the user interrupts (Ctrl-C, SIGTERM), whichever comes first.
- *
- * The engine's timers are unref'd (a library must not keep its host process alive), so while
- * a run sleeps or waits out a lease nothing would keep the CLI's event loop running: a ref'd
- * interval does, for exactly as long as the CLI waits.
- */
+/** Waits until the run ends or the user interrupts (Ctrl-C, SIGTERM), whichever comes first. */
 export async function waitForRun(engine: Engine, runId: string, io: CliIo): Promise<WaitOutcome> {
-  const keepAlive = setInterval(() => {}, 60_000);
   let unsubscribe: (() => void) | undefined;
   try {
     const ended = engine.waitForEnd(runId).then((run): WaitOutcome => ({ type: 'ended', run }));
@@ -25,6 +18,5 @@ export async function waitForRun(engine: Engine, runId: string, io: CliIo): Prom
     return await Promise.race([ended, interrupted]);
   } finally {
     unsubscribe?.();
-    clearInterval(keepAlive);
   }
 }

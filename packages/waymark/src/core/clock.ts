@@ -11,9 +11,9 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {
+    // Not unref'd: a running worker keeps its process alive (like a server) until
+    // `engine.stop()`; every other timer is cleared when what it guards ends.
     const handle = setTimeout(fn, Math.max(0, ms));
-    // Timers must never keep a process alive on their own; the worker loop decides that.
-    handle.unref();
     return () => clearTimeout(handle);
   },
 };

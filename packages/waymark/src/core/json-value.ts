@@ -1,5 +1,9 @@
 /** Checks a value survives JSON round trip unchanged in meaning; names the first bad path. */
-export function findNonJsonValue(value: unknown, path = '$', seen = new Set<object>()): string | null {
+export function findNonJsonValue(
+  value: unknown,
+  path = '$',
+  seen = new Set<object>(),
+): string | null {
   switch (typeof value) {
     case 'string':
     case 'boolean':

@@ -9,14 +9,7 @@ import type { SerializedError } from './serialize-error.ts';
  * A `running` run whose lease expired is reclaimed by any worker (crash recovery).
  */
 export type RunStatus =
-  | 'pending'
-  | 'running'
-  | 'sleeping'
-  | 'waiting'
-  | 'paused'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
+  'pending' | 'running' | 'sleeping' | 'waiting' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
 export const RUN_STATUSES: readonly RunStatus[] = [
   'pending',
@@ -34,7 +27,16 @@ export type ParkedRunStatus = 'pending' | 'sleeping' | 'waiting' | 'paused';
 
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   pending: ['running', 'paused', 'cancelled'],
-  running: ['pending', 'sleeping', 'waiting', 'paused', 'running', 'completed', 'failed', 'cancelled'],
+  running: [
+    'pending',
+    'sleeping',
+    'waiting',
+    'paused',
+    'running',
+    'completed',
+    'failed',
+    'cancelled',
+  ],
   sleeping: ['running', 'pending', 'paused', 'cancelled'],
   waiting: ['running', 'pending', 'paused', 'cancelled'],
   paused: ['pending', 'sleeping', 'waiting', 'cancelled'],

@@ -58,7 +58,7 @@ export interface Store {
   /**
    * Parks a held run: drops the lease and sets the status and due time. Fenced.
    * - A pause requested meanwhile parks it `paused` instead (the intended status is kept
-   *   for resume).
+   *   for resume), and appends a `run.paused` event.
    * - `waitingOn` names child steps the run waits for; if any of them already settled, the
    *   run is parked `pending` and due now, so a wake-up is never lost.
    * - `countRecovery` increments the recovery count (a panic restart).
@@ -66,13 +66,21 @@ export interface Store {
   parkRun(params: ParkRunParams): Promise<RunRecord>;
 
   /** Ends a held run `completed`. If it is a child, settles the parent's step and wakes it. Fenced. */
-  completeRun(params: FencedParams & { output: unknown; now: number; events: NewHistoryEvent[] }): Promise<void>;
+  completeRun(
+    params: FencedParams & { output: unknown; now: number; events: NewHistoryEvent[] },
+  ): Promise<void>;
 
   /** Ends a held run `failed`; settles and wakes the parent like completeRun. Fenced. */
-  failRun(params: FencedParams & { error: SerializedError; now: number; events: NewHistoryEvent[] }): Promise<void>;
+  failRun(
+    params: FencedParams & { error: SerializedError; now: number; events: NewHistoryEvent[] },
+  ): Promise<void>;
 
   /** Appends history events. With a fencing token, fenced; without, unconditional. */
-  appendEvents(params: { runId: string; fencingToken?: number; events: NewHistoryEvent[] }): Promise<void>;
+  appendEvents(params: {
+    runId: string;
+    fencingToken?: number;
+    events: NewHistoryEvent[];
+  }): Promise<void>;
 
   /**
    * Ends a run and all its unfinished descendants `cancelled`, bumping their fencing tokens so

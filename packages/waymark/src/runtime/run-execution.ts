@@ -53,6 +53,7 @@ export class RunExecution {
   readonly controller = new AbortController();
   readonly keys = new StepKeyCounter();
   pauseRequested: boolean;
+  private draining = false;
   private readonly steps = new Map<string, StepRecord>();
   private readonly suspensions: Suspension[] = [];
   private inflight = 0;
@@ -153,6 +154,7 @@ export class RunExecution {
   /** Suspends instead of starting new work when a pause was requested. */
   checkBoundary(): void {
     if (this.pauseRequested) throw new Suspend({ reason: 'pause', wakeAt: this.now() });
+    if (this.draining) throw new Suspend({ reason: 'shutdown', wakeAt: this.now() });
   }
 
   /** Records a step (and its events) durably; resolves after the commit. */
@@ -237,6 +239,11 @@ export class RunExecution {
 
   requestPause(): void {
     this.pauseRequested = true;
+  }
+
+  /** The worker is stopping: start no new step; park `pending` (due now) at the next boundary. */
+  drain(): void {
+    this.draining = true;
   }
 
   /** The run was cancelled (the store already ended it): stop everything, write nothing. */
@@ -395,11 +402,12 @@ export class RunExecution {
   private park(): Promise<void> {
     const { wakeAt, waitingOn, reasons } = parkTarget(this.suspensions, this.run.deadlineAt);
     const now = this.now();
-    const status = reasons.includes('pause')
-      ? 'pending'
-      : reasons.includes('sleep') || reasons.includes('retry')
-        ? 'sleeping'
-        : 'waiting';
+    const status =
+      reasons.includes('pause') || reasons.includes('shutdown')
+        ? 'pending'
+        : reasons.includes('sleep') || reasons.includes('retry')
+          ? 'sleeping'
+          : 'waiting';
     const events: NewHistoryEvent[] = [
       { type: 'run.parked', at: now, data: { reasons, wakeAt, waitingOn } },
     ];

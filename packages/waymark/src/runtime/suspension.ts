@@ -4,7 +4,7 @@
  * other operation is in flight.
  */
 export interface Suspension {
-  reason: 'sleep' | 'retry' | 'child' | 'pause';
+  reason: 'sleep' | 'retry' | 'child' | 'pause' | 'shutdown';
   /** When the run should be due again; null: when a child run ends. */
   wakeAt: number | null;
   /** The child step awaited (reason `child`). */

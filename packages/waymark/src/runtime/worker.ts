@@ -195,8 +195,8 @@ export class Worker {
   }
 
   /**
-   * Stops claiming at once; waits up to `graceMs` for executions in flight to finish or park,
-   * then gives the rest back to the store so another worker resumes them without waiting for
+   * Stops claiming at once; runs in flight start no new step and park at their next step
+   * boundary (due now, for any worker). Waits up to `graceMs` for that, then gives the rest back to the store so another worker resumes them without waiting for
    * their leases to expire.
    */
   async stop(graceMs: number): Promise<void> {
@@ -204,6 +204,7 @@ export class Worker {
     this.cancelPoll?.();
     this.cancelWakeTimer?.();
     await this.ticking;
+    for (const ex of this.active.values()) ex.drain();
     const pending = [...this.active.values()].map((ex) => ex.outcome);
     if (pending.length > 0 && graceMs > 0) {
       let cancelGrace: (() => void) | undefined;

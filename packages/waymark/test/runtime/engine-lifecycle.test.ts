@@ -228,8 +228,34 @@ describe('cancel, pause and resume', () => {
     expect(steps.map((s) => [s.key, s.status])).toEqual([['one', 'completed']]);
     await t.clock.advance('1h');
     expect(await run.status()).toBe('paused');
+    expect((await t.engine.history(run.id)).map((e) => e.type)).toContain('run.paused');
     await run.resume();
     expect(await run.result()).toBe('done');
+  });
+
+  it('stop() lets the step in flight finish, starts no new step, and leaves the run due for another worker', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const executed: string[] = [];
+    const wf = defineWorkflow({ name: 'drained' }, async (ctx) => {
+      await ctx.step('one', () => gate.then(() => executed.push('one')));
+      await ctx.step('two', () => executed.push('two'));
+      return executed;
+    });
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, null);
+    await t.waitForStatus(run.id, 'running');
+    const stopping = t.engine.stop({ graceMs: 60_000 });
+    release();
+    await stopping;
+    const parked = await t.engine.getRun(run.id);
+    expect(parked).toMatchObject({ status: 'pending', leaseOwner: null });
+    expect(executed).toEqual(['one']);
+    const park = (await t.engine.history(run.id)).find((e) => e.type === 'run.parked');
+    expect(park?.data['reasons']).toEqual(['shutdown']);
+    const next = await createTestEngine({ workflows: [wf], store: t.store, clock: t.clock });
+    expect(await next.engine.handle(run.id).result()).toEqual(['one', 'two']);
+    await next.close();
   });
 
   it('pausing a sleeping run keeps its wake time across resume', async () => {

@@ -161,7 +161,7 @@ async function execute(
       );
     }
     progress.interrupting();
-    await stopAtStepBoundary(engine, runId, workerId);
+    await engine.stop(); // the run parks at its next step boundary, due now
     const run = await engine.getRun(runId);
     // It may have ended during the stop's grace period: then that is the result.
     if (run !== null && isTerminalStatus(run.status)) return report(run, options, ctx);
@@ -170,22 +170,6 @@ async function execute(
     progress.stop();
     await engine.stop();
   }
-}
-
-/**
- * Stops the worker so that the run ends up parked between two steps rather than cut off in
- * the middle of one. The engine's `stop()` lets executions keep going (starting new steps)
- * for its grace period and then releases them mid-step; a pause request makes the run park
- * at its next step boundary instead. The pause is lifted again right away, so the run is left
- * `pending` (due now) for `--resume` or any other worker, exactly as a release leaves it.
- * Only a run this worker holds is paused: one held by another process is not ours to stop.
- */
-async function stopAtStepBoundary(engine: Engine, runId: string, workerId: string): Promise<void> {
-  const run = await engine.getRun(runId);
-  const ours = run?.status === 'running' && run.leaseOwner === workerId && !run.pauseRequested;
-  if (ours) await engine.pause(runId);
-  await engine.stop();
-  if (ours) await engine.resume(runId);
 }
 
 async function prepareResume(

@@ -1,7 +1,7 @@
 import type { RunRecord } from '../../core/run.ts';
 import type { ParkRunParams } from '../../core/store.ts';
 import { checkFence } from './fencing.ts';
-import { toRunRecord, type EventParams, type RunRow } from './row-mapping.ts';
+import { eventParams, toRunRecord, type EventParams, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
 /**
@@ -41,5 +41,14 @@ export function parkRun(
     now: params.now,
   }) as RunRow;
   for (const event of events) sql.insertEvent.run(event);
+  if (paused) {
+    sql.insertEvent.run(
+      eventParams(params.runId, {
+        type: 'run.paused',
+        at: params.now,
+        data: { pausedFrom: intended },
+      }),
+    );
+  }
   return toRunRecord(row);
 }
