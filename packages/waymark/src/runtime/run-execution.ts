@@ -12,7 +12,13 @@ import type { ResolvedRetryPolicy, RetryPolicy } from '../core/retry-policy.ts';
 import { type SerializedError, serializeError } from '../core/serialize-error.ts';
 import { StepKeyCounter } from '../core/step-key.ts';
 import type { StepRecord } from '../core/step.ts';
-import type { ClaimedRun, RunControl, StartChildRunParams, Store } from '../core/store.ts';
+import type {
+  ClaimedRun,
+  ParkRunParams,
+  RunControl,
+  StartChildRunParams,
+  Store,
+} from '../core/store.ts';
 import type { EventBus } from '../telemetry/event-bus.ts';
 import { isPanicError } from './panic.ts';
 import { createWorkflowContext } from './create-context.ts';
@@ -357,22 +363,7 @@ export class RunExecution {
         },
       },
     ];
-    return this.finishWith(
-      { type: 'parked', wakeAt },
-      () =>
-        this.deps.store
-          .parkRun({
-            runId: this.runId,
-            fencingToken: this.fencingToken,
-            status: 'pending',
-            wakeAt,
-            countRecovery: true,
-            now,
-            events,
-          })
-          .then(() => undefined),
-      events,
-    );
+    return this.parkAs({ status: 'pending', wakeAt, countRecovery: true }, now, events);
   }
 
   private onDeadline(): void {
@@ -411,26 +402,26 @@ export class RunExecution {
     const events: NewHistoryEvent[] = [
       { type: 'run.parked', at: now, data: { reasons, wakeAt, waitingOn } },
     ];
-    return this.finishWith(
-      { type: 'parked', wakeAt },
-      () =>
-        this.deps.store
-          .parkRun({
-            runId: this.runId,
-            fencingToken: this.fencingToken,
-            status,
-            wakeAt,
-            waitingOn,
-            now,
-            events,
-          })
-          .then((run) => {
-            if (run.status === 'paused') {
-              this.emit([{ type: 'run.paused', at: now }]);
-            }
-          }),
-      events,
-    );
+    return this.parkAs({ status, wakeAt, waitingOn }, now, events);
+  }
+
+  private parkAs(
+    target: Pick<ParkRunParams, 'status' | 'wakeAt' | 'waitingOn' | 'countRecovery'>,
+    now: number,
+    events: NewHistoryEvent[],
+  ): Promise<void> {
+    const write = async (): Promise<void> => {
+      const run = await this.deps.store.parkRun({
+        ...target,
+        runId: this.runId,
+        fencingToken: this.fencingToken,
+        now,
+        events,
+      });
+      // The store turned the park into a pause (and recorded it): tell live listeners too.
+      if (run.status === 'paused') this.emit([{ type: 'run.paused', at: now }]);
+    };
+    return this.finishWith({ type: 'parked', wakeAt: target.wakeAt }, write, events);
   }
 
   /** Marks the execution finished, performs its final fenced write, then reports the outcome. */

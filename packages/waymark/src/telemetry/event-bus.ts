@@ -1,16 +1,9 @@
-import type { HistoryEventType } from '../core/history.ts';
+import type { HistoryEvent } from '../core/history.ts';
 
 /** A history event as it happens, plus the workflow it belongs to. */
-export interface RunEvent {
+export interface RunEvent extends Omit<HistoryEvent, 'seq'> {
   kind: 'run-event';
-  runId: string;
   workflowName: string;
-  type: HistoryEventType;
-  stepKey: string | null;
-  attempt: number | null;
-  at: number;
-  durationMs: number | null;
-  data: Record<string, unknown>;
 }
 
 /** Something went wrong outside any run (a claim or heartbeat failed); the engine carries on. */
