@@ -3,6 +3,10 @@ import type Database from 'better-sqlite3';
 const NOT_SETTLED = `status NOT IN ('completed', 'failed')`;
 const NOT_TERMINAL = `status NOT IN ('completed', 'failed', 'cancelled')`;
 const IN_WORKFLOWS = `(@workflows IS NULL OR workflow_name IN (SELECT value FROM json_each(@workflows)))`;
+// Not `LIMIT @limit`: the planner reads a bound LIMIT's value, which makes SQLite re-prepare
+// the statement every time the parameter is bound again (better-sqlite3 binds on every call):
+// ~20 µs per claim query instead of ~1.5 µs. A scalar subquery keeps the plan fixed.
+const LIMIT = `LIMIT (SELECT @limit)`;
 
 /**
  * Every statement the store runs, prepared once per connection. Lists are passed as one JSON
@@ -25,11 +29,11 @@ export function prepareStatements(db: Database.Database) {
     dueParked: p(`
       SELECT * FROM runs
       WHERE status = @status AND wake_at <= @now AND pause_requested = 0 AND ${IN_WORKFLOWS}
-      ORDER BY wake_at, id LIMIT @limit`),
+      ORDER BY wake_at, id ${LIMIT}`),
     expiredLeases: p(`
       SELECT * FROM runs
       WHERE status = 'running' AND lease_expires_at <= @now AND ${IN_WORKFLOWS}
-      ORDER BY lease_expires_at, id LIMIT @limit`),
+      ORDER BY lease_expires_at, id ${LIMIT}`),
     claim: p(`
       UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = @expires,
         fencing_token = fencing_token + 1, started_at = COALESCE(started_at, @now),
@@ -131,7 +135,7 @@ export function prepareStatements(db: Database.Database) {
       INSERT INTO events (run_id, type, step_key, attempt, at, duration_ms, data)
       VALUES (@run_id, @type, @step_key, @attempt, @at, @duration_ms, @data)`),
     listEvents: p(`
-      SELECT * FROM events WHERE run_id = @run_id AND seq > @after ORDER BY seq LIMIT @limit`),
+      SELECT * FROM events WHERE run_id = @run_id AND seq > @after ORDER BY seq ${LIMIT}`),
   };
 }
 
