@@ -1,0 +1,28 @@
+/**
+ * One scenario in its own process (forked by run-bench.ts from the plain-JS build), so its
+ * peak RSS is its own. Usage: `scenario-child.js <scenario> [--trace]`; the result goes back
+ * over the IPC channel.
+ */
+import { measureScenario } from './measure.ts';
+import { findScenario } from './scenarios.ts';
+
+export type ChildMessage =
+  { ok: true; result: Awaited<ReturnType<typeof measureScenario>> } | { ok: false; error: string };
+
+async function main(): Promise<ChildMessage> {
+  const [name, ...flags] = process.argv.slice(2);
+  if (name === undefined) return { ok: false, error: 'usage: scenario-child <scenario> [--trace]' };
+  try {
+    const result = await measureScenario(findScenario(name), { trace: flags.includes('--trace') });
+    return { ok: true, result };
+  } catch (error) {
+    return {
+      ok: false,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+  }
+}
+
+const message = await main();
+if (process.send === undefined) console.log(JSON.stringify(message, null, 2));
+else process.send(message, () => process.disconnect());
