@@ -34,7 +34,7 @@ const PROFILE_DIR = join(PACKAGE_DIR, 'node_modules', '.cache', 'waymark-bench-p
 const USAGE = `usage: npm run bench -- [options]
   --scenario <name>  run only this scenario (repeatable): ${SCENARIOS.map((s) => s.name).join(', ')}
   --repeat <n>       run each scenario n times, each in a new process; report medians (default 1)
-  --json             print the report as JSON
+  --json             print the report as JSON (npm run -s bench -- --json: no npm banner)
   --trace            count and time store calls per step (adds overhead)
   --profile          write a V8 CPU profile per scenario process (node --cpu-prof)`;
 
