@@ -1,0 +1,159 @@
+/**
+ * Names in a parsed expression: which steps and secrets it references, and a hint naming the
+ * closest known name when cel-js rejects an unknown one.
+ */
+import { STEP_FIELDS, type ScopeDeclaration } from './scope.ts';
+
+/** The parts of a cel-js AST node read here. */
+interface Node {
+  op: string;
+  args: unknown;
+}
+
+const isNode = (value: unknown): value is Node =>
+  typeof value === 'object' && value !== null && typeof (value as Node).op === 'string';
+
+export interface References {
+  steps: string[];
+  secrets: string[];
+}
+
+/** Step ids and secret names the expression reads (`steps.<id>`, `secrets["NAME"]`, …). */
+export function collectReferences(root: unknown, declaration: ScopeDeclaration): References {
+  const steps = new Set<string>();
+  const secrets = new Set<string>();
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) {
+      pending.push(...(value as unknown[]));
+      continue;
+    }
+    if (!isNode(value)) {
+      const plain = typeof value === 'object' && value !== null;
+      if (plain && Object.getPrototypeOf(value) === Object.prototype) {
+        pending.push(...Object.values(value));
+      }
+      continue;
+    }
+    const member = memberOf(value);
+    if (member !== undefined && member.root === 'steps') steps.add(member.name);
+    else if (member !== undefined && member.root === 'secrets') secrets.add(member.name);
+    else if (value.op === 'id' && value.args === 'steps') {
+      Object.keys(declaration.steps).forEach((id) => steps.add(id));
+    } else if (value.op === 'id' && value.args === 'secrets') {
+      declaration.secrets.forEach((name) => secrets.add(name));
+    }
+    // A member access's left side is the root id itself; do not count it as a whole-scope read.
+    if (member === undefined) pending.push(value.args);
+  }
+  return { steps: [...steps].sort(), secrets: [...secrets].sort() };
+}
+
+/** `root.name` or `root["name"]` where root is a bare identifier. */
+function memberOf(node: Node): { root: string; name: string } | undefined {
+  if ((node.op !== '.' && node.op !== '[]') || !Array.isArray(node.args)) return undefined;
+  const [left, right] = node.args as unknown[];
+  if (!isNode(left) || left.op !== 'id' || typeof left.args !== 'string') return undefined;
+  if (node.op === '.' && typeof right === 'string') return { root: left.args, name: right };
+  if (isNode(right) && right.op === 'value' && typeof right.args === 'string') {
+    return { root: left.args, name: right.args };
+  }
+  return undefined;
+}
+
+/**
+ * A hint for cel-js's `Unknown variable: x` or `No such key: x` on `node`: the closest name that
+ * exists in that place, or the names there are.
+ */
+export function unknownNameHint(
+  code: string,
+  node: unknown,
+  declaration: ScopeDeclaration,
+): string | undefined {
+  if (code === 'unknown_variable' && isNode(node) && typeof node.args === 'string') {
+    return suggest(node.args, rootNames(declaration), 'names in scope');
+  }
+  if (code !== 'no_such_key' || !isNode(node) || !Array.isArray(node.args)) return undefined;
+  const [left, right] = node.args as unknown[];
+  const key =
+    typeof right === 'string' ? right : isNode(right) && right.op === 'value' ? right.args : null;
+  if (typeof key !== 'string' || !isNode(left)) return undefined;
+  const known = knownMembers(left, declaration);
+  return known === undefined ? undefined : suggest(key, known.names, known.label);
+}
+
+function knownMembers(
+  left: Node,
+  declaration: ScopeDeclaration,
+): { names: string[]; label: string } | undefined {
+  if (left.op === 'id') {
+    switch (left.args) {
+      case 'inputs':
+        return { names: Object.keys(declaration.inputs), label: 'declared inputs' };
+      case 'vars':
+        return { names: Object.keys(declaration.vars), label: 'declared vars' };
+      case 'steps':
+        return { names: Object.keys(declaration.steps), label: 'steps visible here' };
+      case 'secrets':
+        return { names: declaration.secrets, label: 'declared secrets' };
+      case 'run':
+        return { names: ['id'], label: 'fields of run' };
+      case 'iter':
+        return { names: ['index'], label: 'fields of iter' };
+      case 'stage':
+        return { names: ['name', 'iteration'], label: 'fields of stage' };
+    }
+    return undefined;
+  }
+  const member = memberOf(left);
+  if (member?.root === 'steps') return { names: [...STEP_FIELDS], label: 'fields of a step' };
+  return undefined;
+}
+
+function rootNames(declaration: ScopeDeclaration): string[] {
+  const names = ['inputs', 'vars', 'steps', 'secrets', 'run'];
+  if (declaration.item !== undefined) names.push('item');
+  if (declaration.iter === true) names.push('iter');
+  if (declaration.stage === true) names.push('stage');
+  return names;
+}
+
+function suggest(name: string, known: string[], label: string): string {
+  const closest = closestName(name, known);
+  if (closest !== undefined) return `did you mean "${closest}"?`;
+  if (known.length === 0) return `there are no ${label}`;
+  const listed = known.slice(0, 8).join(', ');
+  return `${label}: ${listed}${known.length > 8 ? ', …' : ''}`;
+}
+
+/** The known name within a small edit distance of `name` (case-insensitive), if any. */
+export function closestName(name: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  const allowed = Math.max(1, Math.floor(name.length / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+/** Edit distance counting a swap of neighbours as one edit (`biuld` → `build`). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => d[i]?.[j] ?? Infinity;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      }
+      (d[i] as number[])[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}

@@ -1,0 +1,44 @@
+/**
+ * What an expression can see. The compiler declares names and types (ScopeDeclaration) when a
+ * workflow loads; the interpreter passes values (ExpressionScope) when it evaluates.
+ *
+ * Scopes: `inputs.<name>`, `vars.<name>`, `steps.<id>.output|status|error`, `item` (inside a
+ * foreach), `iter.index` (inside a foreach or loop), `stage.name|iteration` (inside a stage),
+ * `run.id` and `secrets.<NAME>`.
+ */
+
+/** The types an expression value can have, as the DSL talks about them. */
+export type ExprType = 'string' | 'int' | 'double' | 'bool' | 'map' | 'list' | 'dyn' | 'null';
+
+export interface ScopeDeclaration {
+  inputs: Record<string, ExprType>;
+  vars: Record<string, ExprType>;
+  /** Step ids visible here, with the type of their output (usually `dyn`). */
+  steps: Record<string, { output: ExprType }>;
+  secrets: string[];
+  /** Declared inside a foreach: the type of the current item. */
+  item?: ExprType;
+  /** Declared inside a foreach or loop: `iter.index` is visible. */
+  iter?: boolean;
+  /** Declared inside a stage: `stage.name` and `stage.iteration` are visible. */
+  stage?: boolean;
+}
+
+export interface ExpressionScope {
+  inputs: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  steps: Record<string, { output: unknown; status: string; error: unknown }>;
+  item?: unknown;
+  iter?: { index: number };
+  stage?: { name: string; iteration: number };
+  run: { id: string };
+  secrets: Record<string, string>;
+}
+
+/** An empty declaration to spread over: `{ ...emptyScopeDeclaration(), inputs: { n: 'int' } }`. */
+export function emptyScopeDeclaration(): ScopeDeclaration {
+  return { inputs: {}, vars: {}, steps: {}, secrets: [] };
+}
+
+/** The fields of `steps.<id>`. */
+export const STEP_FIELDS = ['output', 'status', 'error'] as const;
