@@ -77,6 +77,7 @@ export class Engine {
   private readonly worker: Worker | null;
   private readonly shutdownGraceMs: number;
   private readonly endWaiters = new Map<string, Set<() => void>>();
+  private cancelEndPoll: (() => void) | undefined;
   private stopped = false;
 
   constructor(options: EngineOptions) {
@@ -242,24 +243,32 @@ export class Engine {
 
   /** Waits until the run is terminal and returns it. */
   async waitForEnd(runId: string): Promise<RunRecord> {
-    const pollMs = DEFAULT_WORKER_OPTIONS.pollMs;
     for (;;) {
       const run = await this.requireRun(runId);
       if (isTerminalStatus(run.status)) return run;
       await new Promise<void>((resolve) => {
-        const waiters = this.endWaiters.get(runId) ?? new Set();
-        this.endWaiters.set(runId, waiters);
-        const done = (): void => {
-          cancelTimer();
-          waiters.delete(done);
-          if (waiters.size === 0) this.endWaiters.delete(runId);
-          resolve();
-        };
-        // Runs ended by another process announce nothing here: poll as a fallback.
-        const cancelTimer = this.clock.setTimer(pollMs, done);
-        waiters.add(done);
+        let waiters = this.endWaiters.get(runId);
+        if (waiters === undefined) {
+          waiters = new Set();
+          this.endWaiters.set(runId, waiters);
+        }
+        waiters.add(resolve);
+        this.armEndPoll();
       });
     }
+  }
+
+  /**
+   * Runs ended by another process announce nothing here, so waiters also re-check the store
+   * every poll interval. One timer serves all of them (thousands may wait at once).
+   */
+  private armEndPoll(): void {
+    if (this.cancelEndPoll !== undefined) return;
+    this.cancelEndPoll = this.clock.setTimer(DEFAULT_WORKER_OPTIONS.pollMs, () => {
+      this.cancelEndPoll = undefined;
+      const all = [...this.endWaiters.keys()];
+      for (const runId of all) this.notifyEnded(runId);
+    });
   }
 
   /**
@@ -292,7 +301,12 @@ export class Engine {
   private notifyEnded(runId: string): void {
     const waiters = this.endWaiters.get(runId);
     if (waiters === undefined) return;
-    for (const done of [...waiters]) done();
+    this.endWaiters.delete(runId);
+    for (const resolve of waiters) resolve();
+    if (this.endWaiters.size === 0) {
+      this.cancelEndPoll?.();
+      this.cancelEndPoll = undefined;
+    }
   }
 
   private emitStored(

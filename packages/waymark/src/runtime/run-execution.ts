@@ -182,23 +182,40 @@ export class RunExecution {
     this.emit(events);
   }
 
-  /** Records without waiting: attempt starts, whose loss in a crash costs nothing. */
-  saveStepInBackground(step: StepRecord, events: NewHistoryEvent[]): void {
-    this.deps.store
-      .saveStep({
-        runId: this.runId,
-        fencingToken: this.fencingToken,
-        step,
-        now: this.now(),
-        events,
-      })
-      .then(
-        (control) => {
-          this.applyControl(control);
-          this.emit(events);
-        },
-        (error: unknown) => this.onWriteError(error),
-      );
+  /**
+   * Records an attempt start one macrotask later, without waiting for it. A step that ends
+   * before then (most do) writes its start events together with its result in one write —
+   * `take()` hands them over; a slower step has its start recorded while it runs. Losing an
+   * attempt start in a crash costs nothing: the attempt simply runs again.
+   */
+  deferStepStart(step: StepRecord, events: NewHistoryEvent[]): { take(): NewHistoryEvent[] } {
+    let pending = true;
+    setImmediate(() => {
+      if (!pending || this.finished) return;
+      pending = false;
+      this.deps.store
+        .saveStep({
+          runId: this.runId,
+          fencingToken: this.fencingToken,
+          step,
+          now: this.now(),
+          events,
+        })
+        .then(
+          (control) => {
+            this.applyControl(control);
+            this.emit(events);
+          },
+          (error: unknown) => this.onWriteError(error),
+        );
+    });
+    return {
+      take: () => {
+        if (!pending) return [];
+        pending = false;
+        return events;
+      },
+    };
   }
 
   async startChildRun(params: Omit<StartChildRunParams, 'runId' | 'fencingToken'>): Promise<void> {

@@ -87,7 +87,7 @@ export async function runStep<T>(
   ex.checkBoundary();
 
   const started = newStep(ex, key, name, 'run', attempt);
-  ex.saveStepInBackground(started, [
+  const start = ex.deferStepStart(started, [
     event('step.started', started, started.startedAt, {
       data: { message: `attempt ${attempt} of ${policy.maxAttempts}` },
     }),
@@ -96,6 +96,7 @@ export async function runStep<T>(
   try {
     output = await runAttempt(ex, key, attempt, timeoutMs, fn);
   } catch (thrown) {
+    const startEvents = start.take();
     if (ex.isFinished) throw thrown;
     const error = { ...serializeError(thrown), step: key, attempt };
     const now = ex.now();
@@ -109,6 +110,7 @@ export async function runStep<T>(
       const wakeAt = now + delayMs;
       const step: StepRecord = { ...started, status: 'retrying', error, finishedAt: now, wakeAt };
       await ex.saveStep(step, [
+        ...startEvents,
         event('step.failed', step, now, { durationMs, data: { error, willRetry: true } }),
         event('step.retrying', step, now, {
           data: {
@@ -124,15 +126,23 @@ export async function runStep<T>(
     const step: StepRecord = { ...started, status: 'failed', error, finishedAt: now };
     await ex.saveStep(
       step,
-      [event('step.failed', step, now, { durationMs, data: { error, willRetry: false } })],
+      [
+        ...startEvents,
+        event('step.failed', step, now, { durationMs, data: { error, willRetry: false } }),
+      ],
       true,
     );
     throw deserializeError(error);
   }
-  return recordSuccess(ex, started, output);
+  return recordSuccess(ex, started, output, start.take());
 }
 
-async function recordSuccess<T>(ex: RunExecution, started: StepRecord, output: T): Promise<T> {
+async function recordSuccess<T>(
+  ex: RunExecution,
+  started: StepRecord,
+  output: T,
+  startEvents: NewHistoryEvent[],
+): Promise<T> {
   const now = ex.now();
   const bad = findNonJsonValue(output);
   if (bad !== null) {
@@ -149,7 +159,7 @@ async function recordSuccess<T>(ex: RunExecution, started: StepRecord, output: T
     const step: StepRecord = { ...started, status: 'failed', error, finishedAt: now };
     await ex.saveStep(
       step,
-      [event('step.failed', step, now, { data: { error, willRetry: false } })],
+      [...startEvents, event('step.failed', step, now, { data: { error, willRetry: false } })],
       true,
     );
     throw deserializeError(error);
@@ -159,7 +169,7 @@ async function recordSuccess<T>(ex: RunExecution, started: StepRecord, output: T
   const step: StepRecord = { ...started, status: 'completed', output: value, finishedAt: now };
   await ex.saveStep(
     step,
-    [event('step.succeeded', step, now, { durationMs: now - started.startedAt })],
+    [...startEvents, event('step.succeeded', step, now, { durationMs: now - started.startedAt })],
     true,
   );
   return value;

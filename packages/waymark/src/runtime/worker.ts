@@ -4,6 +4,9 @@ import type { EventBus } from '../telemetry/event-bus.ts';
 import { type ExecutionDeps, type ExecutionOutcome, RunExecution } from './run-execution.ts';
 import type { WorkflowRegistry } from './workflow-registry.ts';
 
+/** Most runs claimed in one store call. */
+export const MAX_CLAIM_BATCH = 100;
+
 export interface ResolvedWorkerOptions {
   workerId: string;
   /** Runs executed at once. */
@@ -104,7 +107,9 @@ export class Worker {
       // after it, and a run claimed then would execute with no heartbeat renewing its lease.
       if (!this.running) break;
       this.tickAgain = false;
-      const free = options.concurrency - this.active.size;
+      // Claimed in batches: one huge claim transaction stalls the event loop and starts every
+      // run at once (memory peaks), while batches let the first runs get going.
+      const free = Math.min(options.concurrency - this.active.size, MAX_CLAIM_BATCH);
       const workflows = registry.names();
       if (free <= 0 || workflows.length === 0) break;
       let claimed: ClaimedRun[];

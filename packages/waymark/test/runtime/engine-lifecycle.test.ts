@@ -205,7 +205,8 @@ describe('cancel, pause and resume', () => {
     expect(signalReason).toBeInstanceOf(CancelledError);
     await settle(5);
     const steps = await t.engine.steps(run.id);
-    expect(steps.find((s) => s.key === 'long')?.status).toBe('running'); // the late result was not recorded
+    // The late result was not recorded (the attempt's start may or may not have been).
+    expect(steps.find((s) => s.key === 'long')?.status).not.toBe('completed');
     expect(steps.find((s) => s.key === 'never')).toBeUndefined();
     expect((await t.engine.history(run.id)).some((e) => e.type === 'run.cancelled')).toBe(true);
   });

@@ -6,6 +6,7 @@ export interface FenceRow {
   status: RunStatus;
   fencing_token: number;
   pause_requested: 0 | 1;
+  recovery_count: number;
 }
 
 /**

@@ -161,7 +161,8 @@ export class SqliteStore implements Store {
       const fence = checkFence(sql, params.runId, params.fencingToken);
       sql.upsertStep.run(step);
       for (const event of events) sql.insertEvent.run(event);
-      if (params.resetRecovery === true)
+      // Most steps find nothing to reset: skip the UPDATE (the hot path is one write per step).
+      if (params.resetRecovery === true && fence.recovery_count !== 0)
         sql.resetRecovery.run({ id: params.runId, now: params.now });
       return { pauseRequested: fence.pause_requested === 1 };
     });

@@ -17,7 +17,9 @@ export function prepareStatements(db: Database.Database) {
   return {
     getRun: p(`SELECT * FROM runs WHERE id = ?`),
     getRunByIdempotencyKey: p(`SELECT * FROM runs WHERE idempotency_key = ?`),
-    fence: p(`SELECT status, fencing_token, pause_requested FROM runs WHERE id = ?`),
+    fence: p(
+      `SELECT status, fencing_token, pause_requested, recovery_count FROM runs WHERE id = ?`,
+    ),
     insertRun: p(`
       INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
         parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at)
