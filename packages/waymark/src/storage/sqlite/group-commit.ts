@@ -8,6 +8,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface PendingWrite {
   apply: () => unknown;
+  /** Throws domain errors only before it changes anything: needs no savepoint of its own. */
+  checksFirst: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -44,9 +46,14 @@ export class GroupCommit {
   }
 
   /** Queues `apply` for the next batch; resolves with its result once committed. */
-  write<T>(apply: () => T): Promise<T> {
+  write<T>(apply: () => T, options: { checksFirst?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ apply, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({
+        apply,
+        checksFirst: options.checksFirst === true,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       this.schedule();
     });
   }
@@ -88,6 +95,16 @@ export class GroupCommit {
 
   /** Runs one closure in its savepoint. Throws only when the whole transaction is lost. */
   private applyOne(write: PendingWrite): Outcome {
+    if (write.checksFirst) {
+      // Hot path (step writes): a domain error (a stale fencing token) is thrown before any
+      // change, so there is nothing to roll back; any other error aborts the whole batch.
+      try {
+        return { ok: true, value: write.apply() };
+      } catch (error) {
+        if (error instanceof WaymarkError && this.db.inTransaction) return { ok: false, error };
+        throw error;
+      }
+    }
     this.savepoint.run();
     let outcome: Outcome;
     try {

@@ -157,15 +157,18 @@ export class SqliteStore implements Store {
   saveStep(params: SaveStepParams): Promise<RunControl> {
     const step = stepParams(params.runId, checkStepRun(params.runId, params.step));
     const events = this.encodeEvents(params.runId, params.events);
-    return this.write((sql) => {
-      const fence = checkFence(sql, params.runId, params.fencingToken);
-      sql.upsertStep.run(step);
-      for (const event of events) sql.insertEvent.run(event);
-      // Most steps find nothing to reset: skip the UPDATE (the hot path is one write per step).
-      if (params.resetRecovery === true && fence.recovery_count !== 0)
-        sql.resetRecovery.run({ id: params.runId, now: params.now });
-      return { pauseRequested: fence.pause_requested === 1 };
-    });
+    return this.write(
+      (sql) => {
+        const fence = checkFence(sql, params.runId, params.fencingToken);
+        sql.upsertStep.run(step);
+        for (const event of events) sql.insertEvent.run(event);
+        // Most steps find nothing to reset: skip the UPDATE (the hot path is one write per step).
+        if (params.resetRecovery === true && fence.recovery_count !== 0)
+          sql.resetRecovery.run({ id: params.runId, now: params.now });
+        return { pauseRequested: fence.pause_requested === 1 };
+      },
+      { checksFirst: true },
+    );
   }
 
   startChildRun(params: StartChildRunParams): Promise<{ child: RunRecord; control: RunControl }> {
@@ -234,10 +237,10 @@ export class SqliteStore implements Store {
     return events.map((event) => eventParams(runId, event));
   }
 
-  private write<T>(apply: (sql: Statements) => T): Promise<T> {
+  private write<T>(apply: (sql: Statements) => T, options?: { checksFirst?: boolean }): Promise<T> {
     if (this.closed) return Promise.reject(closedError(this.path));
     const { sql, writer } = this.state();
-    return writer.write(() => apply(sql));
+    return writer.write(() => apply(sql), options);
   }
 
   private statements(): Statements {
