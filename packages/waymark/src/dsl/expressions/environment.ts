@@ -116,12 +116,12 @@ export function celContext(
   context.inputs = lazyFields(scope.inputs, declaration.inputs);
   context.vars = lazyFields(scope.vars, declaration.vars);
 
-  const steps = Object.create(null) as Record<string, unknown>;
+  const steps = rootObject();
   for (const [id, step] of Object.entries(declaration.steps)) {
     defineLazy(steps, id, () => {
       const value = own(scope.steps, id) as ExpressionScope['steps'][string] | undefined;
       if (value === undefined) return undefined;
-      const fields = Object.create(null) as Record<string, unknown>;
+      const fields = rootObject();
       fields.output = toCelValue(value.output ?? null, modeOf(step.output));
       fields.status = value.status;
       fields.error = toCelValue(value.error ?? null);
@@ -130,24 +130,24 @@ export function celContext(
   }
   context.steps = steps;
 
-  const secrets = Object.create(null) as Record<string, unknown>;
+  const secrets = rootObject();
   for (const name of declaration.secrets) {
     const value = own(scope.secrets, name);
-    if (typeof value === 'string') secrets[name] = value;
+    if (typeof value === 'string' && !Object.hasOwn(secrets, name)) secrets[name] = value;
   }
   context.secrets = secrets;
-  context.run = Object.assign(Object.create(null) as object, { id: scope.run.id });
+  context.run = Object.assign(rootObject(), { id: scope.run.id });
 
   if (declaration.item !== undefined && scope.item !== undefined) {
     defineLazy(context, 'item', () => toCelValue(scope.item, modeOf(declaration.item ?? 'dyn')));
   }
   if (declaration.iter === true && scope.iter !== undefined) {
-    context.iter = Object.assign(Object.create(null) as object, {
+    context.iter = Object.assign(rootObject(), {
       index: BigInt(scope.iter.index),
     });
   }
   if (declaration.stage === true && scope.stage !== undefined) {
-    context.stage = Object.assign(Object.create(null) as object, {
+    context.stage = Object.assign(rootObject(), {
       name: scope.stage.name,
       iteration: BigInt(scope.stage.iteration),
     });
@@ -159,7 +159,7 @@ function lazyFields(
   values: Record<string, unknown>,
   types: Record<string, ExprType>,
 ): Record<string, unknown> {
-  const out = Object.create(null) as Record<string, unknown>;
+  const out = rootObject();
   for (const [name, type] of Object.entries(types)) {
     defineLazy(out, name, () => {
       const value = own(values, name);
@@ -169,7 +169,18 @@ function lazyFields(
   return out;
 }
 
+/**
+ * A scope root. cel-js tells maps from messages by `value.constructor`, so it must be undefined
+ * here; a name declared as `constructor` therefore cannot be read (no workflow needs one).
+ */
+function rootObject(): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  Object.defineProperty(out, 'constructor', { value: undefined, enumerable: false });
+  return out;
+}
+
 function defineLazy(target: object, key: string, compute: () => unknown): void {
+  if (Object.hasOwn(target, key)) return;
   let done = false;
   let value: unknown;
   Object.defineProperty(target, key, {

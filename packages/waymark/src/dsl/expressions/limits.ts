@@ -18,4 +18,6 @@ export const EXPRESSION_LIMITS = {
   maxListLength: 100_000,
   /** Values (scalars, lists, maps) in one scope value passed in or one result handed back. */
   maxValueNodes: 1_000_000,
+  /** Nesting of one scope value; cel-js walks values recursively and would overflow the stack. */
+  maxValueDepth: 1_000,
 } as const;

@@ -7,8 +7,8 @@
  *
  * This reaches into cel-js's AST: nodes are class instances whose `evaluate` method replaces
  * itself with the operator's function on first call, and macro expansions hang off
- * `node.meta.alternate`. The version is pinned, and meter.test.ts fails if an upgrade changes
- * that shape.
+ * `node.meta.alternate`. The version is pinned, and the cost-limit tests in safety.test.ts
+ * fail if an upgrade changes that shape.
  */
 import { EXPRESSION_LIMITS } from './limits.ts';
 import { limitError } from './values.ts';

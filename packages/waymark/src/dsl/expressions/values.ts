@@ -11,8 +11,8 @@
  * than a silently rounded number, and NaN/Infinity (from `1.0 / 0.0`) are errors too.
  *
  * Both directions walk values with an explicit stack (never recursion), so a 10,000-deep
- * nested input neither overflows the stack nor escapes the size limit. Maps built going in have
- * no prototype, so `constructor` or `__proto__` only find keys the data really has.
+ * nested input neither overflows the stack nor escapes the limits. Objects going in become Maps,
+ * so `constructor` or `__proto__` only find keys the data really has.
  */
 import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator';
 import { WaymarkError } from '../../core/errors.ts';
@@ -21,30 +21,45 @@ import { EXPRESSION_LIMITS } from './limits.ts';
 /** How numbers inside a value are read: `double` keeps every number a double. */
 export type NumberMode = 'int-if-integral' | 'double';
 
-type Container = unknown[] | Record<string, unknown>;
-type Task = { from: unknown; into: Container; key: string | number };
+type Container = unknown[] | Record<string, unknown> | Map<string, unknown>;
+type Task = { from: unknown; into: Container; key: string | number; depth: number };
 
 /** A JSON-like value as cel-js should see it. Throws on functions, symbols and class instances. */
 export function toCelValue(value: unknown, mode: NumberMode = 'int-if-integral'): unknown {
   const root: unknown[] = [undefined];
-  const stack: Task[] = [{ from: value, into: root, key: 0 }];
+  const stack: Task[] = [{ from: value, into: root, key: 0, depth: 0 }];
   let nodes = 0;
   while (stack.length > 0) {
-    const { from, into, key } = stack.pop() as Task;
+    const { from, into, key, depth } = stack.pop() as Task;
     if (++nodes > EXPRESSION_LIMITS.maxValueNodes) {
       throw limitError(`a value in scope has more than ${EXPRESSION_LIMITS.maxValueNodes} parts`);
+    }
+    if (depth > EXPRESSION_LIMITS.maxValueDepth) {
+      throw limitError(
+        `a value in scope nests deeper than ${EXPRESSION_LIMITS.maxValueDepth} levels`,
+      );
     }
     const converted = convertIn(from, mode);
     setOwn(into, key, converted);
     if (Array.isArray(from)) {
       for (let i = from.length - 1; i >= 0; i--) {
-        stack.push({ from: from[i] as unknown, into: converted as unknown[], key: i });
+        stack.push({
+          from: from[i] as unknown,
+          into: converted as unknown[],
+          key: i,
+          depth: depth + 1,
+        });
       }
     } else if (isPlainObject(from)) {
       // Pushed in reverse so keys are set, and so appear, in their original order.
       for (const k of Object.keys(from).reverse()) {
         if (from[k] === undefined) continue;
-        stack.push({ from: from[k], into: converted as Record<string, unknown>, key: k });
+        stack.push({
+          from: from[k],
+          into: converted as Map<string, unknown>,
+          key: k,
+          depth: depth + 1,
+        });
       }
     }
   }
@@ -64,7 +79,9 @@ function convertIn(value: unknown, mode: NumberMode): unknown {
     case 'object':
       if (value === null) return null;
       if (Array.isArray(value)) return new Array<unknown>(value.length).fill(null);
-      if (isPlainObject(value)) return Object.create(null) as Record<string, unknown>;
+      // A Map, not an object: cel-js reads `value.constructor` to tell a map from a message,
+      // which a data key named "constructor" would answer.
+      if (isPlainObject(value)) return new Map<string, unknown>();
       if (value instanceof Date) return value.toISOString();
       break;
   }
@@ -77,7 +94,7 @@ function convertIn(value: unknown, mode: NumberMode): unknown {
 /** A CEL result as a plain JSON value: no BigInt, no Map, no typed wrappers. */
 export function fromCelValue(value: unknown): unknown {
   const root: unknown[] = [undefined];
-  const stack: Task[] = [{ from: value, into: root, key: 0 }];
+  const stack: Task[] = [{ from: value, into: root, key: 0, depth: 0 }];
   let nodes = 0;
   while (stack.length > 0) {
     const { from, into, key } = stack.pop() as Task;
@@ -88,16 +105,18 @@ export function fromCelValue(value: unknown): unknown {
       const out: Record<string, unknown> = {};
       setOwn(into, key, out);
       const entries = [...(from as Map<unknown, unknown>)].reverse();
-      for (const [k, v] of entries) stack.push({ from: v, into: out, key: String(k) });
+      for (const [k, v] of entries) stack.push({ from: v, into: out, key: String(k), depth: 0 });
     } else if (Array.isArray(from) || from instanceof Set) {
       const items = [...(from as Iterable<unknown>)];
       const out = new Array<unknown>(items.length).fill(null);
       setOwn(into, key, out);
-      for (let i = items.length - 1; i >= 0; i--) stack.push({ from: items[i], into: out, key: i });
+      for (let i = items.length - 1; i >= 0; i--)
+        stack.push({ from: items[i], into: out, key: i, depth: 0 });
     } else if (isPlainObject(from)) {
       const out: Record<string, unknown> = {};
       setOwn(into, key, out);
-      for (const k of Object.keys(from).reverse()) stack.push({ from: from[k], into: out, key: k });
+      for (const k of Object.keys(from).reverse())
+        stack.push({ from: from[k], into: out, key: k, depth: 0 });
     } else {
       setOwn(into, key, convertOut(from));
     }
@@ -153,6 +172,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Sets an own data property, so a key named `__proto__` stays a key. */
 function setOwn(into: Container, key: string | number, value: unknown): void {
+  if (into instanceof Map) {
+    into.set(String(key), value);
+    return;
+  }
   Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
