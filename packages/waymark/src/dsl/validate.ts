@@ -1,0 +1,219 @@
+/**
+ * Semantic checks of a workflow document: what the schema cannot see. They read the parsed
+ * document whether or not it passed the schema, skipping malformed parts (the schema
+ * reports those), so a file's errors are all reported at once.
+ */
+import { type DocumentIssue, formatPath, isRecord } from './document-issue.ts';
+import type { DocumentPath } from './parse-yaml.ts';
+import { findRunCycles, type ResolveWorkflow } from './run-cycles.ts';
+import type { StepKind } from './schema.ts';
+import { findStepReferences } from './step-references.ts';
+import { allSteps, type StepVisit } from './step-tree.ts';
+import { didYouMean } from './suggest.ts';
+
+/** Scope names of expressions; a step id or `foreach.as` may not take them. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'inputs',
+  'vars',
+  'steps',
+  'item',
+  'iter',
+  'stage',
+  'run',
+  'secrets',
+]);
+
+/** Kinds whose steps are durable units (keys, outputs): they must have an id. */
+const KINDS_NEEDING_ID: ReadonlySet<StepKind> = new Set([
+  'uses',
+  'parallel',
+  'foreach',
+  'run',
+  'wait',
+  'loop',
+]);
+
+export interface SemanticCheckOptions {
+  /** Executor names `uses` may name. */
+  knownExecutors: ReadonlySet<string>;
+  /** Finds another workflow by id or path, for `run`; without it nested runs are not checked. */
+  resolveWorkflow?: ResolveWorkflow;
+}
+
+export function checkWorkflowSemantics(
+  document: unknown,
+  options: SemanticCheckOptions,
+): DocumentIssue[] {
+  if (!isRecord(document)) return [];
+  const steps = allSteps(document);
+  return [
+    ...checkWorkflowBody(document),
+    ...checkStepIds(steps),
+    ...checkExecutors(document, steps, options.knownExecutors),
+    ...checkStages(document),
+    ...checkStepReferences(document, steps),
+    ...(options.resolveWorkflow === undefined
+      ? []
+      : findRunCycles(document, steps, options.resolveWorkflow)),
+  ];
+}
+
+function checkWorkflowBody(doc: Record<string, unknown>): DocumentIssue[] {
+  if (doc.steps === undefined && doc.stages === undefined) {
+    return [{ path: [], message: 'the workflow has neither "steps" nor "stages"' }];
+  }
+  if (doc.steps !== undefined && doc.stages !== undefined) {
+    return [
+      {
+        path: ['stages'],
+        atKey: true,
+        message: 'a workflow has "steps" or "stages", not both',
+        hint: 'move the steps into a stage: stage_configs.<name>.steps',
+      },
+    ];
+  }
+  return [];
+}
+
+function checkStepIds(steps: StepVisit[]): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
+  const firstPath = new Map<string, DocumentPath>();
+  for (const { step, path, kind } of steps) {
+    const id = step.id;
+    if (id === undefined) {
+      if (kind !== undefined && KINDS_NEEDING_ID.has(kind)) {
+        issues.push({
+          path,
+          message: `this ${kind} step needs an "id"`,
+          hint: 'ids are the durable keys of steps: a resumed run finds its results by them',
+        });
+      }
+    } else if (typeof id === 'string') {
+      const first = firstPath.get(id);
+      if (first !== undefined) {
+        issues.push({
+          path: [...path, 'id'],
+          message: `duplicate step id "${id}" (first used at ${formatPath(first)})`,
+          hint: 'step ids are unique in the whole workflow, nested steps included',
+        });
+      } else {
+        firstPath.set(id, path);
+      }
+      if (RESERVED_NAMES.has(id)) issues.push(reservedName(id, [...path, 'id']));
+    }
+    const body = step.foreach;
+    if (kind === 'foreach' && isRecord(body) && typeof body.as === 'string') {
+      if (body.as !== 'item' && RESERVED_NAMES.has(body.as)) {
+        issues.push(reservedName(body.as, [...path, 'foreach', 'as']));
+      }
+    }
+  }
+  return issues;
+}
+
+function reservedName(name: string, path: DocumentPath): DocumentIssue {
+  return {
+    path,
+    message: `"${name}" is a reserved name`,
+    hint: `expressions use ${[...RESERVED_NAMES].join(', ')} as scope names; pick another`,
+  };
+}
+
+function checkExecutors(
+  doc: Record<string, unknown>,
+  steps: StepVisit[],
+  known: ReadonlySet<string>,
+): DocumentIssue[] {
+  const uses: Array<[unknown, DocumentPath]> = steps
+    .filter((s) => s.kind === 'uses')
+    .map((s) => [s.step.uses, [...s.path, 'uses']]);
+  if (isRecord(doc.stage_configs)) {
+    for (const [name, config] of Object.entries(doc.stage_configs)) {
+      if (isRecord(config)) uses.push([config.uses, ['stage_configs', name, 'uses']]);
+    }
+  }
+  const issues: DocumentIssue[] = [];
+  for (const [name, path] of uses) {
+    if (typeof name !== 'string' || known.has(name)) continue;
+    issues.push({
+      path,
+      message: `unknown executor "${name}"${didYouMean(name, known)}`,
+      hint: `known executors: ${[...known].sort().join(', ')}`,
+    });
+  }
+  return issues;
+}
+
+function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
+  const stages = Array.isArray(doc.stages) ? doc.stages : [];
+  const configs = isRecord(doc.stage_configs) ? doc.stage_configs : {};
+  const seen = new Set<string>();
+  stages.forEach((stage, i) => {
+    if (typeof stage !== 'string') return;
+    if (seen.has(stage)) {
+      issues.push({ path: ['stages', i], message: `stage "${stage}" is listed twice` });
+    }
+    seen.add(stage);
+    if (!(stage in configs)) {
+      issues.push({
+        path: ['stages', i],
+        message: `stage "${stage}" has no entry in stage_configs`,
+        hint: `add stage_configs.${stage} with uses, provider or steps`,
+      });
+    }
+  });
+  for (const [name, config] of Object.entries(configs)) {
+    if (!seen.has(name)) {
+      issues.push({
+        path: ['stage_configs', name],
+        atKey: true,
+        message: `stage_configs has "${name}", which is not in stages${didYouMean(name, seen)}`,
+        hint: 'list it in stages, or remove its config',
+      });
+    }
+    if (!isRecord(config)) continue;
+    const runs = ['uses', 'provider', 'steps'].filter((k) => config[k] !== undefined);
+    if (runs.length !== 1) {
+      issues.push({
+        path: ['stage_configs', name],
+        atKey: true,
+        message:
+          runs.length === 0
+            ? `stage "${name}" has nothing to run`
+            : `stage "${name}" has ${runs.map((r) => `"${r}"`).join(' and ')}; it takes one`,
+        hint: 'give a stage exactly one of uses (an executor), provider (an agent) or steps',
+      });
+    }
+  }
+  const loop = doc.loop;
+  if (isRecord(loop) && typeof loop.fallback_next_stage === 'string') {
+    const target = loop.fallback_next_stage;
+    if (!seen.has(target)) {
+      issues.push({
+        path: ['loop', 'fallback_next_stage'],
+        message: `fallback_next_stage "${target}" is not one of the stages${didYouMean(target, seen)}`,
+        hint: seen.size === 0 ? 'list the stages in "stages"' : `stages: ${[...seen].join(', ')}`,
+      });
+    }
+  }
+  return issues;
+}
+
+function checkStepReferences(doc: Record<string, unknown>, steps: StepVisit[]): DocumentIssue[] {
+  const ids = new Set(steps.map((s) => s.step.id).filter((id) => typeof id === 'string'));
+  const issues: DocumentIssue[] = [];
+  // Inputs are data: their defaults are never evaluated, so they are not scanned.
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === 'inputs') continue;
+    for (const ref of findStepReferences(value, [key])) {
+      if (ids.has(ref.id)) continue;
+      issues.push({
+        path: ref.path,
+        message: `reference to unknown step "${ref.id}"${didYouMean(ref.id, ids as Set<string>)}`,
+        hint: 'steps.<id> names a step by its id',
+      });
+    }
+  }
+  return issues;
+}
