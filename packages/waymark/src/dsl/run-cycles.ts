@@ -57,7 +57,11 @@ function cycleFrom(
     const next = runRef(step);
     if (next === undefined) continue;
     const target = resolve(next);
-    if (target === undefined) continue;
+    if (target === undefined) {
+      // Unresolvable, but naming a workflow on the chain by id (the root, most often).
+      if ([...chain, id].includes(next)) return [...chain, id, next];
+      continue;
+    }
     const cycle = cycleFrom(target, next, [...chain, id], resolve, done);
     if (cycle !== undefined) return cycle;
   }
