@@ -3,15 +3,11 @@ import { STEP_KINDS, stepKindSchemas, workflowSchemaWith } from './schema.ts';
 
 /** The whole language as one recursive zod schema; only for export (see schema.ts). */
 function fullWorkflowSchema(): z.ZodType {
-  const stepList: z.ZodType = z.array(z.lazy(() => step));
+  const stepList: z.ZodType = z.array(z.lazy(() => step)).meta({ id: 'step_list' });
   const kinds = stepKindSchemas(stepList);
   const step: z.ZodType = z
     .union(STEP_KINDS.map((kind) => kinds[kind]))
-    .meta({ id: 'step', description: 'A step: exactly one of ' + STEP_KINDS.join(', ') });
-  return workflowSchema(stepList);
-}
-
-function workflowSchema(stepList: z.ZodType): z.ZodType {
+    .meta({ id: 'step', description: `A step: exactly one of ${STEP_KINDS.join(', ')}.` });
   return workflowSchemaWith(stepList).meta({
     title: 'Waymark workflow',
     description: 'A Waymark YAML workflow (*.workflow.yaml).',
