@@ -6,7 +6,10 @@ import type { CliIo } from './cli-io.ts';
 import { registerHistoryCommand } from './commands/history.ts';
 import { registerListCommand } from './commands/list.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerSchemaCommand } from './commands/schema.ts';
 import { registerStatusCommand } from './commands/status.ts';
+import { registerValidateCommand } from './commands/validate.ts';
+import { registerWorkflowsCommand } from './commands/workflows.ts';
 import { loadConfig } from './config.ts';
 import { createStyle } from './format/style.ts';
 
@@ -18,6 +21,10 @@ Examples:
   $ waymark list --status failed
   $ waymark status <runId>
   $ waymark history <runId> --json
+  $ waymark validate release.workflow.yaml     every mistake as file:line:column
+  $ waymark validate --plan release.workflow.yaml
+  $ waymark schema --out workflow.schema.json
+  $ waymark workflows create release.workflow.yaml
 
 Environment:
   WAYMARK_DB      database path when --db is not given (default .waymark/waymark.db)
@@ -61,6 +68,9 @@ function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
   registerStatusCommand(program, ctx, done);
   registerListCommand(program, ctx, done);
   registerHistoryCommand(program, ctx, done);
+  registerValidateCommand(program, ctx, done);
+  registerSchemaCommand(program, ctx, done);
+  registerWorkflowsCommand(program, ctx, done);
   return program;
 }
 

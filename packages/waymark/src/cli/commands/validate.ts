@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { type Diagnostic, formatDiagnostic, hasErrors } from '../../dsl/diagnostics.ts';
+import { loadWorkflowDocument } from '../../dsl/load-workflow-file.ts';
+import { formatPlan, planWorkflow } from '../../dsl/plan/index.ts';
+import { EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
+import type { CliContext } from '../cli-context.ts';
+import { formatJson } from '../format/json.ts';
+
+export interface ValidateOptions {
+  json?: boolean;
+  plan?: boolean;
+}
+
+interface FileReport {
+  file: string;
+  valid: boolean;
+  diagnostics: Diagnostic[];
+  /** The formatted plan, with --plan, for a valid file. */
+  plan?: string;
+}
+
+export function registerValidateCommand(
+  program: Command,
+  ctx: CliContext,
+  done: (code: number) => void,
+): void {
+  program
+    .command('validate')
+    .description('check YAML workflow files and print every mistake as file:line:column')
+    .argument('<files...>', 'workflow files (*.workflow.yaml)')
+    .option('--json', 'print { valid, files: [{ file, valid, diagnostics }] } as JSON')
+    .option('--plan', 'also print the plan of each valid file (what a run would do)')
+    .action(async (files: string[], options: ValidateOptions) =>
+      done(await validateCommand(files, options, ctx)),
+    );
+}
+
+export async function validateCommand(
+  files: readonly string[],
+  options: ValidateOptions,
+  ctx: CliContext,
+): Promise<number> {
+  const reports: FileReport[] = [];
+  for (const file of files) reports.push(await validateFile(file, options, ctx));
+  const valid = reports.every((r) => r.valid);
+  if (options.json === true) {
+    ctx.io.stdout(formatJson({ valid, files: reports }));
+  } else {
+    for (const report of reports) ctx.io.stdout(formatReport(report, ctx));
+  }
+  return valid ? EXIT_OK : EXIT_FAILURE;
+}
+
+async function validateFile(
+  file: string,
+  options: ValidateOptions,
+  ctx: CliContext,
+): Promise<FileReport> {
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.config.cwd, file), 'utf8');
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    return {
+      file,
+      valid: false,
+      diagnostics: [{ file, line: 1, column: 1, message: reason, severity: 'error' }],
+    };
+  }
+  // Diagnostics name the file as the user typed it, so terminals and editors link to it.
+  const { document, diagnostics } = loadWorkflowDocument(text, file);
+  const valid = document !== undefined && !hasErrors(diagnostics);
+  const report: FileReport = { file, valid, diagnostics };
+  if (options.plan === true && document !== undefined) {
+    report.plan = formatPlan(planWorkflow(document));
+  }
+  return report;
+}
+
+function formatReport(report: FileReport, ctx: CliContext): string {
+  const { style } = ctx;
+  const lines = report.diagnostics.map((d) =>
+    d.severity === 'error' ? formatDiagnostic(d) : style.yellow(formatDiagnostic(d)),
+  );
+  const errors = report.diagnostics.filter((d) => d.severity === 'error').length;
+  lines.push(
+    report.valid
+      ? style.green(`✔ ${report.file}: valid`)
+      : style.red(`✘ ${report.file}: ${errors} error${errors === 1 ? '' : 's'}`),
+  );
+  const plan = report.plan === undefined ? '' : `\n${report.plan}`;
+  return lines.join('\n') + '\n' + plan;
+}

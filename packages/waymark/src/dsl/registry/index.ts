@@ -1,0 +1,9 @@
+export {
+  createWorkflowRegistry,
+  type RegisteredWorkflow,
+  WORKFLOW_FILE_SUFFIX,
+  type WorkflowRegistry,
+  type WorkflowRegistryOptions,
+  type WorkflowSummary,
+  type WriteWorkflowOptions,
+} from './workflow-registry.ts';

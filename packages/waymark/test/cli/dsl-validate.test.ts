@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowJsonSchema } from '../../src/dsl/json-schema.ts';
+import { cli, REPO_ROOT } from './cli-harness.ts';
+
+const RELEASE = 'examples/yaml/release.workflow.yaml';
+
+/** Three mistakes: a misspelt executor, a loop without max_iters, a reference to no step. */
+const THREE_MISTAKES = `id: broken
+steps:
+  - id: greet
+    uses: lgo
+  - id: poll
+    loop:
+      steps:
+        - id: check
+          uses: noop
+  - id: report
+    uses: log
+    with:
+      message: \${ steps.nope.output }
+`;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'waymark-validate-'));
+  writeFileSync(join(dir, 'broken.workflow.yaml'), THREE_MISTAKES);
+  writeFileSync(join(dir, 'ok.workflow.yaml'), 'id: ok\nsteps:\n  - id: hi\n    uses: noop\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('waymark validate', () => {
+  it('accepts the release example', async () => {
+    const { code, stdout, stderr } = await cli(REPO_ROOT, 'validate', RELEASE);
+    expect(stderr).toBe('');
+    expect(stdout).toBe(`✔ ${RELEASE}: valid\n`);
+    expect(code).toBe(0);
+  });
+
+  it('prints every mistake as file:line:column: message (hint) and exits 1', async () => {
+    const { code, stdout } = await cli(dir, 'validate', 'broken.workflow.yaml');
+    expect(code).toBe(1);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(
+      /^broken\.workflow\.yaml:4:11: unknown executor "lgo"; did you mean "log"\? \(hint: /,
+    );
+    expect(lines[1]).toMatch(
+      /^broken\.workflow\.yaml:7:7: steps\[1\]\.loop is missing "max_iters" \(hint: /,
+    );
+    expect(lines[2]).toMatch(/^broken\.workflow\.yaml:13:16: reference to unknown step "nope"/);
+    expect(lines[3]).toBe('✘ broken.workflow.yaml: 3 errors');
+  });
+
+  it('checks several files and fails when any has an error', async () => {
+    const { code, stdout } = await cli(dir, 'validate', 'ok.workflow.yaml', 'broken.workflow.yaml');
+    expect(code).toBe(1);
+    expect(stdout).toContain('✔ ok.workflow.yaml: valid\n');
+    expect(stdout).toContain('✘ broken.workflow.yaml: 3 errors\n');
+  });
+
+  it('reports a missing file as an error of that file', async () => {
+    const { code, stdout } = await cli(dir, 'validate', 'missing.workflow.yaml');
+    expect(code).toBe(1);
+    expect(stdout).toContain('missing.workflow.yaml:1:1: file not found');
+  });
+
+  it('--json prints the diagnostics with their positions', async () => {
+    const { code, stdout } = await cli(dir, 'validate', '--json', 'broken.workflow.yaml');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as {
+      valid: boolean;
+      files: Array<{ file: string; valid: boolean; diagnostics: Array<Record<string, unknown>> }>;
+    };
+    expect(report.valid).toBe(false);
+    expect(report.files[0]?.valid).toBe(false);
+    expect(report.files[0]?.diagnostics).toHaveLength(3);
+    expect(report.files[0]?.diagnostics[0]).toMatchObject({
+      file: 'broken.workflow.yaml',
+      line: 4,
+      column: 11,
+      severity: 'error',
+    });
+  });
+
+  it('--plan prints the plan of a valid file after its verdict', async () => {
+    const { code, stdout } = await cli(REPO_ROOT, 'validate', '--plan', RELEASE);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^✔ .*: valid\n\nworkflow release "Release" \(version 1\)\n/);
+    expect(stdout).toContain('  - smoke: loop, at most 10 iterations\n');
+  });
+});
+
+describe('waymark schema', () => {
+  it('prints the JSON Schema of the language', async () => {
+    const { code, stdout } = await cli(dir, 'schema');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual(workflowJsonSchema());
+  });
+
+  it('--out writes it to a file', async () => {
+    const { code, stdout } = await cli(dir, 'schema', '--out', 'workflow.schema.json');
+    expect(code).toBe(0);
+    expect(stdout).toContain('wrote workflow.schema.json');
+    const written = JSON.parse(readFileSync(join(dir, 'workflow.schema.json'), 'utf8')) as {
+      title?: string;
+    };
+    expect(written.title).toBe('Waymark workflow');
+  });
+});
