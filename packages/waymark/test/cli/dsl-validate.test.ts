@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,27 @@ describe('waymark validate', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^✔ .*: valid\n\nworkflow release "Release" \(version 1\)\n/);
     expect(stdout).toContain('  - smoke: loop, at most 10 iterations\n');
+  });
+});
+
+describe('waymark validate --dir', () => {
+  it('checks nested runs against the workflows directory: cycles and unknown workflows', async () => {
+    mkdirSync(join(dir, 'wf'), { recursive: true });
+    const run = (id: string, target: string): string =>
+      `id: ${id}\nsteps:\n  - id: call\n    run:\n      workflow: ${target}\n`;
+    writeFileSync(join(dir, 'wf', 'a.workflow.yaml'), run('a', 'b'));
+    writeFileSync(join(dir, 'wf', 'b.workflow.yaml'), run('b', './a.workflow.yaml'));
+    writeFileSync(join(dir, 'lonely.workflow.yaml'), run('lonely', 'nobody'));
+
+    const cycle = await cli(dir, 'validate', '--dir', 'wf', 'wf/a.workflow.yaml');
+    expect(cycle.code).toBe(1);
+    expect(cycle.stdout).toContain(
+      'wf/a.workflow.yaml:5:17: nested runs form a cycle: a → b → a (hint: ',
+    );
+    const unknown = await cli(dir, 'validate', '--dir', 'wf', 'lonely.workflow.yaml');
+    expect(unknown.stdout).toContain('lonely.workflow.yaml:5:17: workflow "nobody" not found');
+    // Without --dir, nested runs are not resolved.
+    expect((await cli(dir, 'validate', 'lonely.workflow.yaml')).code).toBe(0);
   });
 });
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { type Diagnostic, formatDiagnostic, hasErrors } from '../../dsl/diagnostics.ts';
 import { loadWorkflowDocument } from '../../dsl/load-workflow-file.ts';
 import { formatPlan, planWorkflow } from '../../dsl/plan/index.ts';
+import { resolveWorkflowFrom } from '../../dsl/registry/index.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatJson } from '../format/json.ts';
@@ -11,6 +12,7 @@ import { formatJson } from '../format/json.ts';
 export interface ValidateOptions {
   json?: boolean;
   plan?: boolean;
+  dir?: string;
 }
 
 interface FileReport {
@@ -32,6 +34,10 @@ export function registerValidateCommand(
     .argument('<files...>', 'workflow files (*.workflow.yaml)')
     .option('--json', 'print { valid, files: [{ file, valid, diagnostics }] } as JSON')
     .option('--plan', 'also print the plan of each valid file (what a run would do)')
+    .option(
+      '--dir <dir>',
+      'check nested `run`s against this workflows directory (unknown workflows, cycles)',
+    )
     .action(async (files: string[], options: ValidateOptions) =>
       done(await validateCommand(files, options, ctx)),
     );
@@ -71,7 +77,19 @@ async function validateFile(
     };
   }
   // Diagnostics name the file as the user typed it, so terminals and editors link to it.
-  const { document, diagnostics } = loadWorkflowDocument(text, file);
+  const path = resolve(ctx.config.cwd, file);
+  const { document, diagnostics } = loadWorkflowDocument(
+    text,
+    file,
+    options.dir === undefined
+      ? {}
+      : {
+          resolveWorkflow: resolveWorkflowFrom({
+            dir: resolve(ctx.config.cwd, options.dir),
+            file: path,
+          }),
+        },
+  );
   const valid = document !== undefined && !hasErrors(diagnostics);
   const report: FileReport = { file, valid, diagnostics };
   if (options.plan === true && document !== undefined) {

@@ -7,3 +7,4 @@ export {
   type WorkflowSummary,
   type WriteWorkflowOptions,
 } from './workflow-registry.ts';
+export { type ResolveWorkflowOptions, resolveWorkflowFrom } from './resolve-workflow.ts';
