@@ -91,6 +91,15 @@ describe('waymark validate', () => {
     expect(stdout).toMatch(/^✔ .*: valid\n\nworkflow release "Release" \(version 1\)\n/);
     expect(stdout).toContain('  - smoke: loop, at most 10 iterations\n');
   });
+
+  it('--plan --json includes the plan as an object', async () => {
+    const { stdout } = await cli(REPO_ROOT, 'validate', '--plan', '--json', RELEASE);
+    const report = JSON.parse(stdout) as {
+      files: Array<{ plan: { id: string; steps: Array<{ id?: string; kind: string }> } }>;
+    };
+    expect(report.files[0]?.plan.id).toBe('release');
+    expect(report.files[0]?.plan.steps.find((s) => s.id === 'smoke')?.kind).toBe('loop');
+  });
 });
 
 describe('waymark validate --dir', () => {

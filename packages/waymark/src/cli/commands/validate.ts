@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type Diagnostic, formatDiagnostic, hasErrors } from '../../dsl/diagnostics.ts';
 import { loadWorkflowDocument } from '../../dsl/load-workflow-file.ts';
-import { formatPlan, planWorkflow } from '../../dsl/plan/index.ts';
+import { formatPlan, type Plan, planWorkflow } from '../../dsl/plan/index.ts';
 import { resolveWorkflowFrom } from '../../dsl/registry/index.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -19,8 +19,8 @@ interface FileReport {
   file: string;
   valid: boolean;
   diagnostics: Diagnostic[];
-  /** The formatted plan, with --plan, for a valid file. */
-  plan?: string;
+  /** With --plan, for a valid file: the plan (formatted text, or the object with --json). */
+  plan?: string | Plan;
 }
 
 export function registerValidateCommand(
@@ -93,7 +93,8 @@ async function validateFile(
   const valid = document !== undefined && !hasErrors(diagnostics);
   const report: FileReport = { file, valid, diagnostics };
   if (options.plan === true && document !== undefined) {
-    report.plan = formatPlan(planWorkflow(document));
+    const plan = planWorkflow(document);
+    report.plan = options.json === true ? plan : formatPlan(plan);
   }
   return report;
 }
@@ -109,6 +110,6 @@ function formatReport(report: FileReport, ctx: CliContext): string {
       ? style.green(`✔ ${report.file}: valid`)
       : style.red(`✘ ${report.file}: ${errors} error${errors === 1 ? '' : 's'}`),
   );
-  const plan = report.plan === undefined ? '' : `\n${report.plan}`;
+  const plan = typeof report.plan === 'string' ? `\n${report.plan}` : '';
   return lines.join('\n') + '\n' + plan;
 }
