@@ -21,6 +21,9 @@ import {
 } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 
+/** Syntax errors reported before the rest are summed up in one line. */
+const MAX_SYNTAX_ERRORS = 5;
+
 export interface YamlLimits {
   /** Largest accepted file, in UTF-8 bytes. */
   maxBytes: number;
@@ -132,7 +135,22 @@ export function parseYaml(
       ),
     );
   }
-  for (const e of doc.errors) diagnostics.push(yamlDiagnostic(file, text, e, at, 'error'));
+  // One syntax mistake makes the YAML parser report a cascade of follow-on errors (36 for one
+  // unclosed flow map): the first few are useful, the rest are noise.
+  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
+    diagnostics.push(yamlDiagnostic(file, text, e, at, 'error'));
+  }
+  if (doc.errors.length > MAX_SYNTAX_ERRORS) {
+    const last = doc.errors[MAX_SYNTAX_ERRORS] as (typeof doc.errors)[number];
+    diagnostics.push(
+      diagnostic(
+        file,
+        at(last.pos[0]),
+        `${doc.errors.length - MAX_SYNTAX_ERRORS} more syntax errors follow, most likely caused by the first one`,
+        'fix the first syntax error and validate again',
+      ),
+    );
+  }
   for (const w of doc.warnings) diagnostics.push(yamlDiagnostic(file, text, w, at, 'warning'));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
