@@ -1,5 +1,6 @@
 /** Text of a workflow file → a typed document, or every diagnostic of the file at once. */
 import { checkWorkflowShape } from './check-shape.ts';
+import { checkExpressions } from './compile/check-expressions.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors, sortDiagnostics } from './diagnostics.ts';
 import type { WorkflowDocument } from './document.ts';
@@ -46,8 +47,14 @@ export function loadWorkflowDocument(
 ): LoadWorkflowResult {
   const { parsed, diagnostics } = parseYaml(text, file, options.limits);
   if (parsed === undefined) return { diagnostics };
+  const shapeIssues = checkWorkflowShape(parsed.value);
   const issues = [
-    ...checkWorkflowShape(parsed.value),
+    ...shapeIssues,
+    // Expressions are type-checked once the shape is right: a malformed part would only
+    // produce a second message about the same mistake.
+    ...(shapeIssues.some((i) => (i.severity ?? 'error') === 'error')
+      ? []
+      : checkExpressions(parsed.value)),
     ...checkWorkflowSemantics(parsed.value, {
       knownExecutors: options.knownExecutors ?? BUILTIN_EXECUTORS,
       ...(options.resolveWorkflow === undefined

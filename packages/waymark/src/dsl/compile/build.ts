@@ -1,0 +1,498 @@
+/**
+ * One walk of a workflow document that compiles every `${ }` template against the scope
+ * visible where it stands, and builds the tree the interpreter runs. Load-time validation
+ * runs the same walk for its diagnostics, so what validates is what compiles. The walk reads
+ * documents that may be malformed (validation runs it before the shape is known to be good)
+ * and skips what it does not understand; the shape checker reports that.
+ */
+import type { Duration } from '../../core/durations.ts';
+import type { RetryPolicy } from '../../core/retry-policy.ts';
+import { type DocumentIssue, isRecord } from '../document-issue.ts';
+import type { Backoff, OnFailure, Retry } from '../document.ts';
+import {
+  compileTemplate,
+  type ExprType,
+  type ExpressionScope,
+  parseTemplate,
+  type ScopeDeclaration,
+} from '../expressions/index.ts';
+import type { DocumentPath } from '../parse-yaml.ts';
+import { stepIdsReferencedIn } from '../step-references.ts';
+import { allSteps, stepKindOf } from '../step-tree.ts';
+
+/** A compiled value: constants as they are, templates evaluated against a scope. */
+export type Evaluate = (scope: ExpressionScope) => unknown;
+
+interface NodeBase {
+  id: string | undefined;
+  path: DocumentPath;
+  condition: Evaluate | undefined;
+  onFailure: OnFailure;
+  outputs: Evaluate | undefined;
+}
+
+export type StepNode = NodeBase &
+  (
+    | {
+        kind: 'uses';
+        executor: string;
+        with: Evaluate;
+        retry: RetryPolicy | undefined;
+        timeout: Duration | undefined;
+      }
+    | { kind: 'steps'; steps: StepNode[] }
+    | { kind: 'parallel'; branches: StepNode[]; failFast: boolean }
+    | { kind: 'foreach'; items: Evaluate; concurrency: number; steps: StepNode[] }
+    | {
+        kind: 'switch';
+        cases: Array<{ when: Evaluate; steps: StepNode[] }>;
+        otherwise: StepNode[] | undefined;
+      }
+    | { kind: 'run'; workflow: string; inputs: Evaluate }
+    | { kind: 'wait'; duration: Evaluate | undefined; until: Evaluate | undefined }
+    | { kind: 'loop'; maxIters: number; stopWhen: Evaluate | undefined; steps: StepNode[] }
+  );
+
+export type StageNode = {
+  name: string;
+  onFailure: OnFailure;
+  mode: 'sequential' | 'parallel';
+} & (
+  | {
+      kind: 'uses';
+      executor: string;
+      with: Evaluate;
+      retry: RetryPolicy | undefined;
+      timeout: Duration | undefined;
+    }
+  | { kind: 'provider'; provider: string }
+  | { kind: 'steps'; steps: StepNode[] }
+);
+
+export interface BuiltWorkflow {
+  /** Evaluated in order, each seeing the ones before. */
+  vars: Array<[string, Evaluate]>;
+  steps: StepNode[];
+  stages: StageNode[];
+  loop:
+    { maxIters: number; stopWhen: Evaluate | undefined; fallback: string | undefined } | undefined;
+  output: Evaluate | undefined;
+  defaults: { retry: RetryPolicy | undefined; timeout: Duration | undefined };
+  declaration: ScopeDeclaration;
+  issues: DocumentIssue[];
+}
+
+export interface BuildOptions {
+  /** Per executor, the `with` arguments that must be literal text. Default: shell's `script`. */
+  literalArgs?: ReadonlyMap<string, readonly string[]>;
+}
+
+const DEFAULT_LITERAL_ARGS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['shell', ['script']],
+]);
+
+interface Where {
+  declaration: ScopeDeclaration;
+  /** A `foreach.as` other than `item`: the name expressions use for the item. */
+  alias: string | undefined;
+}
+
+/** The walk. Never throws on a malformed document. */
+export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWorkflow {
+  const issues: DocumentIssue[] = [];
+  const d = isRecord(doc) ? doc : {};
+  const known = knownStepIds(d);
+  const literalArgs = options.literalArgs ?? DEFAULT_LITERAL_ARGS;
+
+  const declaration: ScopeDeclaration = {
+    inputs: inputTypes(d.inputs),
+    vars: varNames(d),
+    steps: Object.fromEntries([...known].map((id) => [id, { output: 'dyn' as ExprType }])),
+    secrets: Array.isArray(d.secrets) ? d.secrets.filter((s) => typeof s === 'string') : [],
+  };
+  const top: Where = { declaration, alias: undefined };
+
+  const template = (
+    text: string,
+    where: Where,
+    path: DocumentPath,
+    expect?: ExprType,
+  ): Evaluate | undefined => {
+    const source = where.alias === undefined ? text : renameItem(text, where.alias);
+    // References to unknown steps are reported once, by the step-reference check.
+    const parsed = parseTemplate(text);
+    const refs = parsed.parts.flatMap((p) =>
+      p.kind === 'expr' ? stepIdsReferencedIn(p.source) : [],
+    );
+    if (refs.some((id) => !known.has(id))) return undefined;
+    const { template: compiled, diagnostics } = compileTemplate(
+      source,
+      where.declaration,
+      expect === undefined ? {} : { expect },
+    );
+    for (const diagnostic of diagnostics) {
+      issues.push({
+        path,
+        message: `${diagnostic.message} (in \`${text.length > 80 ? `${text.slice(0, 77)}...` : text}\`)`,
+        ...(diagnostic.hint === undefined ? {} : { hint: diagnostic.hint }),
+      });
+    }
+    if (compiled === undefined) return undefined;
+    return (scope) => compiled.evaluate(scope);
+  };
+
+  const value = (v: unknown, where: Where, path: DocumentPath): Evaluate => {
+    if (typeof v === 'string') {
+      if (!v.includes('${')) return () => v;
+      return template(v, where, path) ?? (() => v);
+    }
+    if (Array.isArray(v)) {
+      const items = v.map((item, i) => value(item, where, [...path, i]));
+      return (scope) => items.map((item) => item(scope));
+    }
+    if (isRecord(v)) {
+      const entries = Object.entries(v).map(
+        ([k, item]) => [k, value(item, where, [...path, k])] as const,
+      );
+      return (scope) => {
+        const out: Record<string, unknown> = {};
+        for (const [k, item] of entries) {
+          Object.defineProperty(out, k, {
+            value: item(scope),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        return out;
+      };
+    }
+    return () => v;
+  };
+
+  const condition = (v: unknown, where: Where, path: DocumentPath): Evaluate | undefined => {
+    if (typeof v === 'boolean') return () => v;
+    if (typeof v !== 'string') return undefined;
+    return template(v, where, path, 'bool');
+  };
+
+  const stepList = (list: unknown, where: Where, path: DocumentPath): StepNode[] => {
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((s, i) => {
+      const node = step(s, where, [...path, i]);
+      return node === undefined ? [] : [node];
+    });
+  };
+
+  const step = (s: unknown, where: Where, path: DocumentPath): StepNode | undefined => {
+    if (!isRecord(s)) return undefined;
+    const kind = stepKindOf(s);
+    if (kind === undefined) return undefined;
+    const base: NodeBase = {
+      id: typeof s.id === 'string' ? s.id : undefined,
+      path,
+      condition: s.if === undefined ? undefined : condition(s.if, where, [...path, 'if']),
+      onFailure: s.on_failure === 'continue' || s.on_failure === 'retry' ? s.on_failure : 'stop',
+      outputs: s.outputs === undefined ? undefined : value(s.outputs, where, [...path, 'outputs']),
+    };
+    const body = s[kind];
+    const b = isRecord(body) ? body : {};
+    switch (kind) {
+      case 'uses': {
+        const executor = typeof body === 'string' ? body : '';
+        const args = s.with ?? {};
+        for (const name of literalArgs.get(executor) ?? []) {
+          const literal = isRecord(args) ? args[name] : undefined;
+          if (
+            typeof literal === 'string' &&
+            parseTemplate(literal).parts.some((p) => p.kind === 'expr')
+          ) {
+            issues.push({
+              path: [...path, 'with', name],
+              message: `"${name}" of ${executor} must be literal text: expressions are not substituted into it`,
+              hint: 'pass values through "env" and read them as "$NAME" in the script',
+            });
+          }
+        }
+        return {
+          ...base,
+          kind,
+          executor,
+          with: value(args, where, [...path, 'with']),
+          retry: retryPolicy(s.retry),
+          timeout: duration(s.timeout),
+        };
+      }
+      case 'steps':
+        return { ...base, kind, steps: stepList(body, where, [...path, 'steps']) };
+      case 'parallel':
+        return {
+          ...base,
+          kind,
+          branches: stepList(b.branches, where, [...path, 'parallel', 'branches']),
+          failFast: b.fail_fast !== false,
+        };
+      case 'foreach': {
+        const inner: Where = {
+          declaration: { ...where.declaration, item: 'dyn', iter: true },
+          alias: typeof b.as === 'string' && b.as !== 'item' ? b.as : undefined,
+        };
+        const items =
+          typeof b.items === 'string'
+            ? (template(b.items, where, [...path, 'foreach', 'items'], 'list') ?? (() => []))
+            : value(b.items, where, [...path, 'foreach', 'items']);
+        return {
+          ...base,
+          kind,
+          items,
+          concurrency: typeof b.concurrency === 'number' && b.concurrency >= 1 ? b.concurrency : 1,
+          steps: stepList(b.steps, inner, [...path, 'foreach', 'steps']),
+        };
+      }
+      case 'switch': {
+        const cases = Array.isArray(b.cases) ? b.cases : [];
+        return {
+          ...base,
+          kind,
+          cases: cases.flatMap((c, i) => {
+            if (!isRecord(c)) return [];
+            const p = [...path, 'switch', 'cases', i];
+            return [
+              {
+                when: condition(c.when, where, [...p, 'when']) ?? (() => false),
+                steps: stepList(c.steps, where, [...p, 'steps']),
+              },
+            ];
+          }),
+          otherwise:
+            b.default === undefined
+              ? undefined
+              : stepList(b.default, where, [...path, 'switch', 'default']),
+        };
+      }
+      case 'run':
+        return {
+          ...base,
+          kind,
+          workflow: typeof b.workflow === 'string' ? b.workflow : '',
+          inputs: value(b.inputs ?? {}, where, [...path, 'run', 'inputs']),
+        };
+      case 'wait':
+        return {
+          ...base,
+          kind,
+          duration:
+            b.duration === undefined
+              ? undefined
+              : value(b.duration, where, [...path, 'wait', 'duration']),
+          until:
+            b.until === undefined ? undefined : value(b.until, where, [...path, 'wait', 'until']),
+        };
+      case 'loop': {
+        const inner: Where = { ...where, declaration: { ...where.declaration, iter: true } };
+        return {
+          ...base,
+          kind,
+          maxIters: typeof b.max_iters === 'number' ? b.max_iters : 1,
+          stopWhen:
+            b.stop_when === undefined
+              ? undefined
+              : condition(b.stop_when, inner, [...path, 'loop', 'stop_when']),
+          steps: stepList(b.steps, inner, [...path, 'loop', 'steps']),
+        };
+      }
+    }
+    return undefined;
+  };
+
+  const vars: Array<[string, Evaluate]> = isRecord(d.vars)
+    ? Object.entries(d.vars).map(([k, v]) => [k, value(v, top, ['vars', k])])
+    : [];
+  const steps = stepList(d.steps, top, ['steps']);
+
+  // In a stage, `iter.index` is the stage loop's iteration, as `stage.iteration` is.
+  const staged: Where = {
+    declaration: { ...declaration, stage: true, iter: true },
+    alias: undefined,
+  };
+  const configs = isRecord(d.stage_configs) ? d.stage_configs : {};
+  const stages: StageNode[] = (Array.isArray(d.stages) ? d.stages : []).flatMap(
+    (name): StageNode[] => {
+      if (typeof name !== 'string') return [];
+      const c = configs[name];
+      if (!isRecord(c)) return [];
+      const p: DocumentPath = ['stage_configs', name];
+      const common = {
+        name,
+        onFailure: (c.on_failure === 'continue' || c.on_failure === 'retry'
+          ? c.on_failure
+          : 'stop') as OnFailure,
+        mode: (c.mode === 'parallel' ? 'parallel' : 'sequential') as 'sequential' | 'parallel',
+      };
+      if (typeof c.prompt === 'string') value(c.prompt, staged, [...p, 'prompt']);
+      if (typeof c.uses === 'string') {
+        const retries = typeof c.retries === 'number' ? c.retries : undefined;
+        return [
+          {
+            ...common,
+            kind: 'uses' as const,
+            executor: c.uses,
+            with: value(c.with ?? {}, staged, [...p, 'with']),
+            retry:
+              retries === undefined && c.retry_backoff === undefined
+                ? undefined
+                : retryPolicy({ max_attempts: (retries ?? 0) + 1, backoff: c.retry_backoff }),
+            timeout: undefined,
+          },
+        ];
+      }
+      if (typeof c.provider === 'string') {
+        return [{ ...common, kind: 'provider' as const, provider: c.provider }];
+      }
+      return [
+        { ...common, kind: 'steps' as const, steps: stepList(c.steps, staged, [...p, 'steps']) },
+      ];
+    },
+  );
+
+  const l = d.loop;
+  const loop = isRecord(l)
+    ? {
+        maxIters: typeof l.max_iters === 'number' ? l.max_iters : 1,
+        stopWhen:
+          l.stop_when === undefined
+            ? undefined
+            : condition(l.stop_when, staged, ['loop', 'stop_when']),
+        fallback: typeof l.fallback_next_stage === 'string' ? l.fallback_next_stage : undefined,
+      }
+    : undefined;
+
+  const output = d.output === undefined ? undefined : value(d.output, top, ['output']);
+  const defaults = isRecord(d.defaults) ? d.defaults : {};
+  return {
+    vars,
+    steps,
+    stages,
+    loop,
+    output,
+    defaults: { retry: retryPolicy(defaults.retry), timeout: duration(defaults.timeout) },
+    declaration,
+    issues,
+  };
+}
+
+/** Step ids and stage names: what `steps.<id>` may name. */
+function knownStepIds(doc: Record<string, unknown>): Set<string> {
+  const ids = new Set<string>();
+  for (const { step } of allSteps(doc)) if (typeof step.id === 'string') ids.add(step.id);
+  if (Array.isArray(doc.stages)) for (const s of doc.stages) if (typeof s === 'string') ids.add(s);
+  return ids;
+}
+
+function inputTypes(inputs: unknown): Record<string, ExprType> {
+  if (!isRecord(inputs)) return {};
+  const out: Record<string, ExprType> = {};
+  for (const [name, spec] of Object.entries(inputs)) {
+    const type = isRecord(spec) ? spec.type : undefined;
+    out[name] = exprTypeOfInput(type, isRecord(spec) ? spec.values : undefined);
+  }
+  return out;
+}
+
+function exprTypeOfInput(type: unknown, values: unknown): ExprType {
+  switch (type) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return 'double';
+    case 'integer':
+      return 'int';
+    case 'boolean':
+      return 'bool';
+    case 'object':
+      return 'map';
+    case 'array':
+      return 'list';
+    case 'enum':
+      return Array.isArray(values) && values.every((v) => typeof v === 'string') ? 'string' : 'dyn';
+    default:
+      return 'dyn';
+  }
+}
+
+/** `vars:` and every name a `set` step assigns. Their types change, so they are `dyn`. */
+function varNames(doc: Record<string, unknown>): Record<string, ExprType> {
+  const out: Record<string, ExprType> = {};
+  if (isRecord(doc.vars)) for (const k of Object.keys(doc.vars)) out[k] = 'dyn';
+  for (const { step } of allSteps(doc)) {
+    if (step.uses === 'set' && isRecord(step.with)) {
+      for (const k of Object.keys(step.with)) out[k] = 'dyn';
+    }
+  }
+  if (isRecord(doc.stage_configs)) {
+    for (const c of Object.values(doc.stage_configs)) {
+      if (isRecord(c) && c.uses === 'set' && isRecord(c.with)) {
+        for (const k of Object.keys(c.with)) out[k] = 'dyn';
+      }
+    }
+  }
+  return out;
+}
+
+export function retryPolicy(retry: unknown): RetryPolicy | undefined {
+  if (!isRecord(retry)) return undefined;
+  const r = retry as Partial<Retry>;
+  const b: Backoff = isRecord(r.backoff) ? r.backoff : {};
+  return {
+    ...(typeof r.max_attempts === 'number' ? { maxAttempts: r.max_attempts } : {}),
+    ...(b.initial === undefined ? {} : { initialInterval: b.initial }),
+    ...(b.factor === undefined ? {} : { backoffCoefficient: b.factor }),
+    ...(b.max === undefined ? {} : { maxInterval: b.max }),
+    ...(b.jitter === undefined ? {} : { jitter: b.jitter }),
+  };
+}
+
+function duration(v: unknown): Duration | undefined {
+  return typeof v === 'string' || typeof v === 'number' ? v : undefined;
+}
+
+/**
+ * A stopgap until the expression layer declares `foreach.as` names: inside `${ }`, the alias
+ * as a whole identifier (not after `.`, not in a string literal) becomes `item`.
+ */
+function renameItem(text: string, alias: string): string {
+  const { parts, error } = parseTemplate(text);
+  if (error !== undefined) return text;
+  return parts
+    .map((p) =>
+      p.kind === 'text' ? p.text.replaceAll('${', '$${') : `\${${renameIn(p.source, alias)}}`,
+    )
+    .join('');
+}
+
+function renameIn(source: string, alias: string): string {
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i] as string;
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < source.length && source[j] !== c) j += source[j] === '\\' ? 2 : 1;
+      out += source.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(c)) {
+      let j = i;
+      while (j < source.length && /\w/.test(source[j] as string)) j++;
+      const word = source.slice(i, j);
+      const before = out.trimEnd().at(-1);
+      out += word === alias && before !== '.' ? 'item' : word;
+      i = j;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { NonRetryableError } from '../../src/core/errors.ts';
+import {
+  builtinExecutors,
+  createExecutorRegistry,
+  type ExecutorContext,
+} from '../../src/executors/index.ts';
+
+const ctx: ExecutorContext = {
+  signal: new AbortController().signal,
+  runId: 'r',
+  stepId: 's',
+  attempt: 1,
+  env: {},
+};
+
+describe('built-in executors', () => {
+  const messages: string[] = [];
+  const registry = createExecutorRegistry(
+    builtinExecutors({ log: { onMessage: (m) => messages.push(m) } }),
+  );
+  const call = async (name: string, args: unknown): Promise<unknown> => {
+    const executor = registry.get(name)!;
+    return executor.run(executor.withSchema.parse(args), ctx);
+  };
+
+  it('registers log, set, fail, noop and shell', () => {
+    expect(registry.names()).toEqual(['fail', 'log', 'noop', 'set', 'shell']);
+    expect(() => createExecutorRegistry([...builtinExecutors(), ...builtinExecutors()])).toThrow(
+      /registered twice/,
+    );
+  });
+
+  it('log hands the message on and returns it', async () => {
+    expect(await call('log', { message: 'hi' })).toEqual({ output: { message: 'hi' } });
+    expect(messages).toEqual(['hi']);
+  });
+
+  it('set assigns vars', async () => {
+    expect(await call('set', { a: 1, b: 'x' })).toEqual({
+      output: { a: 1, b: 'x' },
+      vars: { a: 1, b: 'x' },
+    });
+  });
+
+  it('fail throws a NonRetryableError; noop does nothing', async () => {
+    await expect(call('fail', { message: 'no' })).rejects.toBeInstanceOf(NonRetryableError);
+    expect(await call('noop', {})).toEqual({});
+  });
+});

@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createShellExecutor, type ExecutorContext } from '../../src/executors/index.ts';
+import { WaymarkError } from '../../src/core/errors.ts';
+
+const PATH = { PATH: '/usr/local/bin:/usr/bin:/bin' };
+const shell = createShellExecutor({ baseEnv: PATH, killGraceMs: 200 });
+
+function ctx(signal = new AbortController().signal): ExecutorContext {
+  return { signal, runId: 'r1', stepId: 's1', attempt: 1, env: { WAYMARK_STEP_ID: 's1' } };
+}
+
+async function run(args: unknown, c = ctx()): Promise<unknown> {
+  const parsed = shell.withSchema.parse(args);
+  return (await shell.run(parsed, c)).output;
+}
+
+describe('shell executor', () => {
+  it('runs an argv array without a shell', async () => {
+    expect(await run({ command: ['echo', 'hello', 'world'] })).toBe('hello world');
+  });
+
+  it('parses json and lines output', async () => {
+    expect(await run({ command: ['echo', '{"n": 3}'], output: 'json' })).toEqual({ n: 3 });
+    expect(await run({ command: ['printf', 'a\\nb\\n'], output: 'lines' })).toEqual(['a', 'b']);
+  });
+
+  it('runs a script with bash -euo pipefail, values through env', async () => {
+    const out = await run({
+      script: 'echo "v=$VERSION step=$WAYMARK_STEP_ID"',
+      env: { VERSION: '1.2.3' },
+    });
+    expect(out).toBe('v=1.2.3 step=s1');
+    await expect(run({ script: 'echo "$UNSET_VARIABLE"' })).rejects.toThrow(/unbound variable/);
+    await expect(run({ script: 'false | cat' })).rejects.toThrow(/exited with code 1/);
+  });
+
+  it('passes injection attempts literally, as argv elements and env values', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-shell-'));
+    const marker = path.join(dir, 'pwned');
+    const attempts = [
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      `; touch ${marker}`,
+      `x && touch ${marker} || curl x`,
+      '$(rm -rf ~)',
+    ];
+    for (const attempt of attempts) {
+      expect(await run({ command: ['printf', '%s', attempt] })).toBe(attempt);
+      expect(await run({ script: 'printf %s "$VALUE"', env: { VALUE: attempt } })).toBe(attempt);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('fails a non-zero exit with its code and the tail of stderr', async () => {
+    const error = await run({ script: 'echo oops >&2; exit 3' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaymarkError);
+    const e = error as WaymarkError;
+    expect(e.code).toBe('SHELL_EXIT');
+    expect(e.retryable).toBe(true);
+    expect(e.message).toBe('script exited with code 3: oops');
+    expect(e.details).toMatchObject({ exitCode: 3, stderrTail: 'oops' });
+  });
+
+  it('reports a command that cannot start', async () => {
+    await expect(run({ command: ['/nonexistent/tool'] })).rejects.toThrow(/cannot start/);
+  });
+
+  it('does not read the environment of the process, only its options', async () => {
+    const env = (await run({ command: ['env'], output: 'lines' })) as string[];
+    expect(env.map((l) => l.split('=')[0]).sort()).toEqual(['PATH', 'WAYMARK_STEP_ID']);
+  });
+
+  it('kills the whole process group when the step aborts', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-shell-'));
+    const pidFile = path.join(dir, 'pid');
+    const controller = new AbortController();
+    const started = run(
+      { script: `sleep 30 & echo $! > "${pidFile}"; wait`, cwd: dir },
+      ctx(controller.signal),
+    );
+    const deadline = Date.now() + 5_000;
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') {
+      if (Date.now() > deadline) throw new Error('script did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const grandchild = Number(readFileSync(pidFile, 'utf8').trim());
+    controller.abort();
+    await expect(started).rejects.toThrow(/aborted/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(() => process.kill(grandchild, 0)).toThrow();
+  });
+
+  it('rejects arguments with both or neither of command and script', () => {
+    expect(shell.withSchema.safeParse({ command: ['a'], script: 'b' }).success).toBe(false);
+    expect(shell.withSchema.safeParse({}).success).toBe(false);
+    expect(shell.withSchema.safeParse({ command: 'echo hi' }).success).toBe(false);
+  });
+});
