@@ -202,6 +202,8 @@ function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
 
 function checkStepReferences(doc: Record<string, unknown>, steps: StepVisit[]): DocumentIssue[] {
   const ids = new Set(steps.map((s) => s.step.id).filter((id) => typeof id === 'string'));
+  // The compiler records each stage's result as steps.<stage name>.
+  if (Array.isArray(doc.stages)) for (const s of doc.stages) if (typeof s === 'string') ids.add(s);
   const issues: DocumentIssue[] = [];
   // Inputs are data: their defaults are never evaluated, so they are not scanned.
   for (const [key, value] of Object.entries(doc)) {

@@ -32,6 +32,12 @@ export interface Executor<TArgs = unknown> {
    * `script` is one: values reach scripts only as environment variables.
    */
   literalArgs?: readonly string[];
+  /**
+   * Arguments that take a list of words but may be written as one string: the string is split
+   * at whitespace when the workflow loads, before `${ }` are evaluated, so a value is always
+   * exactly one word. The shell's `command` is one.
+   */
+  wordArgs?: readonly string[];
   run(args: TArgs, ctx: ExecutorContext): Promise<ExecutorResult>;
 }
 

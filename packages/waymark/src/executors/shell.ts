@@ -49,6 +49,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
     name: 'shell',
     withSchema: shellArgs,
     literalArgs: ['script'],
+    wordArgs: ['command'],
     run: async (args, ctx) => {
       const argv = args.command ?? [
         options.bash ?? 'bash',

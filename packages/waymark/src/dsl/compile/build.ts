@@ -85,11 +85,18 @@ export interface BuiltWorkflow {
 export interface BuildOptions {
   /** Per executor, the `with` arguments that must be literal text. Default: shell's `script`. */
   literalArgs?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Per executor, the `with` arguments that, given as one string, are split into words when
+   * the workflow loads, before any `${ }` is evaluated: each word becomes one list element,
+   * so a value never adds or splits words. Default: shell's `command`.
+   */
+  wordArgs?: ReadonlyMap<string, readonly string[]>;
 }
 
 const DEFAULT_LITERAL_ARGS: ReadonlyMap<string, readonly string[]> = new Map([
   ['shell', ['script']],
 ]);
+const DEFAULT_WORD_ARGS: ReadonlyMap<string, readonly string[]> = new Map([['shell', ['command']]]);
 
 interface Where {
   declaration: ScopeDeclaration;
@@ -103,6 +110,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
   const d = isRecord(doc) ? doc : {};
   const known = knownStepIds(d);
   const literalArgs = options.literalArgs ?? DEFAULT_LITERAL_ARGS;
+  const wordArgs = options.wordArgs ?? DEFAULT_WORD_ARGS;
 
   const declaration: ScopeDeclaration = {
     inputs: inputTypes(d.inputs),
@@ -200,7 +208,17 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     switch (kind) {
       case 'uses': {
         const executor = typeof body === 'string' ? body : '';
-        const args = s.with ?? {};
+        const given: unknown = s.with ?? {};
+        let args: unknown = given;
+        const words = wordArgs.get(executor) ?? [];
+        if (isRecord(given) && words.some((name) => typeof given[name] === 'string')) {
+          const copy: Record<string, unknown> = { ...given };
+          for (const name of words) {
+            const text = copy[name];
+            if (typeof text === 'string') copy[name] = splitWords(text);
+          }
+          args = copy;
+        }
         for (const name of literalArgs.get(executor) ?? []) {
           const literal = isRecord(args) ? args[name] : undefined;
           if (
@@ -457,6 +475,33 @@ function duration(v: unknown): Duration | undefined {
 }
 
 /**
+ * `npm publish --tag ${ inputs.channel }` → `["npm", "publish", "--tag", "${ inputs.channel }"]`:
+ * whitespace outside `${ }` separates words; an expression belongs to the word it stands in.
+ */
+export function splitWords(text: string): string[] {
+  const { parts, error } = parseTemplate(text);
+  if (error !== undefined) return [text];
+  const words: string[] = [];
+  let word: string | undefined;
+  for (const part of parts) {
+    if (part.kind === 'expr') {
+      word = `${word ?? ''}\${${part.source}}`;
+      continue;
+    }
+    const pieces = part.text.replaceAll('${', () => '$${').split(/\s+/);
+    pieces.forEach((piece, i) => {
+      if (i > 0 && word !== undefined) {
+        words.push(word);
+        word = undefined;
+      }
+      if (piece !== '') word = `${word ?? ''}${piece}`;
+    });
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/**
  * A stopgap until the expression layer declares `foreach.as` names: inside `${ }`, the alias
  * as a whole identifier (not after `.`, not in a string literal) becomes `item`.
  */
@@ -465,7 +510,7 @@ function renameItem(text: string, alias: string): string {
   if (error !== undefined) return text;
   return parts
     .map((p) =>
-      p.kind === 'text' ? p.text.replaceAll('${', '$${') : `\${${renameIn(p.source, alias)}}`,
+      p.kind === 'text' ? p.text.replaceAll('${', () => '$${') : `\${${renameIn(p.source, alias)}}`,
     )
     .join('');
 }

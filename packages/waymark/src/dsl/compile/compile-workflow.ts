@@ -37,7 +37,10 @@ export function compileWorkflowDocument(
   const literalArgs = new Map(
     executors.names().map((name) => [name, executors.get(name)?.literalArgs ?? []]),
   );
-  const built = buildWorkflow(document, { literalArgs });
+  const wordArgs = new Map(
+    executors.names().map((name) => [name, executors.get(name)?.wordArgs ?? []]),
+  );
+  const built = buildWorkflow(document, { literalArgs, wordArgs });
   const problems = [...built.issues];
   const unknown = (name: string): boolean => executors.get(name) === undefined;
   const usesOf = (nodes: typeof built.steps): string[] =>

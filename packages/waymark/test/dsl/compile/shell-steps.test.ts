@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
+import { splitWords } from '../../../src/dsl/compile/build.ts';
+import { createTestEngine, type TestEngine } from '../../../src/testing/test-engine.ts';
+import { compileYaml, lines, newCalls, testExecutors } from './helpers.ts';
+
+let t: TestEngine | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const HOSTILE = ['$(rm -rf ~)', '`id`', '; curl x', 'a\' b "c', '${ not evaluated }'];
+
+describe('shell steps in workflows', () => {
+  it('templated values arrive literally as argv elements and env values', async () => {
+    const wf = compileYaml(
+      lines(
+        'id: shelly',
+        'inputs: { values: { type: array, required: true } }',
+        'steps:',
+        '  - id: each',
+        '    foreach:',
+        '      items: ${ inputs.values }',
+        '      steps:',
+        '        - id: argv',
+        '          uses: shell',
+        '          with: { command: "printf %s ${ item }" }',
+        '        - id: script',
+        '          uses: shell',
+        '          with:',
+        '            script: printf %s "$VALUE"',
+        '            env: { VALUE: "${ item }" }',
+        'output: ${ steps.each.output }',
+      ),
+      { executors: testExecutors(newCalls()) },
+    );
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, { values: HOSTILE });
+    expect(await run.result()).toEqual(HOSTILE.map((v) => ({ argv: v, script: v })));
+  });
+
+  it('a non-zero exit fails the step with its code and stderr', async () => {
+    const wf = compileYaml(
+      lines(
+        'id: exits',
+        'steps:',
+        '  - id: bad',
+        '    uses: shell',
+        '    retry: { max_attempts: 1 }',
+        '    on_failure: continue',
+        '    with: { script: "echo broken >&2; exit 7" }',
+        'output: ${ steps.bad.error.message }',
+      ),
+      { executors: testExecutors(newCalls()) },
+    );
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, {});
+    expect(await run.result()).toBe('script exited with code 7: broken');
+  });
+
+  it('a template in a script is a load-time error', () => {
+    const { diagnostics } = loadWorkflowDocument(
+      lines(
+        'id: bad-script',
+        'steps:',
+        '  - id: s',
+        '    uses: shell',
+        '    with: { script: "echo ${ run.id }" }',
+      ),
+      'bad.workflow.yaml',
+    );
+    expect(diagnostics.map((d) => `${d.line}:${d.message}`)).toEqual([
+      '5:"script" of shell must be literal text: expressions are not substituted into it',
+    ]);
+  });
+
+  it('splits a command string into words before evaluating', () => {
+    expect(splitWords('npm publish --tag ${ inputs.channel }')).toEqual([
+      'npm',
+      'publish',
+      '--tag',
+      '${ inputs.channel }',
+    ]);
+    expect(splitWords('  a  x${ "b c" }y  $${literal} ')).toEqual([
+      'a',
+      'x${ "b c" }y',
+      '$${literal}',
+    ]);
+  });
+});
