@@ -37,6 +37,8 @@ export type StepNode = NodeBase &
         kind: 'uses';
         executor: string;
         with: Evaluate;
+        /** The arguments, when they hold no `${ }`: validated when the workflow compiles. */
+        literalWith: unknown;
         retry: RetryPolicy | undefined;
         timeout: Duration | undefined;
       }
@@ -62,6 +64,7 @@ export type StageNode = {
       kind: 'uses';
       executor: string;
       with: Evaluate;
+      literalWith: unknown;
       retry: RetryPolicy | undefined;
       timeout: Duration | undefined;
     }
@@ -237,6 +240,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           kind,
           executor,
           with: value(args, where, [...path, 'with']),
+          literalWith: hasTemplate(args) ? undefined : args,
           retry: retryPolicy(s.retry),
           timeout: duration(s.timeout),
         };
@@ -356,6 +360,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             kind: 'uses' as const,
             executor: c.uses,
             with: value(c.with ?? {}, staged, [...p, 'with']),
+            literalWith: hasTemplate(c.with ?? {}) ? undefined : (c.with ?? {}),
             retry:
               retries === undefined && c.retry_backoff === undefined
                 ? undefined
@@ -397,6 +402,13 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     declaration,
     issues,
   };
+}
+
+function hasTemplate(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('${');
+  if (Array.isArray(v)) return v.some(hasTemplate);
+  if (isRecord(v)) return Object.values(v).some(hasTemplate);
+  return false;
 }
 
 /** Step ids and stage names: what `steps.<id>` may name. */

@@ -4,6 +4,7 @@ import { createExecutorRegistry, builtinExecutors } from '../../executors/index.
 import type { ExecutorRegistry } from '../../executors/index.ts';
 import { defineWorkflow, type WorkflowDefinition } from '../../runtime/workflow.ts';
 import { formatPath } from '../document-issue.ts';
+import type { DocumentPath } from '../parse-yaml.ts';
 import type { WorkflowDocument } from '../document.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import { buildWorkflow } from './build.ts';
@@ -42,12 +43,12 @@ export function compileWorkflowDocument(
   );
   const built = buildWorkflow(document, { literalArgs, wordArgs });
   const problems = [...built.issues];
-  const unknown = (name: string): boolean => executors.get(name) === undefined;
-  const usesOf = (nodes: typeof built.steps): string[] =>
-    nodes.flatMap((n) => {
+  type UsesNode = { executor: string; literalWith: unknown; path: DocumentPath };
+  const usesOf = (nodes: typeof built.steps): UsesNode[] =>
+    nodes.flatMap((n): UsesNode[] => {
       switch (n.kind) {
         case 'uses':
-          return [n.executor];
+          return [{ executor: n.executor, literalWith: n.literalWith, path: n.path }];
         case 'steps':
         case 'foreach':
         case 'loop':
@@ -62,12 +63,41 @@ export function compileWorkflowDocument(
     });
   const used = [
     ...usesOf(built.steps),
-    ...built.stages.flatMap((s) =>
-      s.kind === 'uses' ? [s.executor] : s.kind === 'steps' ? usesOf(s.steps) : [],
+    ...built.stages.flatMap((s): UsesNode[] =>
+      s.kind === 'uses'
+        ? [
+            {
+              executor: s.executor,
+              literalWith: s.literalWith,
+              path: ['stage_configs', s.name],
+            },
+          ]
+        : s.kind === 'steps'
+          ? usesOf(s.steps)
+          : [],
     ),
   ];
-  for (const name of used.filter(unknown)) {
-    problems.push({ path: [], message: `unknown executor "${name}"` });
+  for (const use of used) {
+    const executor = executors.get(use.executor);
+    if (executor === undefined) {
+      problems.push({ path: use.path, message: `unknown executor "${use.executor}"` });
+      continue;
+    }
+    if (use.literalWith === undefined) continue;
+    // Arguments without expressions are checked now rather than when the step runs.
+    const parsed = executor.withSchema.safeParse(use.literalWith);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push({
+          path: [
+            ...use.path,
+            'with',
+            ...issue.path.map((k) => (typeof k === 'number' ? k : String(k))),
+          ],
+          message: issue.message,
+        });
+      }
+    }
   }
   if (problems.length > 0) {
     throw new ValidationError(

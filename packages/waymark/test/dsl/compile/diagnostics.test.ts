@@ -56,3 +56,20 @@ describe('expression checks at load time', () => {
     ).toEqual([]);
   });
 });
+
+describe('compileWorkflowDocument', () => {
+  it('checks literal executor arguments when it compiles', async () => {
+    const { compileYaml, newCalls, testExecutors } = await import('./helpers.ts');
+    expect(() =>
+      compileYaml(
+        lines(
+          'id: badargs',
+          'steps:',
+          '  - { id: a, uses: log, with: { text: hi } }',
+          '  - { id: b, uses: log, with: { message: "${ run.id }" } }',
+        ),
+        { executors: testExecutors(newCalls()) },
+      ),
+    ).toThrow(/steps\[0\]\.with\.message: [\s\S]*steps\[0\]\.with: Unrecognized key: "text"$/);
+  });
+});
