@@ -43,7 +43,12 @@ export async function runSteps(
     if (node.id !== undefined) out[node.id] = value;
   };
   if (mode === 'parallel') {
-    const values = await Promise.all(nodes.map((node) => runStep(it, node, frame)));
+    const values = await inBranches(
+      frame,
+      nodes,
+      (node, branch) => runStep(it, node, branch),
+      true,
+    );
     nodes.forEach((node, i) => record(node, values[i]));
     return out;
   }
@@ -84,14 +89,8 @@ async function runBody(it: Interpreter, node: StepNode, frame: Frame): Promise<u
       });
     case 'steps':
       return runSteps(it, node.steps, frame);
-    case 'parallel': {
-      const branches = node.branches.map((b) => runStep(it, b, frame));
-      if (node.failFast) return Promise.all(branches);
-      const settled = await Promise.allSettled(branches);
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-      return settled.map((s) => (s.status === 'fulfilled' ? s.value : null));
-    }
+    case 'parallel':
+      return inBranches(frame, node.branches, (b, branch) => runStep(it, b, branch), node.failFast);
     case 'foreach':
       return runForeach(it, node, frame, key);
     case 'switch': {
@@ -133,6 +132,49 @@ async function runBody(it: Interpreter, node: StepNode, frame: Frame): Promise<u
       return outputs;
     }
   }
+}
+
+/**
+ * Runs `items` at once, each on its own copy of vars and steps; when all have ended, what each
+ * changed is merged back in declaration order. Completion order differs between a first run
+ * and a replay (recorded steps resolve at once), so merging by it would not be deterministic.
+ */
+async function inBranches<T>(
+  frame: Frame,
+  items: readonly T[],
+  fn: (item: T, branch: Frame) => Promise<unknown>,
+  failFast: boolean,
+): Promise<unknown[]> {
+  const branches = items.map(() => ({
+    ...frame,
+    scope: { ...frame.scope, vars: { ...frame.scope.vars }, steps: { ...frame.scope.steps } },
+  }));
+  const running = items.map(async (item, i) => fn(item, branches[i] as Frame));
+  // fail_fast: the first failure ends the wait; branches still running are not awaited.
+  if (failFast) await Promise.all(running);
+  const settled = await Promise.allSettled(running);
+  const { vars, steps } = frame.scope;
+  const before = { vars: { ...vars }, steps: { ...steps } };
+  for (const branch of branches) {
+    for (const [k, v] of Object.entries(branch.scope.vars)) {
+      if (v !== before.vars[k]) define(vars, k, v);
+    }
+    for (const [k, v] of Object.entries(branch.scope.steps)) {
+      if (v !== before.steps[k]) define(steps, k, v);
+    }
+  }
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((r) => (r.status === 'fulfilled' ? r.value : null));
+}
+
+function define(record: object, key: string, value: unknown): void {
+  Object.defineProperty(record, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 async function runForeach(

@@ -219,6 +219,24 @@ describe('compiled YAML workflows', () => {
     await expect(failing.run.result()).rejects.toThrow(/lint failed/);
   });
 
+  it('parallel: branch changes to vars merge in declaration order, not completion order', async () => {
+    const { run } = await runYaml(
+      lines(
+        'id: par3',
+        'steps:',
+        '  - id: both',
+        '    parallel:',
+        '      branches:',
+        '        - steps:',
+        '            - { id: wait_a, uses: slow, with: { value: a, ms: 40 } }',
+        '            - { id: set_a, uses: set, with: { winner: a } }',
+        '        - { id: set_b, uses: set, with: { winner: b } }',
+        'output: ${ [vars.winner, steps.set_a.status, steps.set_b.status] }',
+      ),
+    );
+    expect(await run.result()).toEqual(['b', 'succeeded', 'succeeded']);
+  });
+
   it('switch: the first case whose when holds, else the default', async () => {
     const text = lines(
       'id: sw',
