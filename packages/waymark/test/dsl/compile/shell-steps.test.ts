@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
 import { splitWords } from '../../../src/dsl/compile/build.ts';
@@ -57,6 +60,43 @@ describe('shell steps in workflows', () => {
     t = await createTestEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, {});
     expect(await run.result()).toBe('script exited with code 7: broken');
+  });
+
+  it('cancelling the run kills the process group of the step', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-cancel-'));
+    const wf = compileYaml(
+      lines(
+        'id: cancel-me',
+        'steps:',
+        '  - id: long',
+        '    uses: shell',
+        '    with:',
+        '      script: sleep 30 & echo $! > pid; wait',
+        `      cwd: ${JSON.stringify(dir)}`,
+      ),
+      { executors: testExecutors(newCalls()) },
+    );
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, {});
+    const pidFile = path.join(dir, 'pid');
+    const deadline = Date.now() + 5_000;
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') {
+      if (Date.now() > deadline) throw new Error('script did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    await t.engine.cancel(run.id);
+    await t.waitForStatus(run.id, 'cancelled');
+    const alive = (): boolean => {
+      try {
+        return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    const until = Date.now() + 4_000;
+    while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(alive()).toBe(false);
   });
 
   it('a template in a script is a load-time error', () => {
