@@ -39,6 +39,7 @@ export interface Store {
 
   getRun(params: { runId: string }): Promise<RunRecord | null>;
   listRuns(params: ListRunsParams): Promise<{ runs: RunRecord[]; nextCursor: string | null }>;
+  /** The run's steps in the order they were first recorded. */
   listSteps(params: { runId: string }): Promise<StepRecord[]>;
   listEvents(params: { runId: string; afterSeq?: number; limit?: number }): Promise<HistoryEvent[]>;
 

@@ -131,7 +131,9 @@ export function prepareStatements(db: Database.Database) {
         error = excluded.error, started_at = excluded.started_at,
         finished_at = excluded.finished_at, wake_at = excluded.wake_at,
         child_run_id = excluded.child_run_id`),
-    listSteps: p(`SELECT * FROM steps WHERE run_id = ? ORDER BY started_at, key`),
+    // rowid order is first-insert order (an upsert keeps its row): the order steps were first
+    // recorded, which two steps started in the same millisecond would not keep.
+    listSteps: p(`SELECT * FROM steps WHERE run_id = ? ORDER BY rowid`),
 
     insertEvent: p(`
       INSERT INTO events (run_id, type, step_key, attempt, at, duration_ms, data)

@@ -158,6 +158,27 @@ export function describeConcurrentWrites(fx: StoreFixture): void {
       }
     });
 
+    it('lists steps in the order they were first recorded, even within one millisecond', async () => {
+      const run = await heldRun(fx.store);
+      const save = (key: string, status: 'running' | 'completed') =>
+        fx.store.saveStep({
+          runId: run.id,
+          fencingToken: run.fencingToken,
+          step: stepRecord(run.id, key, { status, startedAt: T0 }),
+          now: T0,
+          events: [],
+        });
+      await save('zeta', 'running');
+      await save('alpha', 'completed');
+      await save('mid', 'completed');
+      await save('zeta', 'completed'); // an update keeps the step's place
+      expect((await fx.store.listSteps({ runId: run.id })).map((s) => s.key)).toEqual([
+        'zeta',
+        'alpha',
+        'mid',
+      ]);
+    });
+
     it('rejects only the stale write among concurrent ones', async () => {
       const good = await heldRun(fx.store);
       const stale = await heldRun(fx.store);

@@ -43,27 +43,6 @@ export function describeSaveStep(fx: StoreFixture): void {
       ]);
     });
 
-    it('lists steps by start time, then key', async () => {
-      const run = await heldRun(fx.store);
-      const keys: Array<[string, number]> = [
-        ['c', T0 + 1],
-        ['b', T0 + 2],
-        ['a', T0 + 2],
-        ['d', T0],
-      ];
-      for (const [key, startedAt] of keys) {
-        await fx.store.saveStep({
-          runId: run.id,
-          fencingToken: run.fencingToken,
-          step: stepRecord(run.id, key, { startedAt }),
-          now: T0,
-          events: [],
-        });
-      }
-      const listed = await fx.store.listSteps({ runId: run.id });
-      expect(listed.map((s) => s.key)).toEqual(['d', 'c', 'a', 'b']);
-    });
-
     it('returns the pause flag and resets the recovery count on request', async () => {
       const first = await heldRun(fx.store);
       const run = await claimRun(fx.store, first, T0 + LEASE_MS + 1, 'worker-b');
