@@ -89,4 +89,16 @@ export interface RunRecord {
   recoveryCount: number;
   /** A pause was asked for; the run parks as `paused` at its next step boundary. */
   pauseRequested: boolean;
+  /**
+   * The exact definition the run started with (a YAML workflow's text), so editing the file
+   * never changes a run in flight. Null for code workflows.
+   */
+  definition: RunDefinitionSource | null;
+}
+
+/** A recorded workflow definition: its source text, the sha256 hex of it, and its file. */
+export interface RunDefinitionSource {
+  source: string;
+  hash: string;
+  file: string | null;
 }

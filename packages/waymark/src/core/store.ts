@@ -1,5 +1,5 @@
 import type { NewHistoryEvent, HistoryEvent } from './history.ts';
-import type { ParkedRunStatus, RunRecord, RunStatus } from './run.ts';
+import type { ParkedRunStatus, RunDefinitionSource, RunRecord, RunStatus } from './run.ts';
 import type { SerializedError } from './serialize-error.ts';
 import type { StepRecord } from './step.ts';
 
@@ -122,6 +122,8 @@ export interface CreateRunParams {
   /** When the run becomes due (a delayed start); defaults to `now`. */
   wakeAt?: number;
   deadlineAt?: number | null;
+  /** The definition the run starts with (see RunRecord.definition). Default null. */
+  definition?: RunDefinitionSource | null;
   events: NewHistoryEvent[];
 }
 

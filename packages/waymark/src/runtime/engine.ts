@@ -13,7 +13,7 @@ import { RunHandle } from './run-handle.ts';
 import { validateInput } from './validate-input.ts';
 import { type ResolvedWorkerOptions, Worker } from './worker.ts';
 import { WorkflowRegistry } from './workflow-registry.ts';
-import type { WorkflowDefinition } from './workflow.ts';
+import { recordedDefinition, type WorkflowDefinition } from './workflow.ts';
 
 export interface WorkerOptions {
   /** Runs executed at once by this engine. Default 20. */
@@ -172,6 +172,7 @@ export class Engine {
       now,
       wakeAt: now + delayMs,
       deadlineAt: definition.timeoutMs === null ? null : now + definition.timeoutMs,
+      definition: recordedDefinition(definition as WorkflowDefinition),
       events,
     });
     if (created) {

@@ -10,7 +10,7 @@ import type { RunExecution } from './run-execution.ts';
 import { Suspend } from './suspension.ts';
 import { validateInput } from './validate-input.ts';
 import type { StepContext, StepFunction, StepOptions } from './workflow-context.ts';
-import type { WorkflowDefinition } from './workflow.ts';
+import { recordedDefinition, type WorkflowDefinition } from './workflow.ts';
 
 /**
  * The durable operations behind `ctx`. Each one looks its key up in the recorded steps:
@@ -320,6 +320,7 @@ export async function runChild<CI, CO>(
       parentStepKey: key,
       now,
       deadlineAt: child.timeoutMs === null ? null : now + child.timeoutMs,
+      definition: recordedDefinition(child as WorkflowDefinition),
       events: [
         { type: 'run.created', at: now, data: { parentRunId: ex.runId, parentStepKey: key } },
       ],

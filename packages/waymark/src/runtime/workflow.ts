@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { RunDefinitionSource } from '../core/run.ts';
 import { type Duration, parseDuration } from '../core/durations.ts';
 import { ValidationError } from '../core/errors.ts';
 import {
@@ -43,6 +45,19 @@ export interface WorkflowDefinition<I = unknown, O = unknown> {
   readonly panic: { maxRestarts: number; restartDelayMs: number };
   /** A method, so a definition of any input type fits where `WorkflowDefinition` is expected. */
   fn(ctx: WorkflowContext, input: I): Promise<O>;
+  /**
+   * The text the definition was compiled from (a YAML workflow), recorded with every run it
+   * starts (source, sha256 hash, file) so a run can be resumed with exactly that definition.
+   */
+  readonly definitionSource?: { source: string; file: string | null };
+}
+
+/** What a run records of its definition: the source, its sha256 hex, its file; or null. */
+export function recordedDefinition(definition: WorkflowDefinition): RunDefinitionSource | null {
+  const from = definition.definitionSource;
+  if (from === undefined) return null;
+  const hash = createHash('sha256').update(from.source, 'utf8').digest('hex');
+  return { source: from.source, hash, file: from.file };
 }
 
 export const DEFAULT_PANIC_POLICY = { maxRestarts: 5, restartDelayMs: 1_000 } as const;

@@ -82,6 +82,7 @@ describe('SQLite store: opening', () => {
     await (await open(path)).init();
     expect(migrationRows(path)).toEqual([
       { version: 1, name: 'init', applied_at: expect.any(Number) as number },
+      { version: 2, name: 'run_definitions', applied_at: expect.any(Number) as number },
     ]);
   });
 
@@ -155,7 +156,7 @@ describe('SQLite store: two connections on one file', () => {
     const path = join(dir, 'shared.db');
     const children = Array.from({ length: 3 }, (_, i) => startClaimProcess(path, `p${i}`));
     await Promise.all(children.map((c) => c.ready));
-    expect(migrationRows(path)).toHaveLength(1);
+    expect(migrationRows(path)).toHaveLength(2);
     const creator = await open(path);
     await Promise.all(Array.from({ length: 300 }, () => createRun(creator)));
     for (const c of children) c.go();

@@ -23,6 +23,9 @@ export interface EncodedRun {
     now: number;
     wake_at: number;
     deadline_at: number | null;
+    definition_source: string | null;
+    definition_hash: string | null;
+    definition_file: string | null;
   };
   events: EventParams[];
 }
@@ -43,6 +46,9 @@ export function encodeRun(
       now: params.now,
       wake_at: params.wakeAt ?? params.now,
       deadline_at: params.deadlineAt ?? null,
+      definition_source: params.definition?.source ?? null,
+      definition_hash: params.definition?.hash ?? null,
+      definition_file: params.definition?.file ?? null,
     },
     events: params.events.map((event) => eventParams(params.id, event)),
   };

@@ -39,6 +39,9 @@ export interface RunRow {
   recovery_count: number;
   pause_requested: 0 | 1;
   paused_from: 'pending' | 'sleeping' | 'waiting' | null;
+  definition_source: string | null;
+  definition_hash: string | null;
+  definition_file: string | null;
 }
 
 export function toRunRecord(row: RunRow): RunRecord {
@@ -64,6 +67,10 @@ export function toRunRecord(row: RunRow): RunRecord {
     fencingToken: row.fencing_token,
     recoveryCount: row.recovery_count,
     pauseRequested: row.pause_requested === 1,
+    definition:
+      row.definition_source === null || row.definition_hash === null
+        ? null
+        : { source: row.definition_source, hash: row.definition_hash, file: row.definition_file },
   };
 }
 

@@ -22,9 +22,11 @@ export function prepareStatements(db: Database.Database) {
     ),
     insertRun: p(`
       INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
-        parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at)
+        parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at,
+        definition_source, definition_hash, definition_file)
       VALUES (@id, @workflow_name, @workflow_version, 'pending', @input, @parent_run_id,
-        @parent_step_key, @idempotency_key, @now, @now, @wake_at, @deadline_at)
+        @parent_step_key, @idempotency_key, @now, @now, @wake_at, @deadline_at,
+        @definition_source, @definition_hash, @definition_file)
       RETURNING *`),
 
     // Claiming: one statement per parked status keeps each an ordered index range scan.

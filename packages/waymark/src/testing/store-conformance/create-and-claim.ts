@@ -40,9 +40,25 @@ export function describeCreateRun(fx: StoreFixture): void {
         fencingToken: 0,
         recoveryCount: 0,
         pauseRequested: false,
+        definition: null,
       });
       expect(await fx.store.getRun({ runId: run.id })).toEqual(run);
       expect(await eventTypes(fx.store, run.id)).toEqual(['run.created']);
+    });
+
+    it('records the definition a run starts with, and returns it unchanged', async () => {
+      const definition = {
+        source: 'id: greet\nsteps:\n  - id: hi\n    uses: log\n',
+        hash: 'a'.repeat(64),
+        file: '/work/greet.workflow.yaml',
+      };
+      const run = await createRun(fx.store, { definition });
+      expect(run.definition).toEqual(definition);
+      expect((await fx.store.getRun({ runId: run.id }))?.definition).toEqual(definition);
+      const noFile = await createRun(fx.store, { definition: { ...definition, file: null } });
+      expect((await fx.store.getRun({ runId: noFile.id }))?.definition?.file).toBeNull();
+      const plain = await createRun(fx.store, {});
+      expect((await fx.store.getRun({ runId: plain.id }))?.definition).toBeNull();
     });
 
     it('keeps null and undefined inputs apart', async () => {
