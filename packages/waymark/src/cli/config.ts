@@ -25,6 +25,11 @@ export interface CliConfig {
   debug: boolean;
   /** ANSI colors: only on a terminal, and never with `NO_COLOR` set. */
   color: boolean;
+  /**
+   * The environment workflows see: YAML `secrets:` are read from it and `shell` steps start
+   * from it. Passed on from here, so no other module reads `process.env`.
+   */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 /** The only place the CLI reads the environment (`process.env` unless the io provides one). */
@@ -40,6 +45,7 @@ export function loadConfig(io: CliIo): CliConfig {
     ),
     debug: env['WAYMARK_DEBUG'] === '1',
     color: io.isTty === true && (env['NO_COLOR'] ?? '') === '',
+    env,
   };
 }
 

@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
+import { type Diagnostic, formatDiagnostic } from '../../dsl/diagnostics.ts';
+import { formatPlan, planWorkflow } from '../../dsl/plan/index.ts';
 import { createEngine, type Engine } from '../../runtime/engine.ts';
-import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../cli-error.ts';
+import type { WorkflowDefinition } from '../../runtime/workflow.ts';
+import {
+  CliError,
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_USAGE,
+  UsageError,
+} from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CLI_WORKER_OPTIONS, resolveDbPath } from '../config.ts';
 import { formatJson } from '../format/json.ts';
@@ -13,6 +25,13 @@ import { type CliStore, openCliStore } from '../open-store.ts';
 import { parseInput } from '../parse-input.ts';
 import { RunProgress } from '../run-progress.ts';
 import { waitForRun } from '../wait-for-run.ts';
+import {
+  compileYaml,
+  DEFAULT_WORKFLOWS_DIR,
+  resolveWorkflowTarget,
+  validateYaml,
+  type WorkflowTarget,
+} from '../yaml-workflow.ts';
 
 export interface RunOptions {
   input?: string[];
@@ -21,6 +40,8 @@ export interface RunOptions {
   workflow?: string;
   resume?: string;
   json?: boolean;
+  dryRun?: boolean;
+  dir?: string;
 }
 
 const RUN_HELP = `
@@ -38,6 +59,11 @@ Stopping and resuming:
   --resume <runId>  also continues a sleeping run (when its wake time comes), a paused one,
                     or one waiting for child runs; a finished run just prints its result.
 
+YAML workflows (file.workflow.yaml, or an id found as <dir>/<id>.workflow.yaml):
+  the file is validated first; any mistake is printed as file:line:column and nothing runs
+  (exit 2). --dry-run prints the plan and runs nothing. A run records the exact text it
+  started with (and its sha256): --resume continues with that text, not the file on disk.
+
 Exit codes: 0 completed, 1 failed or cancelled (or an error), 2 usage error, 130 interrupted.
 `;
 
@@ -51,9 +77,12 @@ export function registerRunCommand(
   program
     .command('run')
     .description(
-      'run a workflow module (.ts, .js or .mjs) in this process and print its steps as they happen',
+      'run a workflow (a .ts/.js/.mjs module, a .yaml file, or a registered id) in this process and print its steps as they happen',
     )
-    .argument('<file>', 'the workflow module; its default export is the workflow')
+    .argument(
+      '<file>',
+      'a workflow module (its default export is the workflow), a YAML workflow file, or the id of one in the workflows directory',
+    )
     .option(
       '--input <key=value>',
       'an input field, repeatable; values parse as JSON when they can; a.b=1 nests',
@@ -73,6 +102,11 @@ export function registerRunCommand(
     )
     .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
     .option('--json', 'print only a final { runId, status, output?, error? } object')
+    .option('--dry-run', 'YAML: print the plan (steps, conditions, executors) and run nothing')
+    .option(
+      '--dir <dir>',
+      `YAML: the workflows directory for ids and nested runs (default ./${DEFAULT_WORKFLOWS_DIR})`,
+    )
     .addHelpText('after', RUN_HELP)
     .action(async (file: string, options: RunOptions) =>
       done(await runCommand(file, options, ctx)),
@@ -97,31 +131,73 @@ export async function runCommand(
       '--input and --input-json cannot be combined with --resume (the run keeps its input)',
     );
   }
+  if (resuming && options.dryRun === true) {
+    throw new UsageError('--dry-run cannot be combined with --resume');
+  }
   const input = resuming ? undefined : parseInput(pairs, options.inputJson);
-  const module = await loadWorkflowModule(file, ctx.config.cwd, {
-    ...(options.workflow === undefined ? {} : { exportName: options.workflow }),
-    requireSelected: !resuming,
-  });
+  const target = await resolveWorkflowTarget(file, ctx.config, options.dir);
+  if (target.kind === 'module' && options.dryRun === true) {
+    throw new UsageError('--dry-run works with YAML workflows (.yaml/.yml) only');
+  }
+  let yaml: YamlTarget | undefined;
+  let module: WorkflowModule | undefined;
+  if (target.kind === 'yaml') {
+    if (options.workflow !== undefined) {
+      throw new UsageError('--workflow selects an export of a module; a YAML file is one workflow');
+    }
+    yaml = await readYamlTarget(target, options, ctx);
+    // A resumed run uses the definition it recorded, so the file on disk may since be broken.
+    if (!resuming) {
+      // A plan does not need the nested workflows: they are checked only with an explicit --dir.
+      const checkRunsIn =
+        options.dryRun === true && options.dir === undefined ? undefined : yaml.workflowsDir;
+      const loaded = validateYaml(yaml.source, yaml.label, yaml.path, checkRunsIn);
+      if (!loaded.ok) return reportDiagnostics(yaml.label, loaded.diagnostics, ctx);
+      if (options.dryRun === true) {
+        const plan = planWorkflow(loaded.document);
+        ctx.io.stdout(options.json === true ? formatJson(plan) : formatPlan(plan));
+        return EXIT_OK;
+      }
+      module = yamlModule(
+        compileYaml(loaded.document, yaml.source, yaml.path, {
+          config: ctx.config,
+          workflowsDir: yaml.workflowsDir,
+        }),
+        yaml.path,
+      );
+    }
+  } else {
+    module = await loadWorkflowModule(file, ctx.config.cwd, {
+      ...(options.workflow === undefined ? {} : { exportName: options.workflow }),
+      requireSelected: !resuming,
+    });
+  }
   const dbPath = resolveDbPath(ctx.config, options.db);
   const store = await openCliStore(dbPath, { create: !resuming });
   try {
     if (options.resume !== undefined) {
-      const existing = await prepareResume(options.resume, module, store, dbPath);
+      if (yaml !== undefined) {
+        const recorded = await store.getRun({ runId: options.resume });
+        if (recorded === null) throw new CliError(`no run with id ${options.resume} in ${dbPath}`);
+        module = resumeYamlModule(recorded, yaml, ctx);
+      }
+      const existing = await prepareResume(options.resume, module as WorkflowModule, store, dbPath);
       if (isTerminalStatus(existing.status)) return report(existing, options, ctx);
-      return await execute(file, module, store, options, ctx, async (engine) => {
+      return await execute(file, module as WorkflowModule, store, options, ctx, async (engine) => {
         announceResume(existing, engine.clock.now(), options, ctx);
         if (existing.status === 'paused') await engine.resume(existing.id);
         return existing.id;
       });
     }
-    return await execute(file, module, store, options, ctx, async (engine) => {
+    const started = module as WorkflowModule;
+    return await execute(file, started, store, options, ctx, async (engine) => {
       const handle = await engine.start(
-        module.selected as NonNullable<WorkflowModule['selected']>,
+        started.selected as NonNullable<WorkflowModule['selected']>,
         input,
       );
       if (options.json !== true) {
         ctx.io.stdout(
-          `Run ${handle.id} of ${module.selected?.name ?? '?'} (db ${dbPath})\n` +
+          `Run ${handle.id} of ${started.selected?.name ?? '?'} (db ${dbPath})\n` +
             ctx.style.dim(`  if interrupted: ${resumeCommand(file, handle.id, options)}`) +
             '\n',
         );
@@ -242,7 +318,78 @@ function reportInterrupted(
 /** The command that continues the run, as the user would type it in the same directory. */
 function resumeCommand(file: string, runId: string, options: RunOptions): string {
   const db = options.db === undefined ? '' : ` --db ${shellQuote(options.db)}`;
-  return `waymark run ${shellQuote(file)} --resume ${runId}${db}`;
+  const dir = options.dir === undefined ? '' : ` --dir ${shellQuote(options.dir)}`;
+  return `waymark run ${shellQuote(file)} --resume ${runId}${db}${dir}`;
+}
+
+interface YamlTarget {
+  /** Absolute path of the file. */
+  path: string;
+  /** The name diagnostics carry: the file as the user typed it (or the registry file). */
+  label: string;
+  source: string;
+  workflowsDir: string;
+}
+
+async function readYamlTarget(
+  target: Extract<WorkflowTarget, { kind: 'yaml' }>,
+  options: RunOptions,
+  ctx: CliContext,
+): Promise<YamlTarget> {
+  let source: string;
+  try {
+    source = await readFile(target.path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${target.path}: ${(error as Error).message}`);
+  }
+  return {
+    path: target.path,
+    label: target.file,
+    source,
+    workflowsDir: resolve(ctx.config.cwd, options.dir ?? DEFAULT_WORKFLOWS_DIR),
+  };
+}
+
+/** A compiled YAML workflow in the shape the run path takes a module in. */
+function yamlModule(definition: WorkflowDefinition, path: string): WorkflowModule {
+  return { path, selected: definition, workflows: [definition], exportNames: [] };
+}
+
+/**
+ * The definition a YAML run resumes with: the text it recorded when it started, compiled
+ * again, so editing the file never changes a run in flight. A run without a recorded
+ * definition (started before runs recorded one) uses the file.
+ */
+function resumeYamlModule(run: RunRecord, yaml: YamlTarget, ctx: CliContext): WorkflowModule {
+  const recorded = run.definition;
+  const source = recorded?.source ?? yaml.source;
+  const path = recorded === null ? yaml.path : (recorded.file ?? yaml.path);
+  const label = recorded === null ? yaml.label : `${path} (recorded by run ${run.id})`;
+  const loaded = validateYaml(source, label, path, yaml.workflowsDir);
+  if (!loaded.ok) {
+    throw new CliError(
+      `the definition of run ${run.id} does not validate:\n${loaded.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
+    );
+  }
+  const definition = compileYaml(loaded.document, source, path, {
+    config: ctx.config,
+    workflowsDir: yaml.workflowsDir,
+  });
+  return yamlModule(definition, yaml.path);
+}
+
+function reportDiagnostics(label: string, diagnostics: Diagnostic[], ctx: CliContext): number {
+  const { style } = ctx;
+  for (const d of diagnostics) {
+    ctx.io.stderr(
+      (d.severity === 'error' ? formatDiagnostic(d) : style.yellow(formatDiagnostic(d))) + '\n',
+    );
+  }
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  ctx.io.stderr(
+    style.red(`✘ ${label}: ${errors} error${errors === 1 ? '' : 's'}; nothing was run`) + '\n',
+  );
+  return EXIT_USAGE;
 }
 
 function shellQuote(text: string): string {

@@ -22,6 +22,14 @@ export function formatRunStatus(
         : `${run.workflowName} (version ${run.workflowVersion})`,
     ],
     ['Status', styleStatus(style, run.status) + statusNote(run, now)],
+    ...(run.definition === null
+      ? []
+      : [
+          [
+            'Definition',
+            `${run.definition.file ?? '(no file)'} sha256:${run.definition.hash.slice(0, 12)}`,
+          ] as [string, string],
+        ]),
     ['Input', compactJson(run.input)],
     ['Created', formatTime(run.createdAt)],
     ['Started', formatTime(run.startedAt)],

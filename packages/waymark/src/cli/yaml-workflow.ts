@@ -1,0 +1,155 @@
+/**
+ * YAML workflows in the CLI: find the file (a path, or an id in the workflows directory),
+ * validate it, and compile it to the same WorkflowDefinition a code workflow is, with the
+ * process environment for `secrets:` and `shell` steps and a resolver for nested `run`s.
+ */
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { type Diagnostic, hasErrors } from '../dsl/diagnostics.ts';
+import type { WorkflowDocument } from '../dsl/document.ts';
+import { compileWorkflowDocument } from '../dsl/compile/index.ts';
+import { loadWorkflowDocument } from '../dsl/load-workflow-file.ts';
+import { resolveWorkflowFrom, WORKFLOW_FILE_SUFFIX } from '../dsl/registry/index.ts';
+import { WORKFLOW_ID } from '../dsl/schema.ts';
+import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
+import type { WorkflowDefinition } from '../runtime/workflow.ts';
+import { CliError } from './cli-error.ts';
+import type { CliConfig } from './config.ts';
+
+/** The workflows directory when `--dir` is not given. */
+export const DEFAULT_WORKFLOWS_DIR = 'workflows';
+
+export function isYamlPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
+/** What `waymark run <arg>` names. */
+export type WorkflowTarget =
+  { kind: 'module'; file: string } | { kind: 'yaml'; file: string; path: string };
+
+/**
+ * An existing file is run as it is (YAML by its extension, anything else as a module). An
+ * argument that is no file but a URL-safe id is looked up as `<dir>/<id>.workflow.yaml`.
+ */
+export async function resolveWorkflowTarget(
+  arg: string,
+  config: CliConfig,
+  dir: string | undefined,
+): Promise<WorkflowTarget> {
+  const path = resolve(config.cwd, arg);
+  const info = await stat(path).catch(() => null);
+  if (info?.isFile() === true)
+    return isYamlPath(path) ? { kind: 'yaml', file: arg, path } : { kind: 'module', file: arg };
+  if (info === null && WORKFLOW_ID.test(arg)) {
+    const workflowsDir = resolve(config.cwd, dir ?? DEFAULT_WORKFLOWS_DIR);
+    const registered = join(workflowsDir, `${arg}${WORKFLOW_FILE_SUFFIX}`);
+    const found = await stat(registered).catch(() => null);
+    if (found?.isFile() === true) return { kind: 'yaml', file: registered, path: registered };
+    throw new CliError(
+      `no workflow "${arg}": looked for the file ${path} and for ${registered} in the workflows directory (--dir, default ./${DEFAULT_WORKFLOWS_DIR})`,
+    );
+  }
+  if (info === null && isYamlPath(path)) throw new CliError(`no such file: ${path}`);
+  return { kind: 'module', file: arg };
+}
+
+export type LoadedYaml =
+  | { ok: true; document: WorkflowDocument; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * Validates a workflow's text; `label` is the name diagnostics carry (as the user typed it).
+ * With `workflowsDir`, nested `run`s must name workflows that exist there (or by path), and
+ * must not form a cycle; without it they are not checked.
+ */
+export function validateYaml(
+  source: string,
+  label: string,
+  path: string,
+  workflowsDir: string | undefined,
+): LoadedYaml {
+  const { document, diagnostics } = loadWorkflowDocument(
+    source,
+    label,
+    workflowsDir === undefined
+      ? {}
+      : { resolveWorkflow: resolveWorkflowFrom({ dir: workflowsDir, file: path }) },
+  );
+  if (document === undefined || hasErrors(diagnostics)) return { ok: false, diagnostics };
+  return { ok: true, document, diagnostics };
+}
+
+export interface CompileYamlOptions {
+  config: CliConfig;
+  /** Absolute path of the workflows directory nested `run`s look ids up in. */
+  workflowsDir: string;
+}
+
+/**
+ * Compiles a validated document. The definition carries its source (recorded with the run);
+ * nested `run`s are read, validated and compiled from disk when a run reaches them.
+ */
+export function compileYaml(
+  document: WorkflowDocument,
+  source: string,
+  path: string | null,
+  options: CompileYamlOptions,
+): WorkflowDefinition {
+  const executors = createExecutorRegistry(
+    builtinExecutors({ shell: { baseEnv: options.config.env } }),
+  );
+  const compiled = new Map<string, WorkflowDefinition>();
+  const compile = (
+    doc: WorkflowDocument,
+    text: string,
+    file: string | null,
+  ): WorkflowDefinition => {
+    const definition = compileWorkflowDocument(doc, {
+      file: file ?? '<recorded definition>',
+      source: text,
+      executors,
+      secrets: options.config.env,
+      resolveWorkflow: (ref) => {
+        const child = childPath(ref, file, options.workflowsDir);
+        if (child === undefined) return undefined;
+        const known = compiled.get(child);
+        if (known !== undefined) return known;
+        let childText: string;
+        try {
+          childText = readFileSync(child, 'utf8');
+        } catch {
+          return undefined;
+        }
+        const loaded = validateYaml(childText, child, child, options.workflowsDir);
+        if (!loaded.ok) {
+          throw new CliError(
+            `nested workflow ${ref} (${child}) is invalid:\n${loaded.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
+          );
+        }
+        const childDefinition = compile(loaded.document, childText, child);
+        compiled.set(child, childDefinition);
+        return childDefinition;
+      },
+    });
+    return withSource(definition, text, file);
+  };
+  return compile(document, source, path);
+}
+
+/** The compiled definition, carrying the text it came from (the engine records it). */
+function withSource(
+  definition: WorkflowDefinition,
+  source: string,
+  file: string | null,
+): WorkflowDefinition {
+  return Object.freeze({ ...definition, definitionSource: { source, file } });
+}
+
+function childPath(ref: string, parent: string | null, workflowsDir: string): string | undefined {
+  if (isYamlPath(ref)) {
+    if (isAbsolute(ref)) return ref;
+    return resolve(parent === null ? workflowsDir : dirname(parent), ref);
+  }
+  return WORKFLOW_ID.test(ref) ? join(workflowsDir, `${ref}${WORKFLOW_FILE_SUFFIX}`) : undefined;
+}

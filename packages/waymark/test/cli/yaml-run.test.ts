@@ -1,0 +1,220 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CliHarness,
+  cli,
+  makeScratchDir,
+  runIdOf,
+  waitUntil,
+  writeFixture,
+} from './cli-harness.ts';
+
+let scratch: ReturnType<typeof makeScratchDir>;
+beforeEach(() => {
+  scratch = makeScratchDir();
+});
+afterEach(() => scratch.cleanup());
+
+const HELLO = `id: hello
+inputs:
+  name: { type: string, default: world }
+steps:
+  - id: greet
+    uses: log
+    with:
+      message: Hello \${ inputs.name }
+  - id: count
+    uses: set
+    with:
+      n: 21
+  - id: echo
+    uses: shell
+    with:
+      command: [sh, -c, 'echo "doubled=$X home=$HOME"']
+      env:
+        X: \${ string(vars.n * 2) }
+output:
+  greeting: Hello \${ inputs.name }
+  n: \${ vars.n }
+  echo: \${ steps.echo.output }
+`;
+
+const PAUSED = (label: string): string => `id: paused
+steps:
+  - id: before
+    uses: set
+    with:
+      label: ${label}
+  - id: pause
+    wait:
+      duration: 400ms
+  - id: after
+    uses: set
+    with:
+      after: ${label}
+output:
+  label: \${ vars.label }
+  after: \${ vars.after }
+`;
+
+describe('waymark run <file.yaml>', () => {
+  it('validates, compiles and runs a YAML workflow like a code workflow', async () => {
+    writeFixture(scratch.dir, 'hello.workflow.yaml', HELLO);
+    const harness = new CliHarness(scratch.dir, { HOME: '/home/ada' });
+    const { code, stdout, stderr } = await harness.run(
+      'run',
+      'hello.workflow.yaml',
+      '--input',
+      'name=Ada',
+      '--db',
+      'test.db',
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^Run [0-9a-f-]{36} of hello \(db .*test\.db\)$/);
+    expect(lines).toContain('▶ greet  attempt 1/3');
+    expect(lines.some((l) => /^✔ echo {2}\d+ms$/.test(l))).toBe(true);
+    expect(stdout).toContain(
+      JSON.stringify(
+        // The shell step starts from the CLI's environment (config.ts).
+        { greeting: 'Hello Ada', n: 21, echo: 'doubled=42 home=/home/ada' },
+        null,
+        2,
+      ),
+    );
+
+    const status = await cli(scratch.dir, 'status', runIdOf(stdout), '--db', 'test.db');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^Definition +${join(scratch.dir, 'hello.workflow.yaml')} sha256:[0-9a-f]{12}$`,
+        'm',
+      ),
+    );
+    const json = await cli(scratch.dir, 'status', runIdOf(stdout), '--db', 'test.db', '--json');
+    const { run } = JSON.parse(json.stdout) as {
+      run: { definition: { source: string; hash: string; file: string } };
+    };
+    expect(run.definition.source).toBe(HELLO);
+    expect(run.definition.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(status.stdout).toContain(`sha256:${run.definition.hash.slice(0, 12)}`);
+  });
+
+  it('validates --input against the YAML inputs (exit 2)', async () => {
+    writeFixture(scratch.dir, 'hello.workflow.yaml', HELLO);
+    const { code, stderr } = await cli(
+      scratch.dir,
+      'run',
+      'hello.workflow.yaml',
+      '--input-json',
+      '{"name":5}',
+      '--db',
+      'test.db',
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain('name');
+  });
+
+  it('prints every mistake as file:line:column, exits 2, and creates no run', async () => {
+    writeFixture(
+      scratch.dir,
+      'bad.workflow.yaml',
+      'id: bad\nsteps:\n  - id: a\n    uses: lgo\n  - id: a\n    uses: log\n',
+    );
+    const { code, stdout, stderr } = await cli(
+      scratch.dir,
+      'run',
+      'bad.workflow.yaml',
+      '--db',
+      'test.db',
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('bad.workflow.yaml:4:11: unknown executor "lgo"; did you mean "log"?');
+    expect(stderr).toMatch(/bad\.workflow\.yaml:5:9: duplicate step id "a"/);
+    expect(stderr).toContain('2 errors; nothing was run');
+    expect(existsSync(join(scratch.dir, 'test.db'))).toBe(false);
+  });
+
+  it('--dry-run prints the plan and touches no database', async () => {
+    writeFixture(scratch.dir, 'hello.workflow.yaml', HELLO);
+    const { code, stdout } = await cli(
+      scratch.dir,
+      'run',
+      'hello.workflow.yaml',
+      '--dry-run',
+      '--db',
+      'test.db',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain('workflow hello');
+    expect(stdout).toContain('greet: uses log');
+    expect(existsSync(join(scratch.dir, 'test.db'))).toBe(false);
+
+    const json = await cli(scratch.dir, 'run', 'hello.workflow.yaml', '--dry-run', '--json');
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout) as { id: string; steps: { id: string }[] };
+    expect(plan.id).toBe('hello');
+    expect(plan.steps.map((s) => s.id)).toEqual(['greet', 'count', 'echo']);
+    expect(existsSync(join(scratch.dir, '.waymark'))).toBe(false);
+  });
+
+  it('runs a registered workflow by id from the workflows directory, with nested runs', async () => {
+    mkdirSync(join(scratch.dir, 'flows'));
+    writeFixture(scratch.dir, 'flows/hello.workflow.yaml', HELLO);
+    writeFixture(
+      scratch.dir,
+      'flows/parent.workflow.yaml',
+      'id: parent\nsteps:\n  - id: child\n    run:\n      workflow: hello\n      inputs: { name: Kid }\noutput: ${ steps.child.output.greeting }\n',
+    );
+    const { code, stdout, stderr } = await cli(
+      scratch.dir,
+      'run',
+      'parent',
+      '--dir',
+      'flows',
+      '--db',
+      'test.db',
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('"Hello Kid"');
+
+    const missing = await cli(scratch.dir, 'run', 'nope', '--dir', 'flows', '--db', 'test.db');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no workflow "nope"');
+    expect(missing.stderr).toContain(join(scratch.dir, 'flows', 'nope.workflow.yaml'));
+  });
+
+  it('resumes with the definition the run recorded, not the edited file', async () => {
+    const file = writeFixture(scratch.dir, 'paused.workflow.yaml', PAUSED('original'));
+    const harness = new CliHarness(scratch.dir);
+    const running = harness.run('run', 'paused.workflow.yaml', '--db', 'test.db');
+    await waitUntil(() => harness.stdout.includes('⏸ pause'));
+    harness.interrupt();
+    const interrupted = await running;
+    expect(interrupted.code).toBe(130);
+    const runId = runIdOf(interrupted.stdout);
+
+    writeFileSync(file, PAUSED('edited'));
+    const resumed = await cli(
+      scratch.dir,
+      'run',
+      'paused.workflow.yaml',
+      '--resume',
+      runId,
+      '--db',
+      'test.db',
+    );
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(
+      JSON.stringify({ label: 'original', after: 'original' }, null, 2),
+    );
+    // A new run uses the file as it is now.
+    const fresh = await cli(scratch.dir, 'run', 'paused.workflow.yaml', '--db', 'test.db');
+    expect(fresh.stdout).toContain(JSON.stringify({ label: 'edited', after: 'edited' }, null, 2));
+  });
+});
