@@ -217,4 +217,34 @@ describe('waymark run <file.yaml>', () => {
     const fresh = await cli(scratch.dir, 'run', 'paused.workflow.yaml', '--db', 'test.db');
     expect(fresh.stdout).toContain(JSON.stringify({ label: 'edited', after: 'edited' }, null, 2));
   });
+
+  it('resumes a parent interrupted while its child run sleeps, with the recorded child', async () => {
+    const child = writeFixture(scratch.dir, 'paused.workflow.yaml', PAUSED('original'));
+    writeFixture(
+      scratch.dir,
+      'parent.workflow.yaml',
+      'id: parent\nsteps:\n  - id: child\n    run:\n      workflow: ./paused.workflow.yaml\noutput: ${ steps.child.output }\n',
+    );
+    const harness = new CliHarness(scratch.dir);
+    const running = harness.run('run', 'parent.workflow.yaml', '--db', 'test.db');
+    await waitUntil(() => harness.stdout.includes('⏸ pause'));
+    harness.interrupt();
+    const interrupted = await running;
+    expect(interrupted.code).toBe(130);
+    writeFileSync(child, PAUSED('edited'));
+    const resumed = await cli(
+      scratch.dir,
+      'run',
+      'parent.workflow.yaml',
+      '--resume',
+      runIdOf(interrupted.stdout),
+      '--db',
+      'test.db',
+    );
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(
+      JSON.stringify({ label: 'original', after: 'original' }, null, 2),
+    );
+  });
 });

@@ -180,6 +180,7 @@ export async function runCommand(
         const recorded = await store.getRun({ runId: options.resume });
         if (recorded === null) throw new CliError(`no run with id ${options.resume} in ${dbPath}`);
         module = resumeYamlModule(recorded, yaml, ctx);
+        module.workflows.push(...(await recordedChildWorkflows(recorded, yaml, store, ctx)));
       }
       const existing = await prepareResume(options.resume, module as WorkflowModule, store, dbPath);
       if (isTerminalStatus(existing.status)) return report(existing, options, ctx);
@@ -376,6 +377,40 @@ function resumeYamlModule(run: RunRecord, yaml: YamlTarget, ctx: CliContext): Wo
     workflowsDir: yaml.workflowsDir,
   });
   return yamlModule(definition, yaml.path);
+}
+
+/**
+ * The unfinished child runs (at any depth) of a YAML run, compiled from the definitions they
+ * recorded: registered up front, so this worker picks them up even though the parent only
+ * names them again when it replays past them, and with their own recorded text (the first
+ * definition of a name wins in the engine's registry).
+ */
+async function recordedChildWorkflows(
+  run: RunRecord,
+  yaml: YamlTarget,
+  store: CliStore,
+  ctx: CliContext,
+): Promise<WorkflowDefinition[]> {
+  const found = new Set<string>([run.workflowName]);
+  const out: WorkflowDefinition[] = [];
+  const queue = [run.id];
+  while (queue.length > 0) {
+    const parentRunId = queue.shift() as string;
+    let cursor: string | null = null;
+    do {
+      const page = await store.listRuns({ parentRunId, limit: 1000, cursor });
+      for (const child of page.runs) {
+        if (isTerminalStatus(child.status)) continue;
+        queue.push(child.id);
+        if (child.definition === null || found.has(child.workflowName)) continue;
+        const definition = resumeYamlModule(child, yaml, ctx).selected as WorkflowDefinition;
+        found.add(child.workflowName);
+        out.push(definition);
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+  }
+  return out;
 }
 
 function reportDiagnostics(label: string, diagnostics: Diagnostic[], ctx: CliContext): number {
