@@ -21,6 +21,9 @@ Examples:
   $ waymark list --status failed
   $ waymark status <runId>
   $ waymark history <runId> --json
+  $ waymark run release.workflow.yaml --input version=1.2.3
+  $ waymark run release.workflow.yaml --dry-run  print the plan, run nothing
+  $ waymark run release                        ./workflows/release.workflow.yaml (--dir)
   $ waymark validate release.workflow.yaml     every mistake as file:line:column
   $ waymark validate --plan release.workflow.yaml
   $ waymark schema --out workflow.schema.json
