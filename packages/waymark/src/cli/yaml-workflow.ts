@@ -13,7 +13,9 @@ import { loadWorkflowDocument } from '../dsl/load-workflow-file.ts';
 import { resolveWorkflowFrom, WORKFLOW_FILE_SUFFIX } from '../dsl/registry/index.ts';
 import { WORKFLOW_ID } from '../dsl/schema.ts';
 import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
-import type { WorkflowDefinition } from '../runtime/workflow.ts';
+import type { RunDefinitionSource } from '../core/run.ts';
+import type { WorkflowContext } from '../runtime/workflow-context.ts';
+import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
 
@@ -84,6 +86,12 @@ export interface CompileYamlOptions {
   config: CliConfig;
   /** Absolute path of the workflows directory nested `run`s look ids up in. */
   workflowsDir: string;
+  /**
+   * The definition a run recorded when it started. With it, a run of the same workflow that
+   * started from another text (the file was edited since) executes its own recorded text:
+   * this process's worker claims runs by workflow name, not by definition.
+   */
+  recordedDefinition?: (runId: string) => Promise<RunDefinitionSource | null>;
 }
 
 /**
@@ -132,7 +140,33 @@ export function compileYaml(
         return childDefinition;
       },
     });
-    return withSource(definition, text, file);
+    return dispatching(withSource(definition, text, file));
+  };
+  const byHash = new Map<string, WorkflowDefinition>();
+  /** Runs whose recorded text differs from this one execute their recorded text instead. */
+  const dispatching = (own: WorkflowDefinition): WorkflowDefinition => {
+    const lookup = options.recordedDefinition;
+    const hash = recordedDefinition(own)?.hash;
+    if (lookup === undefined || hash === undefined) return own;
+    byHash.set(hash, own);
+    return Object.freeze({
+      ...own,
+      fn: async (ctx: WorkflowContext, input: unknown): Promise<unknown> => {
+        const recorded = await lookup(ctx.runId);
+        if (recorded === null || recorded.hash === hash) return own.fn(ctx, input);
+        let other = byHash.get(recorded.hash);
+        if (other === undefined) {
+          const label = `${recorded.file ?? '<definition>'} (recorded by run ${ctx.runId})`;
+          const loaded = validateYaml(recorded.source, label, recorded.file ?? label, undefined);
+          if (!loaded.ok) {
+            throw new CliError(`the recorded definition of run ${ctx.runId} does not validate`);
+          }
+          other = compile(loaded.document, recorded.source, recorded.file);
+          byHash.set(recorded.hash, other);
+        }
+        return other.fn(ctx, input);
+      },
+    });
   };
   return compile(document, source, path);
 }

@@ -247,4 +247,25 @@ describe('waymark run <file.yaml>', () => {
       JSON.stringify({ label: 'original', after: 'original' }, null, 2),
     );
   });
+
+  it('a worker started from the edited file runs older runs with their recorded text', async () => {
+    const file = writeFixture(scratch.dir, 'paused.workflow.yaml', PAUSED('original'));
+    const harness = new CliHarness(scratch.dir);
+    const running = harness.run('run', 'paused.workflow.yaml', '--db', 'test.db');
+    await waitUntil(() => harness.stdout.includes('⏸ pause'));
+    harness.interrupt();
+    const older = runIdOf((await running).stdout);
+
+    writeFileSync(file, PAUSED('edited'));
+    // This process's worker also claims the older run (same workflow name) when it is due.
+    const fresh = await cli(scratch.dir, 'run', 'paused.workflow.yaml', '--db', 'test.db');
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toContain(JSON.stringify({ label: 'edited', after: 'edited' }, null, 2));
+    const status = await cli(scratch.dir, 'status', older, '--db', 'test.db', '--json');
+    const { run } = JSON.parse(status.stdout) as { run: { status: string; output: unknown } };
+    expect(run).toMatchObject({
+      status: 'completed',
+      output: { label: 'original', after: 'original' },
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import { type Diagnostic, formatDiagnostic } from '../../dsl/diagnostics.ts';
+import type { WorkflowDocument } from '../../dsl/document.ts';
 import { formatPlan, planWorkflow } from '../../dsl/plan/index.ts';
 import { createEngine, type Engine } from '../../runtime/engine.ts';
 import type { WorkflowDefinition } from '../../runtime/workflow.ts';
@@ -27,6 +28,7 @@ import { RunProgress } from '../run-progress.ts';
 import { waitForRun } from '../wait-for-run.ts';
 import {
   compileYaml,
+  type CompileYamlOptions,
   DEFAULT_WORKFLOWS_DIR,
   resolveWorkflowTarget,
   validateYaml,
@@ -140,6 +142,7 @@ export async function runCommand(
     throw new UsageError('--dry-run works with YAML workflows (.yaml/.yml) only');
   }
   let yaml: YamlTarget | undefined;
+  let document: WorkflowDocument | undefined;
   let module: WorkflowModule | undefined;
   if (target.kind === 'yaml') {
     if (options.workflow !== undefined) {
@@ -158,13 +161,7 @@ export async function runCommand(
         ctx.io.stdout(options.json === true ? formatJson(plan) : formatPlan(plan));
         return EXIT_OK;
       }
-      module = yamlModule(
-        compileYaml(loaded.document, yaml.source, yaml.path, {
-          config: ctx.config,
-          workflowsDir: yaml.workflowsDir,
-        }),
-        yaml.path,
-      );
+      document = loaded.document;
     }
   } else {
     module = await loadWorkflowModule(file, ctx.config.cwd, {
@@ -175,12 +172,29 @@ export async function runCommand(
   const dbPath = resolveDbPath(ctx.config, options.db);
   const store = await openCliStore(dbPath, { create: !resuming });
   try {
+    const compileOptions = (workflowsDir: string): CompileYamlOptions => ({
+      config: ctx.config,
+      workflowsDir,
+      recordedDefinition: async (runId) => (await store.getRun({ runId }))?.definition ?? null,
+    });
+    if (yaml !== undefined && document !== undefined) {
+      const compiled = compileYaml(
+        document,
+        yaml.source,
+        yaml.path,
+        compileOptions(yaml.workflowsDir),
+      );
+      module = yamlModule(compiled, yaml.path);
+    }
     if (options.resume !== undefined) {
       if (yaml !== undefined) {
         const recorded = await store.getRun({ runId: options.resume });
         if (recorded === null) throw new CliError(`no run with id ${options.resume} in ${dbPath}`);
-        module = resumeYamlModule(recorded, yaml, ctx);
-        module.workflows.push(...(await recordedChildWorkflows(recorded, yaml, store, ctx)));
+        const compile = compileOptions(yaml.workflowsDir);
+        module = resumeYamlModule(recorded, yaml, compile);
+        module.workflows.push(
+          ...recordedChildWorkflows(await unfinishedDescendants(recorded, store), yaml, compile),
+        );
       }
       const existing = await prepareResume(options.resume, module as WorkflowModule, store, dbPath);
       if (isTerminalStatus(existing.status)) return report(existing, options, ctx);
@@ -361,22 +375,23 @@ function yamlModule(definition: WorkflowDefinition, path: string): WorkflowModul
  * again, so editing the file never changes a run in flight. A run without a recorded
  * definition (started before runs recorded one) uses the file.
  */
-function resumeYamlModule(run: RunRecord, yaml: YamlTarget, ctx: CliContext): WorkflowModule {
+function resumeYamlModule(
+  run: RunRecord,
+  yaml: YamlTarget,
+  compileOptions: CompileYamlOptions,
+): WorkflowModule {
   const recorded = run.definition;
   const source = recorded?.source ?? yaml.source;
   const path = recorded === null ? yaml.path : (recorded.file ?? yaml.path);
   const label = recorded === null ? yaml.label : `${path} (recorded by run ${run.id})`;
-  const loaded = validateYaml(source, label, path, yaml.workflowsDir);
+  // The run started with this text: nested workflows that have gone since do not stop it here.
+  const loaded = validateYaml(source, label, path, undefined);
   if (!loaded.ok) {
     throw new CliError(
       `the definition of run ${run.id} does not validate:\n${loaded.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
     );
   }
-  const definition = compileYaml(loaded.document, source, path, {
-    config: ctx.config,
-    workflowsDir: yaml.workflowsDir,
-  });
-  return yamlModule(definition, yaml.path);
+  return yamlModule(compileYaml(loaded.document, source, path, compileOptions), yaml.path);
 }
 
 /**
@@ -385,14 +400,24 @@ function resumeYamlModule(run: RunRecord, yaml: YamlTarget, ctx: CliContext): Wo
  * names them again when it replays past them, and with their own recorded text (the first
  * definition of a name wins in the engine's registry).
  */
-async function recordedChildWorkflows(
-  run: RunRecord,
+function recordedChildWorkflows(
+  descendants: RunRecord[],
   yaml: YamlTarget,
-  store: CliStore,
-  ctx: CliContext,
-): Promise<WorkflowDefinition[]> {
-  const found = new Set<string>([run.workflowName]);
+  compileOptions: CompileYamlOptions,
+): WorkflowDefinition[] {
+  const names = new Set<string>();
   const out: WorkflowDefinition[] = [];
+  for (const child of descendants) {
+    if (child.definition === null || names.has(child.workflowName)) continue;
+    names.add(child.workflowName);
+    out.push(resumeYamlModule(child, yaml, compileOptions).selected as WorkflowDefinition);
+  }
+  return out;
+}
+
+/** The unfinished child runs of a run, at any depth. */
+async function unfinishedDescendants(run: RunRecord, store: CliStore): Promise<RunRecord[]> {
+  const out: RunRecord[] = [];
   const queue = [run.id];
   while (queue.length > 0) {
     const parentRunId = queue.shift() as string;
@@ -402,10 +427,7 @@ async function recordedChildWorkflows(
       for (const child of page.runs) {
         if (isTerminalStatus(child.status)) continue;
         queue.push(child.id);
-        if (child.definition === null || found.has(child.workflowName)) continue;
-        const definition = resumeYamlModule(child, yaml, ctx).selected as WorkflowDefinition;
-        found.add(child.workflowName);
-        out.push(definition);
+        out.push(child);
       }
       cursor = page.nextCursor;
     } while (cursor !== null);
