@@ -8,7 +8,11 @@ import {
 } from '../core/errors.ts';
 import type { NewHistoryEvent } from '../core/history.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
-import type { ResolvedRetryPolicy, RetryPolicy } from '../core/retry-policy.ts';
+import {
+  type ResolvedRetryPolicy,
+  type RetryPolicy,
+  resolveRetryPolicy,
+} from '../core/retry-policy.ts';
 import { type SerializedError, serializeError } from '../core/serialize-error.ts';
 import { StepKeyCounter } from '../core/step-key.ts';
 import type { StepRecord } from '../core/step.ts';
@@ -60,6 +64,7 @@ export class RunExecution {
   readonly keys = new StepKeyCounter();
   pauseRequested: boolean;
   private draining = false;
+  private workflowRetry: ResolvedRetryPolicy | undefined;
   private readonly steps = new Map<string, StepRecord>();
   private readonly suspensions: Suspension[] = [];
   private inflight = 0;
@@ -153,8 +158,10 @@ export class RunExecution {
     return this.steps.get(key);
   }
 
+  /** The step's policy over the workflow's (resolved once per execution, not per step). */
   retryPolicy(step: RetryPolicy | undefined): ResolvedRetryPolicy {
-    return workflowRetryPolicy(this.deps.defaultRetry, this.definition, step);
+    this.workflowRetry ??= workflowRetryPolicy(this.deps.defaultRetry, this.definition);
+    return step === undefined ? this.workflowRetry : resolveRetryPolicy(this.workflowRetry, step);
   }
 
   /** Suspends instead of starting new work when a pause was requested. */

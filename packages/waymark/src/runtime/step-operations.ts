@@ -3,7 +3,7 @@ import { NonDeterminismError, StepTimeoutError, WaymarkError } from '../core/err
 import type { NewHistoryEvent } from '../core/history.ts';
 import { uuidv7 } from '../core/ids.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
-import { retryDelayMs } from '../core/retry-policy.ts';
+import { hasAttemptsLeft, retryDelayMs } from '../core/retry-policy.ts';
 import { type SerializedError, deserializeError, serializeError } from '../core/serialize-error.ts';
 import type { StepKind, StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
@@ -101,7 +101,7 @@ export async function runStep<T>(
     const error = { ...serializeError(thrown), step: key, attempt };
     const now = ex.now();
     const durationMs = now - started.startedAt;
-    const retryable = error.retryable && attempt < policy.maxAttempts;
+    const retryable = error.retryable && hasAttemptsLeft(policy, attempt);
     if (retryable) {
       const delayMs = retryDelayMs(policy, attempt, {
         retryAfterMs: error.retryAfterMs,

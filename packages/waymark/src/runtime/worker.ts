@@ -48,10 +48,6 @@ export class Worker {
     this.executionDeps = { ...deps.execution, notifyWork: () => this.wake() };
   }
 
-  get activeCount(): number {
-    return this.active.size;
-  }
-
   execution(runId: string): RunExecution | undefined {
     return this.active.get(runId);
   }
