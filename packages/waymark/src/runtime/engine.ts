@@ -8,7 +8,7 @@ import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
 import { type RunRecord, isTerminalStatus } from '../core/run.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { ListRunsParams, Store } from '../core/store.ts';
-import { type EngineEventListener, EventBus, type RunEvent } from '../telemetry/event-bus.ts';
+import { type EngineEventListener, EventBus } from '../telemetry/event-bus.ts';
 import { RunHandle } from './run-handle.ts';
 import { validateInput } from './validate-input.ts';
 import { type ResolvedWorkerOptions, Worker } from './worker.ts';
@@ -176,7 +176,7 @@ export class Engine {
       events,
     });
     if (created) {
-      this.emitStored(run, events);
+      this.bus.emitRunEvents(run.id, run.workflowName, events);
       if (delayMs > 0) this.worker?.wakeAt(now + delayMs);
       else this.worker?.wake();
     }
@@ -307,27 +307,6 @@ export class Engine {
     if (this.endWaiters.size === 0) {
       this.cancelEndPoll?.();
       this.cancelEndPoll = undefined;
-    }
-  }
-
-  private emitStored(
-    run: RunRecord,
-    events: Array<
-      Omit<RunEvent, 'kind' | 'runId' | 'workflowName' | 'stepKey' | 'attempt' | 'durationMs'>
-    >,
-  ): void {
-    for (const e of events) {
-      this.bus.emit({
-        kind: 'run-event',
-        runId: run.id,
-        workflowName: run.workflowName,
-        type: e.type,
-        stepKey: null,
-        attempt: null,
-        at: e.at,
-        durationMs: null,
-        data: e.data,
-      });
     }
   }
 }

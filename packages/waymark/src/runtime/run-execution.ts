@@ -498,21 +498,7 @@ export class RunExecution {
   }
 
   private emit(events: NewHistoryEvent[]): void {
-    const { bus } = this.deps;
-    if (!bus.hasListeners) return;
-    for (const e of events) {
-      bus.emit({
-        kind: 'run-event',
-        runId: this.runId,
-        workflowName: this.run.workflowName,
-        type: e.type,
-        stepKey: e.stepKey ?? null,
-        attempt: e.attempt ?? null,
-        at: e.at,
-        durationMs: e.durationMs ?? null,
-        data: e.data ?? {},
-      });
-    }
+    this.deps.bus.emitRunEvents(this.runId, this.run.workflowName, events);
   }
 
   private reportError(operation: string, error: unknown): void {

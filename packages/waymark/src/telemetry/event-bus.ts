@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '../core/history.ts';
+import type { HistoryEvent, NewHistoryEvent } from '../core/history.ts';
 
 /** A history event as it happens, plus the workflow it belongs to. */
 export interface RunEvent extends Omit<HistoryEvent, 'seq'> {
@@ -32,6 +32,24 @@ export class EventBus {
 
   get hasListeners(): boolean {
     return this.listeners.size > 0;
+  }
+
+  /** Announces history events of one run, as they were written to the store. */
+  emitRunEvents(runId: string, workflowName: string, events: readonly NewHistoryEvent[]): void {
+    if (this.listeners.size === 0) return;
+    for (const e of events) {
+      this.emit({
+        kind: 'run-event',
+        runId,
+        workflowName,
+        type: e.type,
+        stepKey: e.stepKey ?? null,
+        attempt: e.attempt ?? null,
+        at: e.at,
+        durationMs: e.durationMs ?? null,
+        data: e.data ?? {},
+      });
+    }
   }
 
   emit(event: EngineEvent): void {
