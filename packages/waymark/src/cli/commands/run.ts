@@ -51,11 +51,11 @@ The run executes in this process, with a worker that also picks up other due run
 module's workflows in the same database. Every step's result is recorded as it happens.
 
 Stopping and resuming:
-  Ctrl-C, SIGTERM   the step in flight may finish (up to ${CLI_WORKER_OPTIONS.shutdownGraceMs / 1000}s), then the run is handed back
+  Ctrl-C, SIGTERM   the step in flight may finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then the run is handed back
                     (status pending) and the command to resume it is printed; exit 130.
                     A second Ctrl-C exits at once.
   kill -9, a crash  the run stays "running" under this process's lease, which the CLI keeps
-                    short (${CLI_WORKER_OPTIONS.leaseMs / 1000}s, renewed every ${CLI_WORKER_OPTIONS.leaseMs / 2000}s): --resume waits for it to expire,
+                    short (${formatMs(CLI_WORKER_OPTIONS.leaseMs)}, renewed every ${formatMs(CLI_WORKER_OPTIONS.leaseMs / 2)}): --resume waits for it to expire,
                     then continues from the last recorded step. The step cut off may run
                     again (steps run at least once); recorded results are never recomputed.
   --resume <runId>  also continues a sleeping run (when its wake time comes), a paused one,

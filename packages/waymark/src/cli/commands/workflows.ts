@@ -13,9 +13,9 @@ import { CliError, EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatJson } from '../format/json.ts';
 import { formatTable } from '../format/table.ts';
+import { DEFAULT_WORKFLOWS_DIR } from '../yaml-workflow.ts';
 
 /** Where `waymark workflows` keeps definitions unless `--dir` says otherwise. */
-export const DEFAULT_WORKFLOWS_DIR = 'workflows';
 
 interface DirOptions {
   dir?: string;

@@ -11,11 +11,6 @@ export function formatShortTime(ms: number | null | undefined): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** A time of day for event lines: `12:00:00.123` (UTC). */
-export function formatClock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 23);
-}
-
 /** A duration, or `-` when unknown. */
 export function formatMs(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '-' : formatDuration(Math.max(0, ms));
