@@ -2,6 +2,7 @@
  * A stopgap until dsl/expressions type-checks expressions: finds `steps.<id>` (or
  * `steps["id"]`) inside `${ … }` so references to unknown steps are reported at load time.
  */
+import { parseTemplate } from './expressions/index.ts';
 import type { DocumentPath } from './parse-yaml.ts';
 
 export interface StepReference {
@@ -12,27 +13,10 @@ export interface StepReference {
 
 const STEP_REF = /(?<![\w.$])steps\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['"])([^'"]*)\2\s*\])/g;
 
-/** The text inside each `${ … }` of `text`; braces and quotes inside are respected. */
-export function expressionsIn(text: string): string[] {
-  const out: string[] = [];
-  for (let start = text.indexOf('${'); start !== -1; start = text.indexOf('${', start + 2)) {
-    let depth = 1;
-    let quote: string | undefined;
-    let i = start + 2;
-    for (; i < text.length && depth > 0; i++) {
-      const c = text[i];
-      if (quote !== undefined) {
-        if (c === '\\') i++;
-        else if (c === quote) quote = undefined;
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '{') depth++;
-      else if (c === '}') depth--;
-    }
-    if (depth !== 0) break;
-    out.push(text.slice(start + 2, i - 1));
-    start = i - 2;
-  }
-  return out;
+/** The source of each `${ … }` of `text`, parsed as the expression layer parses it (`$${` escapes). */
+function expressionsIn(text: string): string[] {
+  if (!text.includes('${')) return [];
+  return parseTemplate(text).parts.flatMap((part) => (part.kind === 'expr' ? [part.source] : []));
 }
 
 export function stepIdsReferencedIn(expression: string): string[] {

@@ -375,6 +375,17 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
     expect(d.message).toBe('reference to unknown step "biuld"; did you mean "build"?');
   });
 
+  it('an escaped $${ is literal text, not a step reference', () => {
+    const text = step(
+      '  - id: say',
+      '    uses: log',
+      '    with: { message: "literal $${ steps.nope }" }',
+    );
+    const { document, diagnostics } = loadWorkflowDocument(text, 'wf.yaml');
+    expect(diagnostics).toEqual([]);
+    expect(document).toBeDefined();
+  });
+
   it('references by index syntax are checked too; input defaults are data', () => {
     const text = lines(
       'id: wf',
