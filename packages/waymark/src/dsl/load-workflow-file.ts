@@ -1,4 +1,5 @@
 /** Text of a workflow file → a typed document, or every diagnostic of the file at once. */
+import { builtinExecutors } from '../executors/index.ts';
 import { checkWorkflowShape } from './check-shape.ts';
 import { checkExpressions } from './compile/check-expressions.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -9,14 +10,12 @@ import { type ParsedYaml, parseYaml, type YamlLimits } from './parse-yaml.ts';
 import type { ResolveWorkflow } from './run-cycles.ts';
 import { checkWorkflowSemantics } from './validate.ts';
 
-/** The executors that ship with the engine; a registry of more passes its own set. */
-export const BUILTIN_EXECUTORS: ReadonlySet<string> = new Set([
-  'log',
-  'set',
-  'fail',
-  'noop',
-  'shell',
-]);
+/** Names of the executors that ship with the engine (from the executors themselves, so they cannot drift). */
+let builtinNames: ReadonlySet<string> | undefined;
+function builtinExecutorNames(): ReadonlySet<string> {
+  builtinNames ??= new Set(builtinExecutors().map((executor) => executor.name));
+  return builtinNames;
+}
 
 export interface LoadWorkflowOptions {
   /** Names `uses` may take. Default: the built-in executors. */
@@ -56,7 +55,7 @@ export function loadWorkflowDocument(
       ? []
       : checkExpressions(parsed.value)),
     ...checkWorkflowSemantics(parsed.value, {
-      knownExecutors: options.knownExecutors ?? BUILTIN_EXECUTORS,
+      knownExecutors: options.knownExecutors ?? builtinExecutorNames(),
       ...(options.resolveWorkflow === undefined
         ? {}
         : { resolveWorkflow: options.resolveWorkflow }),

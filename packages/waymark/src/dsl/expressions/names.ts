@@ -3,6 +3,7 @@
  * closest known name when cel-js rejects an unknown one.
  */
 import { STEP_FIELDS, type ScopeDeclaration } from './scope.ts';
+import { closestMatch } from '../suggest.ts';
 
 /** The parts of a cel-js AST node read here. */
 interface Node {
@@ -120,7 +121,7 @@ function rootNames(declaration: ScopeDeclaration): string[] {
 }
 
 function suggest(name: string, known: string[], label: string): string {
-  const closest = closestName(name, known);
+  const closest = closestMatch(name, known);
   if (closest !== undefined) return `did you mean "${closest}"?`;
   if (known.length === 0) return `there are no ${label}`;
   const listed = known.slice(0, 8).join(', ');
@@ -128,32 +129,3 @@ function suggest(name: string, known: string[], label: string): string {
 }
 
 /** The known name within a small edit distance of `name` (case-insensitive), if any. */
-export function closestName(name: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  const allowed = Math.max(1, Math.floor(name.length / 3));
-  return bestDistance <= allowed ? best : undefined;
-}
-
-/** Edit distance counting a swap of neighbours as one edit (`biuld` → `build`). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number): number => d[i]?.[j] ?? Infinity;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, at(i - 2, j - 2) + 1);
-      }
-      (d[i] as number[])[j] = best;
-    }
-  }
-  return at(a.length, b.length);
-}
