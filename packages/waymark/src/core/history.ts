@@ -44,3 +44,25 @@ export interface NewHistoryEvent {
   durationMs?: number | null;
   data?: Record<string, unknown>;
 }
+
+/**
+ * The event a claim records, in the claim's own transaction: `run.started` for a run's first
+ * claim (tokens start at 0, so that claim gets token 1), `run.recovered` for a run taken
+ * over from a worker whose lease expired, `run.resumed` otherwise (a parked run woken up).
+ */
+export function claimEvent(
+  run: {
+    recovered: boolean;
+    fencingToken: number;
+    leaseOwner: string | null;
+    recoveryCount: number;
+  },
+  at: number,
+): NewHistoryEvent {
+  const type = run.recovered
+    ? 'run.recovered'
+    : run.fencingToken === 1
+      ? 'run.started'
+      : 'run.resumed';
+  return { type, at, data: { worker: run.leaseOwner, recoveryCount: run.recoveryCount } };
+}

@@ -27,7 +27,8 @@ export interface Store {
    * Hands out up to `limit` due runs to `workerId`, each with a lease until `now + leaseMs`
    * and a new fencing token. Due: parked (`pending`/`sleeping`/`waiting`) with `wakeAt <= now`
    * and no pause requested, or `running` with an expired lease (a crashed worker's run:
-   * returned with `recovered: true` and `recoveryCount` incremented).
+   * returned with `recovered: true` and `recoveryCount` incremented). Records each claim's
+   * `claimEvent` (run.started / run.resumed / run.recovered) with the claim.
    */
   claimRuns(params: ClaimRunsParams): Promise<ClaimedRun[]>;
 

@@ -6,7 +6,7 @@ import {
   WaymarkError,
   WorkflowTimeoutError,
 } from '../core/errors.ts';
-import type { NewHistoryEvent } from '../core/history.ts';
+import { claimEvent, type NewHistoryEvent } from '../core/history.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
 import {
   type ResolvedRetryPolicy,
@@ -121,15 +121,8 @@ export class RunExecution {
   private async begin(): Promise<void> {
     const { run, definition } = this;
     const now = this.now();
-    // Tokens start at 0 and every claim increments it: token 1 is the run's first claim.
-    const type = run.recovered
-      ? 'run.recovered'
-      : run.fencingToken === 1
-        ? 'run.started'
-        : 'run.resumed';
-    this.appendInBackground([
-      { type, at: now, data: { worker: run.leaseOwner, recoveryCount: run.recoveryCount } },
-    ]);
+    // The store recorded the claim's event with the claim; live listeners hear it now.
+    this.emit([claimEvent(run, run.updatedAt)]);
     if (run.recovered && run.recoveryCount > definition.panic.maxRestarts) {
       const error = new RecoveryLimitError(
         `run was recovered ${run.recoveryCount} times in a row without progress (limit ${definition.panic.maxRestarts})`,
@@ -140,8 +133,11 @@ export class RunExecution {
       if (now >= run.deadlineAt) return this.fail(serializeError(this.timeoutError()));
       this.cancelDeadline = this.clock.setTimer(run.deadlineAt - now, () => this.onDeadline());
     }
-    for (const step of await this.deps.store.listSteps({ runId: run.id }))
-      this.steps.set(step.key, step);
+    // A first claim finds no steps: only an execution holding the run records them.
+    if (run.fencingToken > 1 || run.recovered) {
+      for (const step of await this.deps.store.listSteps({ runId: run.id }))
+        this.steps.set(step.key, step);
+    }
     if (this.finished) return;
     const ctx = createWorkflowContext(this);
     Promise.resolve()
@@ -482,15 +478,6 @@ export class RunExecution {
     if (error instanceof LeaseLostError) return this.abandon();
     this.reportError('record step', error);
     void this.panic(error);
-  }
-
-  private appendInBackground(events: NewHistoryEvent[]): void {
-    this.deps.store
-      .appendEvents({ runId: this.runId, fencingToken: this.fencingToken, events })
-      .then(
-        () => this.emit(events),
-        (error: unknown) => this.onWriteError(error),
-      );
   }
 
   private applyControl(control: RunControl): void {

@@ -1,5 +1,6 @@
+import { claimEvent } from '../../core/history.ts';
 import type { ClaimedRun, ClaimRunsParams } from '../../core/store.ts';
-import { toRunRecord, type RunRow } from './row-mapping.ts';
+import { eventParams, toRunRecord, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
 const PARKED = ['pending', 'sleeping', 'waiting'] as const;
@@ -12,7 +13,8 @@ interface Candidate {
 /**
  * Runs inside one write transaction, so two workers (or two processes) never get the same
  * run: the second one's BEGIN IMMEDIATE waits until the first committed, then reads the
- * claimed runs as `running` with a fresh lease.
+ * claimed runs as `running` with a fresh lease. Each claim records its event
+ * (`run.started`, `run.resumed` or `run.recovered`) in the same transaction.
  */
 export function claimRuns(sql: Statements, params: ClaimRunsParams): ClaimedRun[] {
   const limit = Math.floor(params.limit);
@@ -43,6 +45,8 @@ export function claimRuns(sql: Statements, params: ClaimRunsParams): ClaimedRun[
       now: params.now,
       recovered: recovered ? 1 : 0,
     }) as RunRow;
-    return { ...toRunRecord(claimed), recovered };
+    const run: ClaimedRun = { ...toRunRecord(claimed), recovered };
+    sql.insertEvent.run(eventParams(run.id, claimEvent(run, params.now)));
+    return run;
   });
 }

@@ -118,7 +118,7 @@ export function describeCancelRun(fx: StoreFixture): void {
       });
       const before = await getRun(fx.store, run.id);
       expect(await fx.store.cancelRun({ runId: run.id, now: T0 + 1 })).toEqual(before);
-      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created']);
+      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.started']);
     });
 
     it('rejects an unknown run with NOT_FOUND', async () => {
@@ -152,6 +152,7 @@ export function describePauseResume(fx: StoreFixture): void {
       });
       expect(await eventTypes(fx.store, run.id)).toEqual([
         'run.created',
+        'run.started',
         'run.paused',
         'run.resume_requested',
       ]);
@@ -175,7 +176,11 @@ export function describePauseResume(fx: StoreFixture): void {
         pauseRequested: true,
         leaseOwner: WORKER,
       });
-      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.pause_requested']);
+      expect(await eventTypes(fx.store, run.id)).toEqual([
+        'run.created',
+        'run.started',
+        'run.pause_requested',
+      ]);
       const parked = await fx.store.parkRun({
         runId: run.id,
         fencingToken: run.fencingToken,

@@ -70,7 +70,11 @@ export function describeChildRuns(fx: StoreFixture): void {
       expect(await fx.store.listSteps({ runId: parent.id })).toMatchObject([
         { key: 'sub', kind: 'child', status: 'waiting', childRunId: child.id },
       ]);
-      expect(await eventTypes(fx.store, parent.id)).toEqual(['run.created', 'step.waiting']);
+      expect(await eventTypes(fx.store, parent.id)).toEqual([
+        'run.created',
+        'run.started',
+        'step.waiting',
+      ]);
       expect(await eventTypes(fx.store, child.id)).toEqual(['run.created']);
     });
 

@@ -178,6 +178,30 @@ export function describeClaimRuns(fx: StoreFixture): void {
       });
     });
 
+    it('records each claim as run.started, run.resumed or run.recovered, with the worker', async () => {
+      const run = await heldRun(fx.store);
+      await fx.store.parkRun({
+        runId: run.id,
+        fencingToken: run.fencingToken,
+        status: 'sleeping',
+        wakeAt: T0 + 5,
+        now: T0 + 1,
+        events: [],
+      });
+      const resumed = await claimRun(fx.store, run, T0 + 5, 'worker-b');
+      expect(resumed?.fencingToken).toBe(run.fencingToken + 1);
+      const expired = T0 + 5 + LEASE_MS;
+      await claimRun(fx.store, run, expired, 'worker-c');
+      const claims = (await fx.store.listEvents({ runId: run.id }))
+        .filter((e) => e.type !== 'run.created')
+        .map(({ type, at, data }) => ({ type, at, data }));
+      expect(claims).toEqual([
+        { type: 'run.started', at: T0, data: { worker: WORKER, recoveryCount: 0 } },
+        { type: 'run.resumed', at: T0 + 5, data: { worker: 'worker-b', recoveryCount: 0 } },
+        { type: 'run.recovered', at: expired, data: { worker: 'worker-c', recoveryCount: 1 } },
+      ]);
+    });
+
     it('never claims a terminal run', async () => {
       const run = await heldRun(fx.store);
       await fx.store.completeRun({

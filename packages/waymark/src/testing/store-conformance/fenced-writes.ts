@@ -146,7 +146,11 @@ export function describeFencing(fx: StoreFixture): void {
         events: [],
       });
       await fx.store.appendEvents({ runId: run.id, events: [{ type: 'run.resumed', at: T0 }] });
-      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.resumed']);
+      expect(await eventTypes(fx.store, run.id)).toEqual([
+        'run.created',
+        'run.started',
+        'run.resumed',
+      ]);
     });
   });
 

@@ -38,6 +38,7 @@ export function describeSaveStep(fx: StoreFixture): void {
       expect(await fx.store.listSteps({ runId: run.id })).toEqual([done]);
       expect(await eventTypes(fx.store, run.id)).toEqual([
         'run.created',
+        'run.started',
         'step.started',
         'step.succeeded',
       ]);
@@ -122,7 +123,11 @@ export function describeParkRun(fx: StoreFixture): void {
         updatedAt: T0 + 1,
       });
       expect(await getRun(fx.store, run.id)).toEqual(parked);
-      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.parked']);
+      expect(await eventTypes(fx.store, run.id)).toEqual([
+        'run.created',
+        'run.started',
+        'run.parked',
+      ]);
       expect(await claimRun(fx.store, run, T0 + 999)).toBeUndefined();
       const again = await claimRun(fx.store, run, T0 + 1000);
       expect(again).toMatchObject({ fencingToken: run.fencingToken + 1, recovered: false });
