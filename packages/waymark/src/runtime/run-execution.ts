@@ -24,6 +24,7 @@ import type {
   Store,
 } from '../core/store.ts';
 import type { EventBus } from '../telemetry/event-bus.ts';
+import { onNextMacrotask } from './next-macrotask.ts';
 import { isPanicError } from './panic.ts';
 import { createWorkflowContext } from './create-context.ts';
 import { NEVER, Suspend, type Suspension, parkTarget } from './suspension.ts';
@@ -193,7 +194,7 @@ export class RunExecution {
    */
   deferStepStart(step: StepRecord, events: NewHistoryEvent[]): { take(): NewHistoryEvent[] } {
     let pending = true;
-    setImmediate(() => {
+    onNextMacrotask(() => {
       if (!pending || this.finished) return;
       pending = false;
       this.deps.store
@@ -404,7 +405,7 @@ export class RunExecution {
       return;
     this.quiescenceCheck = true;
     // Let the workflow's own continuations run first: it may start more work before it idles.
-    setImmediate(() => {
+    onNextMacrotask(() => {
       this.quiescenceCheck = false;
       if (this.inflight === 0 && this.suspensions.length > 0 && !this.finished) void this.park();
     });

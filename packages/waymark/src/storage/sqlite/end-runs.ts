@@ -26,7 +26,7 @@ export function finishRun(sql: Statements, params: FinishRun): void {
     output: result.status === 'completed' ? result.output : null,
     error: result.status === 'failed' ? JSON.stringify(result.error) : null,
     now,
-  }) as RunRow;
+  }) as Pick<RunRow, 'id' | 'workflow_name' | 'parent_run_id' | 'parent_step_key'>;
   for (const event of params.events) sql.insertEvent.run(event);
   const outcome =
     result.status === 'completed'

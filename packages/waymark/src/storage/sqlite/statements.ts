@@ -68,7 +68,7 @@ export function prepareStatements(db: Database.Database) {
       UPDATE runs SET status = @status, output = @output, error = @error, finished_at = @now,
         wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL, paused_from = NULL,
         updated_at = @now
-      WHERE id = @id RETURNING *`),
+      WHERE id = @id RETURNING id, workflow_name, parent_run_id, parent_step_key`),
     cancel: p(`
       UPDATE runs SET status = 'cancelled', error = @error, finished_at = @now, wake_at = NULL,
         lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,
@@ -139,7 +139,7 @@ export function prepareStatements(db: Database.Database) {
 
     insertEvent: p(`
       INSERT INTO events (run_id, type, step_key, attempt, at, duration_ms, data)
-      VALUES (@run_id, @type, @step_key, @attempt, @at, @duration_ms, @data)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
     listEvents: p(`
       SELECT * FROM events WHERE run_id = @run_id AND seq > @after ORDER BY seq ${LIMIT}`),
   };
