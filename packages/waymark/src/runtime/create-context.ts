@@ -27,7 +27,9 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
   return {
     runId: ex.runId,
     workflowName: ex.definition.name,
-    signal: ex.controller.signal,
+    get signal() {
+      return ex.abort.signal;
+    },
 
     step<T>(name: string, a: StepOptions | StepFunction<T>, b?: StepFunction<T>): Promise<T> {
       const fn = typeof a === 'function' ? a : b;

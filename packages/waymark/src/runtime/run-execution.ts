@@ -26,6 +26,7 @@ import type {
 import type { EventBus } from '../telemetry/event-bus.ts';
 import { onNextMacrotask } from './next-macrotask.ts';
 import { isPanicError } from './panic.ts';
+import { RunAbort } from './run-abort.ts';
 import { createWorkflowContext } from './create-context.ts';
 import { NEVER, Suspend, type Suspension, parkTarget } from './suspension.ts';
 import { type WorkflowDefinition, workflowRetryPolicy } from './workflow.ts';
@@ -61,7 +62,8 @@ export type ExecutionOutcome =
 export class RunExecution {
   readonly runId: string;
   readonly fencingToken: number;
-  readonly controller = new AbortController();
+  /** The run's signal and abort promise (`abort.signal`, `abort.aborted`). */
+  readonly abort = new RunAbort();
   readonly keys = new StepKeyCounter();
   pauseRequested: boolean;
   private draining = false;
@@ -74,9 +76,6 @@ export class RunExecution {
   private cancelDeadline: (() => void) | undefined;
   private resolveOutcome!: (outcome: ExecutionOutcome) => void;
   readonly outcome = new Promise<ExecutionOutcome>((resolve) => (this.resolveOutcome = resolve));
-  /** Rejects when the run's signal aborts; raced against step functions that ignore signals. */
-  readonly aborted: Promise<never>;
-
   constructor(
     readonly deps: ExecutionDeps,
     readonly definition: WorkflowDefinition,
@@ -85,16 +84,6 @@ export class RunExecution {
     this.runId = run.id;
     this.fencingToken = run.fencingToken;
     this.pauseRequested = run.pauseRequested;
-    this.aborted = new Promise<never>((_, reject) => {
-      this.controller.signal.addEventListener(
-        'abort',
-        () => reject(this.controller.signal.reason as Error),
-        {
-          once: true,
-        },
-      );
-    });
-    this.aborted.catch(() => {});
   }
 
   get isFinished(): boolean {
@@ -287,7 +276,7 @@ export class RunExecution {
   async release(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    this.controller.abort(new WaymarkError('WORKER_STOPPING', 'the worker is shutting down'));
+    this.abort.abort(new WaymarkError('WORKER_STOPPING', 'the worker is shutting down'));
     this.cancelDeadline?.();
     try {
       await this.deps.store.releaseRun({
@@ -390,7 +379,7 @@ export class RunExecution {
   private onDeadline(): void {
     if (this.finished) return;
     const error = this.timeoutError();
-    this.controller.abort(error);
+    this.abort.abort(error);
     void this.fail(serializeError(error));
   }
 
@@ -454,8 +443,7 @@ export class RunExecution {
     if (this.finished) return;
     this.finished = true;
     this.cancelDeadline?.();
-    if (outcome.type !== 'parked')
-      this.controller.abort(new WaymarkError('RUN_ENDED', 'the run ended'));
+    if (outcome.type !== 'parked') this.abort.abort(new WaymarkError('RUN_ENDED', 'the run ended'));
     try {
       await write();
       this.emit(events);
@@ -470,7 +458,7 @@ export class RunExecution {
     if (this.finished) return;
     this.finished = true;
     this.cancelDeadline?.();
-    this.controller.abort(reason);
+    this.abort.abort(reason);
     this.resolveOutcome(outcome);
   }
 

@@ -15,9 +15,10 @@ export class RunHandle<O = unknown> {
    * Waits until the run ends. Resolves with its output; rejects with its error (the same
    * class it was thrown as) when it failed, or CancelledError when it was cancelled.
    */
-  async result(): Promise<O> {
-    const run = await this.engine.waitForEnd(this.id);
-    return runResult<O>(run);
+  result(): Promise<O> {
+    // Not an async function: thousands of runs may be awaited at once, and each suspended
+    // async frame would stay in memory until its run ends.
+    return this.engine.waitForEnd(this.id).then((run) => runResult<O>(run));
   }
 
   async status(): Promise<RunStatus> {

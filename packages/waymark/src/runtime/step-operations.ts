@@ -187,18 +187,21 @@ async function runAttempt<T>(
   timeoutMs: number | null,
   fn: StepFunction<T>,
 ): Promise<T> {
-  const context: StepContext = {
-    signal: ex.controller.signal,
-    attempt,
-    runId: ex.runId,
-    stepKey: key,
-  };
   if (timeoutMs === null) {
-    return Promise.race([Promise.resolve().then(() => fn(context)), ex.aborted]);
+    const context: StepContext = {
+      get signal() {
+        return ex.abort.signal;
+      },
+      attempt,
+      runId: ex.runId,
+      stepKey: key,
+    };
+    return Promise.race([Promise.resolve().then(() => fn(context)), ex.abort.aborted]);
   }
+  const runSignal = ex.abort.signal;
   const controller = new AbortController();
-  const forward = (): void => controller.abort(ex.controller.signal.reason);
-  ex.controller.signal.addEventListener('abort', forward, { once: true });
+  const forward = (): void => controller.abort(runSignal.reason);
+  runSignal.addEventListener('abort', forward, { once: true });
   let cancelTimer: (() => void) | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     cancelTimer = ex.clock.setTimer(timeoutMs, () => {
@@ -210,13 +213,15 @@ async function runAttempt<T>(
   timedOut.catch(() => {});
   try {
     return await Promise.race([
-      Promise.resolve().then(() => fn({ ...context, signal: controller.signal })),
+      Promise.resolve().then(() =>
+        fn({ signal: controller.signal, attempt, runId: ex.runId, stepKey: key }),
+      ),
       timedOut,
-      ex.aborted,
+      ex.abort.aborted,
     ]);
   } finally {
     cancelTimer?.();
-    ex.controller.signal.removeEventListener('abort', forward);
+    runSignal.removeEventListener('abort', forward);
   }
 }
 
