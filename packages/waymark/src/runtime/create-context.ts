@@ -79,5 +79,12 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
       const k = key('$uuid');
       return ex.track(() => recordValue(ex, k, '$uuid', uuidv4));
     },
+
+    secret(name) {
+      if (typeof name !== 'string' || name === '') {
+        throw new ValidationError(`invalid secret name ${JSON.stringify(name)}`);
+      }
+      return ex.secrets.read(name);
+    },
   };
 }
