@@ -41,7 +41,7 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
 
     sleep(name, duration) {
       const k = key(name);
-      return ex.track(() => sleepUntil(ex, k, name, sleepTarget(ex, duration, k)));
+      return ex.track(() => sleepUntil(ex, k, name, sleepTarget(duration, k)));
     },
 
     sleepUntil(name, until) {

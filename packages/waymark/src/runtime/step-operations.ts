@@ -227,7 +227,7 @@ export async function sleepUntil(
   ex: RunExecution,
   key: string,
   name: string,
-  until: () => number,
+  until: (now: number) => number,
 ): Promise<void> {
   const recorded = ex.recorded(key);
   let wakeAt: number;
@@ -236,10 +236,12 @@ export async function sleepUntil(
     wakeAt = recorded.output as number;
   } else {
     ex.checkBoundary();
-    wakeAt = until();
+    // One reading of the clock: the recorded start, wake time and duration agree to the ms.
     const now = ex.now();
+    wakeAt = until(now);
     const step: StepRecord = {
       ...newStep(ex, key, name, 'sleep', 1),
+      startedAt: now,
       status: 'completed',
       output: wakeAt,
       wakeAt,
@@ -260,8 +262,8 @@ export async function sleepUntil(
   if (ex.now() < wakeAt) throw new Suspend({ reason: 'sleep', wakeAt });
 }
 
-export function sleepTarget(ex: RunExecution, duration: Duration, key: string): () => number {
-  return () => ex.now() + parseDuration(duration, `duration of sleep "${key}"`);
+export function sleepTarget(duration: Duration, key: string): (now: number) => number {
+  return (now) => now + parseDuration(duration, `duration of sleep "${key}"`);
 }
 
 /** `ctx.now()` / `ctx.random()` / `ctx.uuid()`: produced once, then replayed. */
