@@ -25,6 +25,10 @@ steps:
     with:
       script: echo "stdout $TOKEN"; echo "stderr $TOKEN" >&2
       env: { TOKEN: '\${ secrets.TOKEN }' }
+  - id: inherited
+    uses: shell
+    with:
+      script: echo "inherited $TOKEN"
   - id: flaky
     uses: shell
     retry: { max_attempts: 2, backoff: { initial: 50ms } }
@@ -41,6 +45,7 @@ output:
   token: \${ secrets.TOKEN }
   said: \${ steps.say.output.message }
   echoed: \${ steps.echo.output }
+  inherited: \${ steps.inherited.output }
 `;
 
 const SECRET_MODULE = `
@@ -82,6 +87,8 @@ describe('secrets in the CLI', () => {
     expect(ok.stdout).toContain('cannot log in with *** — retrying in');
     expect(ok.stdout).toContain('"said": "token=***"');
     expect(ok.stdout).toContain('"echoed": "stdout ***"');
+    // A shell starts from the CLI's environment: a declared secret it reads there is masked too.
+    expect(ok.stdout).toContain('"inherited": "inherited ***"');
 
     const failed = await waymark('run', 'leaky.workflow.yaml', '--input', 'fail=true');
     expect(failed.code).toBe(1);
