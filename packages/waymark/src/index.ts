@@ -12,6 +12,8 @@ export type {
 export { createEngine, Engine, DEFAULT_WORKER_OPTIONS } from './runtime/engine.ts';
 export type { EngineOptions, StartOptions, WorkerOptions } from './runtime/engine.ts';
 export { RunHandle } from './runtime/run-handle.ts';
+export type { SecretSource } from './runtime/run-secrets.ts';
+export { SecretMasker, SECRET_MASK, MIN_SECRET_LENGTH } from './core/secret-masker.ts';
 export type {
   EngineEvent,
   EngineEventListener,

@@ -1,7 +1,8 @@
 /**
  * YAML workflows in the CLI: find the file (a path, or an id in the workflows directory),
  * validate it, and compile it to the same WorkflowDefinition a code workflow is, with the
- * process environment for `secrets:` and `shell` steps and a resolver for nested `run`s.
+ * process environment for `shell` steps and a resolver for nested `run`s. (`secrets:` are
+ * read by the engine, which the run command gives the same environment.)
  */
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -117,7 +118,6 @@ export function compileYaml(
       file: file ?? '<recorded definition>',
       source: text,
       executors,
-      secrets: options.config.env,
       resolveWorkflow: (ref) => {
         const child = childPath(ref, file, options.workflowsDir);
         if (child === undefined) return undefined;

@@ -7,7 +7,11 @@ import { createShellExecutor, type ShellExecutorOptions } from './shell.ts';
 const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
 export interface LogExecutorOptions {
-  /** Receives each message (the CLI prints it); the message is also the step's output. */
+  /**
+   * Receives each message live; the message is also the step's output. The recorded output is
+   * masked (secrets as `***`), this live copy is not: mask it (`SecretMasker`) before it leaves
+   * the process.
+   */
   onMessage?: (message: string, ctx: ExecutorContext) => void;
 }
 

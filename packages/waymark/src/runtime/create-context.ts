@@ -43,7 +43,7 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
 
     sleep(name, duration) {
       const k = key(name);
-      return ex.track(() => sleepUntil(ex, k, name, sleepTarget(ex, duration, k)));
+      return ex.track(() => sleepUntil(ex, k, name, sleepTarget(duration, k)));
     },
 
     sleepUntil(name, until) {
@@ -80,6 +80,13 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
     uuid() {
       const k = key('$uuid');
       return ex.track(() => recordValue(ex, k, '$uuid', uuidv4));
+    },
+
+    secret(name) {
+      if (typeof name !== 'string' || name === '') {
+        throw new ValidationError(`invalid secret name ${JSON.stringify(name)}`);
+      }
+      return ex.secrets.read(name);
     },
   };
 }

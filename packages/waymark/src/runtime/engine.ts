@@ -10,6 +10,7 @@ import type { StepRecord } from '../core/step.ts';
 import type { ListRunsParams, Store } from '../core/store.ts';
 import { type EngineEventListener, EventBus } from '../telemetry/event-bus.ts';
 import { RunHandle } from './run-handle.ts';
+import { RunSecrets, type SecretSource } from './run-secrets.ts';
 import { validateInput } from './validate-input.ts';
 import { type ResolvedWorkerOptions, Worker } from './worker.ts';
 import { WorkflowRegistry } from './workflow-registry.ts';
@@ -37,6 +38,12 @@ export interface EngineOptions {
   retry?: RetryPolicy;
   /** Randomness for jitter and `ctx.random()`; tests make it deterministic. */
   random?: () => number;
+  /**
+   * Where secret values are read from (`ctx.secret`, a workflow's `secrets`, YAML
+   * `secrets:`), e.g. `process.env` — the library itself never reads the environment. Values
+   * are never recorded, and are masked (`***`) in everything runs record and announce.
+   */
+  secrets?: SecretSource;
 }
 
 export interface StartOptions {
@@ -74,6 +81,7 @@ export class Engine {
   readonly clock: Clock;
   readonly registry: WorkflowRegistry;
   private readonly bus = new EventBus();
+  private readonly secrets: SecretSource | undefined;
   private readonly worker: Worker | null;
   private readonly shutdownGraceMs: number;
   private readonly endWaiters = new Map<string, Set<() => void>>();
@@ -83,6 +91,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
+    this.secrets = options.secrets;
     this.registry = new WorkflowRegistry(options.workflows ?? []);
     const workerOptions =
       options.worker === false ? null : resolveWorkerOptions(options.worker ?? {});
@@ -107,6 +116,7 @@ export class Engine {
               defaultRetry: resolveRetryPolicy(options.retry),
               registerWorkflow: (workflow) => this.registry.add(workflow),
               ...(options.random === undefined ? {} : { random: options.random }),
+              ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
             },
           });
     this.worker?.start();
@@ -131,8 +141,8 @@ export class Engine {
         ? (this.registry.require(workflow) as WorkflowDefinition<I, O>)
         : workflow;
     this.registry.add(definition as WorkflowDefinition);
-    const validInput = await validateInput(definition.inputSchema, input, definition.name);
-    const bad = findNonJsonValue(validInput);
+    const checkedInput = await validateInput(definition.inputSchema, input, definition.name);
+    const bad = findNonJsonValue(checkedInput);
     if (bad !== null) {
       throw new ValidationError(`input of workflow "${definition.name}" is not JSON-serializable`, [
         { path: bad.split(' ')[0] ?? '$', message: bad },
@@ -149,6 +159,8 @@ export class Engine {
         return new RunHandle<O>(this, existing.id);
       }
     }
+    // Stored masked like everything else of a run: secrets belong in `secrets`, not inputs.
+    const validInput = new RunSecrets(this.secrets, definition.secrets).mask(checkedInput);
     const now = this.clock.now();
     const delayMs = options.delay === undefined ? 0 : parseDuration(options.delay, 'delay');
     const events = [

@@ -28,6 +28,7 @@ import { onNextMacrotask } from './next-macrotask.ts';
 import { isPanicError } from './panic.ts';
 import { RunAbort } from './run-abort.ts';
 import { createWorkflowContext } from './create-context.ts';
+import { RunSecrets, type SecretSource } from './run-secrets.ts';
 import { NEVER, Suspend, type Suspension, parkTarget } from './suspension.ts';
 import { type WorkflowDefinition, workflowRetryPolicy } from './workflow.ts';
 
@@ -41,6 +42,8 @@ export interface ExecutionDeps {
   /** Work became due now (a child run was created): wake the local worker. */
   notifyWork(): void;
   random?: () => number;
+  /** Where `ctx.secret` and the workflow's declared secrets are read from. */
+  secrets?: SecretSource;
 }
 
 export type ExecutionOutcome =
@@ -58,6 +61,10 @@ export type ExecutionOutcome =
  *
  * A run keeps executing in memory while it makes progress; it is replayed only after it
  * parked or its worker died.
+ *
+ * Secrets are masked at write time: every method here that writes (a step, events, the run's
+ * output or error, a child's input) masks it first, so neither the store nor the event bus
+ * ever receives a secret value, and the first run sees what a replay will (`***`).
  */
 export class RunExecution {
   readonly runId: string;
@@ -65,6 +72,7 @@ export class RunExecution {
   /** The run's signal and abort promise (`abort.signal`, `abort.aborted`). */
   readonly abort = new RunAbort();
   readonly keys = new StepKeyCounter();
+  readonly secrets: RunSecrets;
   pauseRequested: boolean;
   private draining = false;
   private workflowRetry: ResolvedRetryPolicy | undefined;
@@ -84,6 +92,7 @@ export class RunExecution {
     this.runId = run.id;
     this.fencingToken = run.fencingToken;
     this.pauseRequested = run.pauseRequested;
+    this.secrets = new RunSecrets(deps.secrets, definition.secrets);
   }
 
   get isFinished(): boolean {
@@ -156,12 +165,17 @@ export class RunExecution {
     if (this.draining) throw new Suspend({ reason: 'shutdown', wakeAt: this.now() });
   }
 
-  /** Records a step (and its events) durably; resolves after the commit. */
+  /**
+   * Records a step (and its events) durably, masked; resolves after the commit with the step
+   * as recorded — what the workflow must see, since a replay will see that.
+   */
   async saveStep(
-    step: StepRecord,
-    events: NewHistoryEvent[],
+    unmasked: StepRecord,
+    unmaskedEvents: NewHistoryEvent[],
     resetRecovery = false,
-  ): Promise<void> {
+  ): Promise<StepRecord> {
+    const step = this.secrets.maskStep(unmasked);
+    const events = this.secrets.maskEvents(unmaskedEvents);
     const control = await this.deps.store.saveStep({
       runId: this.runId,
       fencingToken: this.fencingToken,
@@ -173,6 +187,7 @@ export class RunExecution {
     this.steps.set(step.key, step);
     this.applyControl(control);
     this.emit(events);
+    return step;
   }
 
   /**
@@ -181,7 +196,11 @@ export class RunExecution {
    * `take()` hands them over; a slower step has its start recorded while it runs. Losing an
    * attempt start in a crash costs nothing: the attempt simply runs again.
    */
-  deferStepStart(step: StepRecord, events: NewHistoryEvent[]): { take(): NewHistoryEvent[] } {
+  deferStepStart(
+    step: StepRecord,
+    unmaskedEvents: NewHistoryEvent[],
+  ): { take(): NewHistoryEvent[] } {
+    const events = this.secrets.maskEvents(unmaskedEvents);
     let pending = true;
     onNextMacrotask(() => {
       if (!pending || this.finished) return;
@@ -190,7 +209,7 @@ export class RunExecution {
         .saveStep({
           runId: this.runId,
           fencingToken: this.fencingToken,
-          step,
+          step: this.secrets.maskStep(step),
           now: this.now(),
           events,
         })
@@ -211,7 +230,21 @@ export class RunExecution {
     };
   }
 
-  async startChildRun(params: Omit<StartChildRunParams, 'runId' | 'fencingToken'>): Promise<void> {
+  async startChildRun(
+    unmasked: Omit<StartChildRunParams, 'runId' | 'fencingToken'>,
+  ): Promise<void> {
+    const { secrets } = this;
+    // The child's input is masked too: a child that needs a secret declares it itself.
+    const params = {
+      ...unmasked,
+      step: secrets.maskStep(unmasked.step),
+      events: secrets.maskEvents(unmasked.events),
+      child: {
+        ...unmasked.child,
+        input: secrets.mask(unmasked.child.input),
+        events: secrets.maskEvents(unmasked.child.events),
+      },
+    };
     const { control } = await this.deps.store.startChildRun({
       ...params,
       runId: this.runId,
@@ -302,7 +335,8 @@ export class RunExecution {
       );
       return void this.fail(serializeError(error));
     }
-    const value: unknown = output === undefined ? undefined : JSON.parse(JSON.stringify(output));
+    const value: unknown =
+      output === undefined ? undefined : this.secrets.mask(JSON.parse(JSON.stringify(output)));
     const now = this.now();
     const events: NewHistoryEvent[] = [
       { type: 'run.completed', at: now, durationMs: now - this.run.createdAt },
@@ -331,7 +365,8 @@ export class RunExecution {
     void this.fail(serializeError(error));
   }
 
-  private fail(error: SerializedError): Promise<void> {
+  private fail(unmasked: SerializedError): Promise<void> {
+    const error = this.secrets.mask(unmasked);
     const now = this.now();
     const events: NewHistoryEvent[] = [
       { type: 'run.failed', at: now, durationMs: now - this.run.createdAt, data: { error } },
@@ -418,8 +453,9 @@ export class RunExecution {
   private parkAs(
     target: Pick<ParkRunParams, 'status' | 'wakeAt' | 'waitingOn' | 'countRecovery'>,
     now: number,
-    events: NewHistoryEvent[],
+    unmaskedEvents: NewHistoryEvent[],
   ): Promise<void> {
+    const events = this.secrets.maskEvents(unmaskedEvents);
     const write = async (): Promise<void> => {
       const run = await this.deps.store.parkRun({
         ...target,

@@ -124,7 +124,7 @@ export async function runStep<T>(
       throw new Suspend({ reason: 'retry', wakeAt });
     }
     const step: StepRecord = { ...started, status: 'failed', error, finishedAt: now };
-    await ex.saveStep(
+    const saved = await ex.saveStep(
       step,
       [
         ...startEvents,
@@ -132,7 +132,8 @@ export async function runStep<T>(
       ],
       true,
     );
-    throw deserializeError(error);
+    // The recorded (masked) error: the one a replay will throw.
+    throw deserializeError(saved.error as SerializedError);
   }
   return recordSuccess(ex, started, output, start.take());
 }
@@ -157,22 +158,23 @@ async function recordSuccess<T>(
       attempt: started.attempt,
     };
     const step: StepRecord = { ...started, status: 'failed', error, finishedAt: now };
-    await ex.saveStep(
+    const saved = await ex.saveStep(
       step,
       [...startEvents, event('step.failed', step, now, { data: { error, willRetry: false } })],
       true,
     );
-    throw deserializeError(error);
+    throw deserializeError(saved.error as SerializedError);
   }
-  // Round-trip through JSON so the first run sees exactly what a replay will see.
+  // Round-trip through JSON, and return the output as recorded (secrets masked), so the first
+  // run sees exactly what a replay will see.
   const value = (output === undefined ? undefined : JSON.parse(JSON.stringify(output))) as T;
   const step: StepRecord = { ...started, status: 'completed', output: value, finishedAt: now };
-  await ex.saveStep(
+  const saved = await ex.saveStep(
     step,
     [...startEvents, event('step.succeeded', step, now, { durationMs: now - started.startedAt })],
     true,
   );
-  return value;
+  return saved.output as T;
 }
 
 function randomOption(ex: RunExecution): { random?: () => number } {
@@ -230,7 +232,7 @@ export async function sleepUntil(
   ex: RunExecution,
   key: string,
   name: string,
-  until: () => number,
+  until: (now: number) => number,
 ): Promise<void> {
   const recorded = ex.recorded(key);
   let wakeAt: number;
@@ -239,10 +241,12 @@ export async function sleepUntil(
     wakeAt = recorded.output as number;
   } else {
     ex.checkBoundary();
-    wakeAt = until();
+    // One reading of the clock: the recorded start, wake time and duration agree to the ms.
     const now = ex.now();
+    wakeAt = until(now);
     const step: StepRecord = {
       ...newStep(ex, key, name, 'sleep', 1),
+      startedAt: now,
       status: 'completed',
       output: wakeAt,
       wakeAt,
@@ -263,8 +267,8 @@ export async function sleepUntil(
   if (ex.now() < wakeAt) throw new Suspend({ reason: 'sleep', wakeAt });
 }
 
-export function sleepTarget(ex: RunExecution, duration: Duration, key: string): () => number {
-  return () => ex.now() + parseDuration(duration, `duration of sleep "${key}"`);
+export function sleepTarget(duration: Duration, key: string): (now: number) => number {
+  return (now) => now + parseDuration(duration, `duration of sleep "${key}"`);
 }
 
 /** `ctx.now()` / `ctx.random()` / `ctx.uuid()`: produced once, then replayed. */
@@ -287,8 +291,12 @@ export async function recordValue<T>(
     output: value,
     finishedAt: now,
   };
-  await ex.saveStep(step, [event('step.recorded', step, now, { data: { value } })], true);
-  return value;
+  const saved = await ex.saveStep(
+    step,
+    [event('step.recorded', step, now, { data: { value } })],
+    true,
+  );
+  return saved.output as T;
 }
 
 /** `ctx.run`: a child run, created with its parent's step in one transaction, awaited durably. */

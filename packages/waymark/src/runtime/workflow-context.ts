@@ -52,4 +52,18 @@ export interface WorkflowContext {
   random(): Promise<number>;
   /** A random UUID, recorded. */
   uuid(): Promise<string>;
+
+  /**
+   * The value of a secret from the engine's `secrets` source, or undefined when it has none.
+   * Not recorded: a resumed run reads it again. The value is masked (`***`) in everything the
+   * run records — so a step output that contains it is stored, and returned, masked. Declare
+   * the name in the workflow's `secrets` to have it masked from the run's start.
+   *
+   * @example
+   * const wf = defineWorkflow({ name: 'deploy', secrets: ['API_TOKEN'] }, async (ctx) => {
+   *   const token = ctx.secret('API_TOKEN');
+   *   await ctx.step('call', () => callApi(token)); // a leak into its output is stored as ***
+   * });
+   */
+  secret(name: string): string | undefined;
 }

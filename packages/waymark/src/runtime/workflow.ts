@@ -30,6 +30,12 @@ export interface WorkflowOptions<
   /** Workflow deadline, counted from the run's creation: past it the run fails `WORKFLOW_TIMEOUT`. */
   timeout?: Duration;
   panic?: PanicPolicy;
+  /**
+   * Names of the secrets the workflow uses, read with `ctx.secret(name)` from the engine's
+   * `secrets` source. Their values are masked (`***`) in everything a run records and
+   * announces, from the run's start — declare every secret a step might see.
+   */
+  secrets?: readonly string[];
 }
 
 export type WorkflowFunction<I, O> = (ctx: WorkflowContext, input: I) => Promise<O>;
@@ -43,6 +49,8 @@ export interface WorkflowDefinition<I = unknown, O = unknown> {
   readonly retry: RetryPolicy | undefined;
   readonly timeoutMs: number | null;
   readonly panic: { maxRestarts: number; restartDelayMs: number };
+  /** Declared secret names (values come from the engine; they are never recorded). */
+  readonly secrets: readonly string[];
   /** A method, so a definition of any input type fits where `WorkflowDefinition` is expected. */
   fn(ctx: WorkflowContext, input: I): Promise<O>;
   /**
@@ -97,6 +105,13 @@ export function defineWorkflow(
     });
   }
   if (typeof fn !== 'function') problems.push({ path: 'fn', message: 'must be an async function' });
+  const secrets: unknown = options.secrets ?? [];
+  if (
+    !Array.isArray(secrets) ||
+    !secrets.every((name) => typeof name === 'string' && name !== '')
+  ) {
+    problems.push({ path: 'secrets', message: 'must be a list of non-empty secret names' });
+  }
   if (options.retry !== undefined) {
     try {
       resolveRetryPolicy(options.retry);
@@ -122,6 +137,7 @@ export function defineWorkflow(
           ? DEFAULT_PANIC_POLICY.restartDelayMs
           : parseDuration(options.panic.restartDelay, 'panic.restartDelay'),
     },
+    secrets: Object.freeze([...(secrets as string[])]),
     fn,
   });
 }

@@ -27,6 +27,8 @@ export interface TestEngineOptions {
   retry?: EngineOptions['retry'];
   /** Defaults to 0.5: jitter off, so retry delays are exact. */
   random?: () => number;
+  /** Secret values (`ctx.secret`, YAML `secrets:`). Default: none. */
+  secrets?: EngineOptions['secrets'];
 }
 
 /**
@@ -58,6 +60,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     },
     random: options.random ?? (() => 0.5),
     ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
   });
   return {
     engine,

@@ -238,6 +238,8 @@ async function execute(
     store,
     workflows: module.workflows,
     worker: { ...CLI_WORKER_OPTIONS, workerId },
+    // Secrets (YAML `secrets:`, `ctx.secret`) come from the environment; runs record them masked.
+    secrets: ctx.config.env,
   });
   // Subscribed before the run starts, so no event is missed.
   const progress = new RunProgress(engine, ctx, { lines: options.json !== true });

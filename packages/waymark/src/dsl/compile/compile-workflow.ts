@@ -20,8 +20,6 @@ export interface CompileWorkflowOptions {
   executors?: ExecutorRegistry;
   /** Finds the workflow a `run:` step names (by id or path), compiled. Asked when reached. */
   resolveWorkflow?: (ref: string) => WorkflowDefinition | undefined;
-  /** Where `secrets:` are read from (the CLI passes `process.env`). Default: none. */
-  secrets?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -122,6 +120,9 @@ export function compileWorkflowDocument(
       input: schema,
       ...(built.defaults.retry === undefined ? {} : { retry: built.defaults.retry }),
       ...(document.timeout === undefined ? {} : { timeout: document.timeout }),
+      // Values come from the engine's `secrets` source (`ctx.secret`), masked in everything
+      // the run records.
+      secrets: secretNames,
     },
     async (ctx, input) => {
       const parsed = schema.safeParse(input ?? {});
@@ -133,7 +134,7 @@ export function compileWorkflowDocument(
       }
       const secrets: Record<string, string> = {};
       for (const name of secretNames) {
-        const value = options.secrets?.[name];
+        const value = ctx.secret(name);
         if (value !== undefined) secrets[name] = value;
       }
       const scope: ExpressionScope = {

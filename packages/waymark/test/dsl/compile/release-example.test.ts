@@ -54,13 +54,12 @@ describe('examples/yaml/release.workflow.yaml', () => {
     const release = compileYaml(readFileSync(FILE, 'utf8'), {
       file: 'examples/yaml/release.workflow.yaml',
       executors,
-      secrets: { NPM_TOKEN: 'tok' },
       resolveWorkflow: (ref) => (ref === 'notify-team' ? notify : undefined),
     });
     expect(release.name).toBe('release');
     expect(release.version).toBe('1');
 
-    t = await createTestEngine({ workflows: [release] });
+    t = await createTestEngine({ workflows: [release], secrets: { NPM_TOKEN: 'tok' } });
     const run = await t.engine.start(release, { version: '1.2.3' });
     for (let i = 0; i < 40; i++) {
       const status = (await t.engine.getRun(run.id))?.status;

@@ -1,0 +1,139 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseText } from '../storage/database-text.ts';
+import {
+  CliHarness,
+  type CliResult,
+  makeScratchDir,
+  runIdOf,
+  writeFixture,
+} from './cli-harness.ts';
+
+const TOKEN = 'ghp_CliSecret0123456789';
+
+const LEAKY_YAML = `id: leaky
+secrets: [TOKEN]
+inputs:
+  fail: { type: boolean, default: false }
+steps:
+  - id: say
+    uses: log
+    with:
+      message: token=\${ secrets.TOKEN }
+  - id: echo
+    uses: shell
+    with:
+      script: echo "stdout $TOKEN"; echo "stderr $TOKEN" >&2
+      env: { TOKEN: '\${ secrets.TOKEN }' }
+  - id: inherited
+    uses: shell
+    with:
+      script: echo "inherited $TOKEN"
+  - id: flaky
+    uses: shell
+    retry: { max_attempts: 2, backoff: { initial: 50ms } }
+    on_failure: continue
+    with:
+      script: echo "cannot log in with $TOKEN" >&2; exit 3
+      env: { TOKEN: '\${ secrets.TOKEN }' }
+  - id: boom
+    if: \${ inputs.fail }
+    uses: fail
+    with:
+      message: giving up, token \${ secrets.TOKEN }
+output:
+  token: \${ secrets.TOKEN }
+  said: \${ steps.say.output.message }
+  echoed: \${ steps.echo.output }
+  inherited: \${ steps.inherited.output }
+`;
+
+const SECRET_MODULE = `
+import { defineWorkflow } from 'waymark';
+
+export default defineWorkflow({ name: 'module-secret', secrets: ['TOKEN'] }, async (ctx) => {
+  const token = ctx.secret('TOKEN');
+  return ctx.step('use', () => ({ header: 'Bearer ' + token, length: token?.length }));
+});
+`;
+
+let scratch: ReturnType<typeof makeScratchDir>;
+let harness: CliHarness;
+const outputs: Array<{ command: string; result: CliResult }> = [];
+
+async function waymark(...argv: string[]): Promise<CliResult> {
+  const result = await harness.run(...argv, '--db', 'test.db');
+  outputs.push({ command: argv.join(' '), result });
+  return result;
+}
+
+beforeAll(() => {
+  scratch = makeScratchDir();
+  writeFixture(scratch.dir, 'leaky.workflow.yaml', LEAKY_YAML);
+  writeFixture(scratch.dir, 'secret.workflow.ts', SECRET_MODULE);
+  harness = new CliHarness(scratch.dir, { TOKEN, PATH: process.env['PATH'] });
+});
+afterAll(() => scratch.cleanup());
+
+describe('secrets in the CLI', () => {
+  let okRunId: string;
+  let failedRunId: string;
+
+  it('waymark run shows masked step lines, output and error', async () => {
+    const ok = await waymark('run', 'leaky.workflow.yaml');
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    okRunId = runIdOf(ok.stdout);
+    expect(ok.stdout).toContain('cannot log in with *** — retrying in');
+    expect(ok.stdout).toContain('"said": "token=***"');
+    expect(ok.stdout).toContain('"echoed": "stdout ***"');
+    // A shell starts from the CLI's environment: a declared secret it reads there is masked too.
+    expect(ok.stdout).toContain('"inherited": "inherited ***"');
+
+    const failed = await waymark('run', 'leaky.workflow.yaml', '--input', 'fail=true');
+    expect(failed.code).toBe(1);
+    failedRunId = runIdOf(failed.stdout);
+    expect(failed.stdout + failed.stderr).toContain('giving up, token ***');
+
+    const json = await waymark('run', 'leaky.workflow.yaml', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'completed',
+      output: { token: '***' },
+    });
+  });
+
+  it('status, history and list show only masked values, as text and as JSON', async () => {
+    for (const runId of [okRunId, failedRunId]) {
+      for (const command of ['status', 'history']) {
+        const text = await waymark(command, runId);
+        expect(text.code).toBe(0);
+        const json = await waymark(command, runId, '--json');
+        expect(json.code).toBe(0);
+        expect(json.stdout).toContain('***');
+      }
+    }
+    const status = outputs.find((o) => o.command === `status ${failedRunId}`)?.result.stdout;
+    expect(status).toContain('giving up, token ***');
+    const list = await waymark('list', '--json');
+    expect(list.stdout).toContain(okRunId);
+  });
+
+  it('a code workflow reads its declared secret from the environment and records it masked', async () => {
+    const run = await waymark('run', 'secret.workflow.ts', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      output: { header: 'Bearer ***', length: TOKEN.length },
+    });
+  });
+
+  it('nothing the CLI printed, and nothing in the database, holds the secret', () => {
+    expect(outputs.length).toBeGreaterThan(10);
+    for (const { command, result } of outputs) {
+      expect(`${command}\n${result.stdout}\n${result.stderr}`).not.toContain(TOKEN);
+    }
+    const { rows, raw } = databaseText(join(scratch.dir, 'test.db'));
+    expect(rows).toContain('cannot log in with ***');
+    expect(rows).not.toContain(TOKEN);
+    expect(raw).not.toContain(TOKEN);
+  });
+});
