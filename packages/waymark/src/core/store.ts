@@ -20,7 +20,12 @@ export interface Store {
   init(): Promise<void>;
   close(): Promise<void>;
 
-  /** Creates a run, or returns the existing one with the same idempotency key. */
+  /**
+   * Creates a run, or returns the existing one with the same idempotency key. With `claim`,
+   * a run it creates is also claimed by that worker in the same transaction (an eager start:
+   * one commit less before the first step), exactly as `claimRuns` would claim it; an
+   * existing run, or a delayed one (`wakeAt > now`), is returned unclaimed.
+   */
   createRun(params: CreateRunParams): Promise<{ run: RunRecord; created: boolean }>;
 
   /**
@@ -126,6 +131,8 @@ export interface CreateRunParams {
   /** The definition the run starts with (see RunRecord.definition). Default null. */
   definition?: RunDefinitionSource | null;
   events: NewHistoryEvent[];
+  /** Claim the new run at once for this worker (see `Store.createRun`). */
+  claim?: { workerId: string; leaseMs: number };
 }
 
 export interface ClaimRunsParams {

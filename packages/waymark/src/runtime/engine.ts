@@ -7,7 +7,7 @@ import { findNonJsonValue } from '../core/json-value.ts';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
 import { type RunRecord, isTerminalStatus } from '../core/run.ts';
 import type { StepRecord } from '../core/step.ts';
-import type { ListRunsParams, Store } from '../core/store.ts';
+import type { ClaimedRun, ListRunsParams, Store } from '../core/store.ts';
 import { type EngineEventListener, EventBus } from '../telemetry/event-bus.ts';
 import { RunHandle } from './run-handle.ts';
 import { RunSecrets, type SecretSource } from './run-secrets.ts';
@@ -175,20 +175,34 @@ export class Engine {
         },
       },
     ];
-    const { run, created } = await this.store.createRun({
-      id: options.id ?? uuidv7(now),
-      workflowName: definition.name,
-      workflowVersion: definition.version,
-      input: validInput,
-      idempotencyKey: options.idempotencyKey ?? null,
-      now,
-      wakeAt: now + delayMs,
-      deadlineAt: definition.timeoutMs === null ? null : now + definition.timeoutMs,
-      definition: recordedDefinition(definition as WorkflowDefinition),
-      events,
-    });
-    if (created) {
-      this.bus.emitRunEvents(run.id, run.workflowName, events);
+    // Eager start: a run due now, with a free slot here, is created already claimed by this
+    // process's worker (one write instead of a create and a claim) and starts at once.
+    const claim = delayMs === 0 ? (this.worker?.reserveSlot() ?? null) : null;
+    let result: { run: RunRecord; created: boolean };
+    try {
+      result = await this.store.createRun({
+        id: options.id ?? uuidv7(now),
+        workflowName: definition.name,
+        workflowVersion: definition.version,
+        input: validInput,
+        idempotencyKey: options.idempotencyKey ?? null,
+        now,
+        wakeAt: now + delayMs,
+        deadlineAt: definition.timeoutMs === null ? null : now + definition.timeoutMs,
+        definition: recordedDefinition(definition as WorkflowDefinition),
+        events,
+        ...(claim === null ? {} : { claim }),
+      });
+    } catch (error) {
+      if (claim !== null) this.worker?.unreserve();
+      throw error;
+    }
+    const { run, created } = result;
+    if (created) this.bus.emitRunEvents(run.id, run.workflowName, events);
+    if (claim !== null) {
+      if (created && run.status === 'running') this.worker?.adopt(run as ClaimedRun);
+      else this.worker?.unreserve();
+    } else if (created) {
       if (delayMs > 0) this.worker?.wakeAt(now + delayMs);
       else this.worker?.wake();
     }

@@ -33,6 +33,8 @@ interface WorkerDeps {
  */
 export class Worker {
   private readonly active = new Map<string, RunExecution>();
+  /** Slots promised to eager starts whose create-and-claim write is in flight. */
+  private reserved = 0;
   private running = false;
   private ticking: Promise<number> | null = null;
   private tickAgain = false;
@@ -105,7 +107,10 @@ export class Worker {
       this.tickAgain = false;
       // Claimed in batches: one huge claim transaction stalls the event loop and starts every
       // run at once (memory peaks), while batches let the first runs get going.
-      const free = Math.min(options.concurrency - this.active.size, MAX_CLAIM_BATCH);
+      const free = Math.min(
+        options.concurrency - this.active.size - this.reserved,
+        MAX_CLAIM_BATCH,
+      );
       const workflows = registry.names();
       if (free <= 0 || workflows.length === 0) break;
       let claimed: ClaimedRun[];
@@ -126,6 +131,37 @@ export class Worker {
       if (claimed.length === free) this.tickAgain = true;
     } while (this.tickAgain);
     return total;
+  }
+
+  /**
+   * Eager start: promises a slot to a run this process is about to create and claim in one
+   * write. Returns the claim to pass to `store.createRun`, or null when the worker is
+   * stopped or full (the run is then created pending and claimed like any other).
+   */
+  reserveSlot(): { workerId: string; leaseMs: number } | null {
+    const { concurrency, workerId, leaseMs } = this.deps.options;
+    if (!this.running || this.active.size + this.reserved >= concurrency) return null;
+    this.reserved++;
+    return { workerId, leaseMs };
+  }
+
+  /** Executes a run created already claimed (see `reserveSlot`), in its reserved slot. */
+  adopt(run: ClaimedRun): void {
+    this.reserved--;
+    if (this.running) return this.launch(run);
+    // Stopped in the meantime: give the run back, due now, for whoever runs next.
+    const { store, clock, bus } = this.deps;
+    store
+      .releaseRun({ runId: run.id, fencingToken: run.fencingToken, now: clock.now() })
+      .catch((error: unknown) =>
+        bus.emit({ kind: 'engine-error', at: clock.now(), operation: 'release run', error }),
+      );
+  }
+
+  /** The reserved slot was not used (the run existed already, or the write failed). */
+  unreserve(): void {
+    this.reserved--;
+    this.wake();
   }
 
   private launch(run: ClaimedRun): void {

@@ -5,6 +5,7 @@
  * to renew its lease, so another worker would reclaim it and run its steps a second time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../src/core/ids.ts';
 import { defineWorkflow } from '../../src/index.ts';
 import { settle } from '../../src/testing/fake-clock.ts';
 import { type TestEngine, createTestEngine } from '../../src/testing/test-engine.ts';
@@ -23,7 +24,17 @@ describe('worker stop', () => {
     );
     t = await createTestEngine({ workflows: [wf] });
     await settle(); // the worker's first claim round found nothing: it is idle
-    const run = await t.engine.start(wf, null); // schedules a wake-up on the next immediate
+    // A run created elsewhere (another process), announced here by a call that wakes the
+    // worker on the next immediate. (engine.start would claim it at once: an eager start.)
+    const { run } = await t.store.createRun({
+      id: uuidv7(t.clock.now()),
+      workflowName: wf.name,
+      workflowVersion: null,
+      input: null,
+      now: t.clock.now(),
+      events: [{ type: 'run.created', at: t.clock.now() }],
+    });
+    await t.engine.resume(run.id); // not paused: changes nothing, schedules a wake-up
     await t.engine.stop();
     await settle(20);
     expect(executed).toBe(0);

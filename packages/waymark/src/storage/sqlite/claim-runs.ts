@@ -35,18 +35,24 @@ export function claimRuns(sql: Statements, params: ClaimRunsParams): ClaimedRun[
   }
   candidates.sort((a, b) => a.dueAt - b.dueAt || (a.row.id < b.row.id ? -1 : 1));
 
-  const expires = params.now + params.leaseMs;
-  return candidates.slice(0, limit).map(({ row }) => {
-    const recovered = row.status === 'running';
-    const claimed = sql.claim.get({
-      id: row.id,
-      owner: params.workerId,
-      expires,
-      now: params.now,
-      recovered: recovered ? 1 : 0,
-    }) as RunRow;
-    const run: ClaimedRun = { ...toRunRecord(claimed), recovered };
-    sql.insertEvent.run(eventParams(run.id, claimEvent(run, params.now)));
-    return run;
-  });
+  return candidates.slice(0, limit).map(({ row }) => claimRun(sql, row, params));
+}
+
+/** Claims one due run (in the caller's write transaction) and records the claim's event. */
+export function claimRun(
+  sql: Statements,
+  row: Pick<RunRow, 'id' | 'status'>,
+  params: { workerId: string; now: number; leaseMs: number },
+): ClaimedRun {
+  const recovered = row.status === 'running';
+  const claimed = sql.claim.get({
+    id: row.id,
+    owner: params.workerId,
+    expires: params.now + params.leaseMs,
+    now: params.now,
+    recovered: recovered ? 1 : 0,
+  }) as RunRow;
+  const run: ClaimedRun = { ...toRunRecord(claimed), recovered };
+  sql.insertEvent.run(eventParams(run.id, claimEvent(run, params.now)));
+  return run;
 }

@@ -18,7 +18,7 @@ import type {
   StartChildRunParams,
   Store,
 } from '../../core/store.ts';
-import { claimRuns } from './claim-runs.ts';
+import { claimRun, claimRuns } from './claim-runs.ts';
 import { encodeRun, insertRun, startChildRun } from './create-runs.ts';
 import { cancelTree, finishRun } from './end-runs.ts';
 import { checkFence } from './fencing.ts';
@@ -90,8 +90,13 @@ export class SqliteStore implements Store {
 
   createRun(params: CreateRunParams): Promise<{ run: RunRecord; created: boolean }> {
     const run = encodeRun(params);
+    // A delayed start is not due yet: it is claimed when it is, like any other run.
+    const claim = (params.wakeAt ?? params.now) <= params.now ? params.claim : undefined;
     return this.write((sql) => {
       const { row, created } = insertRun(sql, run);
+      if (created && claim !== undefined) {
+        return { run: claimRun(sql, row, { ...claim, now: params.now }), created };
+      }
       return { run: toRunRecord(row), created };
     });
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ClaimedRun } from '../../core/store.ts';
 import {
   LEASE_MS,
   T0,
@@ -92,6 +93,38 @@ export function describeCreateRun(fx: StoreFixture): void {
       );
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r.run.id)).size).toBe(1);
+    });
+
+    it('claims the run it creates when asked (eager start), in the same write', async () => {
+      const params = runParams({ claim: { workerId: WORKER, leaseMs: LEASE_MS } });
+      const { run, created } = await fx.store.createRun(params);
+      expect(created).toBe(true);
+      expect(run).toMatchObject({
+        id: params.id,
+        status: 'running',
+        leaseOwner: WORKER,
+        leaseExpiresAt: T0 + LEASE_MS,
+        fencingToken: 1,
+        startedAt: T0,
+        recovered: false,
+      });
+      const { recovered: _, ...stored } = run as ClaimedRun;
+      expect(await fx.store.getRun({ runId: run.id })).toEqual(stored);
+      expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.started']);
+      expect(await claimRun(fx.store, run, T0 + 1, 'worker-b')).toBeUndefined();
+    });
+
+    it('does not claim an existing run or a delayed one on an eager start', async () => {
+      const claim = { workerId: WORKER, leaseMs: LEASE_MS };
+      const first = await fx.store.createRun(
+        runParams({ idempotencyKey: `eager-${runParams().id}` }),
+      );
+      const again = await fx.store.createRun(
+        runParams({ idempotencyKey: first.run.idempotencyKey, claim }),
+      );
+      expect(again).toMatchObject({ created: false, run: { id: first.run.id, status: 'pending' } });
+      const delayed = await fx.store.createRun(runParams({ wakeAt: T0 + 1000, claim }));
+      expect(delayed.run).toMatchObject({ status: 'pending', leaseOwner: null, fencingToken: 0 });
     });
 
     it('returns null for an unknown run', async () => {
