@@ -156,7 +156,10 @@ describe('loadWorkflowDocument: valid documents', () => {
     const { document, diagnostics } = loadWorkflowDocument(
       readFileSync(url, 'utf8'),
       'release.workflow.yaml',
-      { resolveWorkflow: (ref) => (ref === 'notify-team' ? { id: 'notify-team' } : undefined) },
+      {
+        resolveWorkflow: (ref) =>
+          ref === './notify-team.workflow.yaml' ? { id: 'notify-team' } : undefined,
+      },
     );
     expect(diagnostics).toEqual([]);
     expect(document?.id).toBe('release');
