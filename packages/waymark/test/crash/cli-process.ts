@@ -26,8 +26,8 @@ export class CliProcess {
   ) {
     this.child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      // No colors, no debug output: the output is parsed.
-      env: { ...process.env, NO_COLOR: '1', WAYMARK_DEBUG: '' },
+      // No colors, no debug output: the output is parsed. Shell steps inherit LEDGER_CLI.
+      env: { ...process.env, NO_COLOR: '1', WAYMARK_DEBUG: '', LEDGER_CLI: label },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (this.child.pid === undefined) throw new Error(`could not spawn ${label}`);

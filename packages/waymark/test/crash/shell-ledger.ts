@@ -3,13 +3,15 @@
  * they end (each line one small O_APPEND write, so it survives a SIGKILL of the CLI), and the
  * test adds a line for each kill:
  *
- *   start <stepKey> <attempt> <cliPid> <shellPid>
- *   end   <stepKey> <attempt> <cliPid> <shellPid>
- *   kill  <cliPid>
+ *   start <stepKey> <attempt> <cli> <shellPid>
+ *   end   <stepKey> <attempt> <cli> <shellPid>
+ *   kill  <cli>
  *
- * `cliPid` is the shell's parent, the `waymark` process that ran the step. A killed CLI does
- * not take its step's process group with it (the group is detached so that cancelling can
- * kill it), so the step it was running may still write its `end` line after the kill.
+ * `<cli>` names the `waymark` process that ran the step: the test gives each one a label in
+ * `LEDGER_CLI`, which its shell steps inherit. (Not `$PPID`: a step spawned just before its
+ * CLI was killed may start after, as an orphan whose parent is already init.) A killed CLI
+ * does not take its step's process group with it (the group is detached so that cancelling
+ * can kill it), so the step it was running may still write its lines after the kill.
  */
 import { readFileSync } from 'node:fs';
 
@@ -17,7 +19,7 @@ export interface ShellLedgerLine {
   kind: 'start' | 'end';
   stepKey: string;
   attempt: number;
-  cliPid: number;
+  cli: string;
 }
 
 export function readShellLedger(path: string): ShellLedgerLine[] {
@@ -26,13 +28,13 @@ export function readShellLedger(path: string): ShellLedgerLine[] {
     .split('\n')
     .forEach((raw, i) => {
       const fields = raw.split(' ');
-      const [kind, stepKey, attempt, cliPid] = fields;
+      const [kind, stepKey, attempt, cli] = fields;
       if ((kind === 'start' || kind === 'end') && fields.length === 5) {
         lines.push({
           kind,
           stepKey: stepKey as string,
           attempt: Number(attempt),
-          cliPid: Number(cliPid),
+          cli: cli as string,
         });
       } else if (kind !== 'kill' && raw !== '') {
         throw new Error(`ledger line ${i} is malformed: ${JSON.stringify(raw)}`);
@@ -42,8 +44,8 @@ export function readShellLedger(path: string): ShellLedgerLine[] {
 }
 
 /** The step keys a process started, in order. */
-export function startedBy(ledger: readonly ShellLedgerLine[], cliPid: number): string[] {
-  return ledger.filter((l) => l.kind === 'start' && l.cliPid === cliPid).map((l) => l.stepKey);
+export function startedBy(ledger: readonly ShellLedgerLine[], cli: string): string[] {
+  return ledger.filter((l) => l.kind === 'start' && l.cli === cli).map((l) => l.stepKey);
 }
 
 /**
@@ -52,20 +54,20 @@ export function startedBy(ledger: readonly ShellLedgerLine[], cliPid: number): s
  */
 export function interleavingProblems(
   ledger: readonly ShellLedgerLine[],
-  cliPid: number,
+  cli: string,
   killed: boolean,
 ): string[] {
   const problems: string[] = [];
   let open: string | null = null;
-  for (const line of ledger.filter((l) => l.cliPid === cliPid)) {
+  for (const line of ledger.filter((l) => l.cli === cli)) {
     if (line.kind === 'start') {
-      if (open !== null) problems.push(`${cliPid} started ${line.stepKey} while ${open} ran`);
+      if (open !== null) problems.push(`${cli} started ${line.stepKey} while ${open} ran`);
       open = line.stepKey;
     } else {
-      if (open !== line.stepKey) problems.push(`${cliPid} ended ${line.stepKey}, not ${open}`);
+      if (open !== line.stepKey) problems.push(`${cli} ended ${line.stepKey}, not ${open}`);
       open = null;
     }
   }
-  if (open !== null && !killed) problems.push(`${cliPid} never ended ${open}`);
+  if (open !== null && !killed) problems.push(`${cli} never ended ${open}`);
   return problems;
 }

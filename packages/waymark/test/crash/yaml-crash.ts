@@ -78,7 +78,7 @@ export async function crashAndResume(
     [
       `run ${runId}; files kept in ${dir}`,
       `--- ledger ---\n${readShellLedger(ledgerPath)
-        .map((l) => `${l.kind} ${l.stepKey} ${l.attempt} ${l.cliPid}`)
+        .map((l) => `${l.kind} ${l.stepKey} ${l.attempt} ${l.cli}`)
         .join('\n')}`,
       `--- history ---\n${(await store.listEvents({ runId }))
         .map((e) => `${e.seq} ${e.type} ${e.stepKey ?? ''} ${JSON.stringify(e.data)}`)
@@ -107,13 +107,13 @@ export async function crashAndResume(
         () => {
           if (victim.stdout.includes('run completed')) throw new Error('the run ended first');
           return readShellLedger(ledgerPath).some(
-            (l) => l.cliPid === victim.pid && l.kind === point.kind && l.stepKey === point.stepKey,
+            (l) => l.cli === victim.label && l.kind === point.kind && l.stepKey === point.stepKey,
           );
         },
         PROCESS_TIMEOUT_MS,
       );
       expect((await victim.kill()).signal).toBe('SIGKILL');
-      appendFileSync(ledgerPath, `kill ${victim.pid}\n`);
+      appendFileSync(ledgerPath, `kill ${victim.label}\n`);
       // Killed mid-run: the run is still `running`, leased to the dead process.
       const run = await store.getRun({ runId });
       expect(run?.status).toBe('running');
@@ -167,22 +167,22 @@ export function checkCrashOutcome(outcome: CrashOutcome, ledgerKeys: readonly st
       recordedBy.set(event.stepKey, generation);
     }
   }
-  const generationOf = new Map(processes.map((p, i) => [p.pid, i]));
+  const generationOf = new Map(processes.map((p, i) => [p.label, i]));
   for (const p of processes) {
     const killed = kills.some((k) => k.process === p);
-    expect(interleavingProblems(ledger, p.pid, killed)).toEqual([]);
+    expect(interleavingProblems(ledger, p.label, killed)).toEqual([]);
   }
   // The step each killed process was running when it died, if it had not recorded it.
   const lost = kills.flatMap(({ process }) => {
-    const last = startedBy(ledger, process.pid).at(-1);
-    const g = generationOf.get(process.pid);
+    const last = startedBy(ledger, process.label).at(-1);
+    const g = generationOf.get(process.label);
     return last !== undefined && recordedBy.get(last) !== g ? [last] : [];
   });
   const starts = ledger.filter((l) => l.kind === 'start');
   for (const key of ledgerKeys) {
     const recorder = recordedBy.get(key);
     expect(recorder, `${key} has no step.succeeded event`).toBeDefined();
-    const ranIn = starts.filter((l) => l.stepKey === key).map((l) => generationOf.get(l.cliPid));
+    const ranIn = starts.filter((l) => l.stepKey === key).map((l) => generationOf.get(l.cli));
     for (const g of ranIn) {
       expect(g, `${key} recorded by process ${recorder} but started in ${g}`).toBeLessThanOrEqual(
         recorder as number,
