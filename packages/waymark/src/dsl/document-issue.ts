@@ -7,6 +7,11 @@ export interface DocumentIssue {
   hint?: string;
   /** Point at the last key of `path` rather than at its value. */
   atKey?: boolean;
+  /**
+   * Point at this character of the string at `path` (an expression inside it), where the
+   * file's text allows; otherwise at the string's start.
+   */
+  index?: number;
   severity?: 'error' | 'warning';
 }
 

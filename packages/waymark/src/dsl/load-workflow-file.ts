@@ -71,7 +71,10 @@ export function loadWorkflowDocument(
 }
 
 function issueToDiagnostic(issue: DocumentIssue, file: string, parsed: ParsedYaml): Diagnostic {
-  const { line, column } = parsed.locate(issue.path, { key: issue.atKey ?? false });
+  const { line, column } = parsed.locate(issue.path, {
+    key: issue.atKey ?? false,
+    ...(issue.index === undefined ? {} : { index: issue.index }),
+  });
   return {
     file,
     line,

@@ -9,17 +9,13 @@ import {
   type CST,
   Composer,
   type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
   Lexer,
   LineCounter,
   Parser,
   type YAMLError,
 } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
+import { type LocateOptions, locatePath } from './locate-path.ts';
 
 /** Syntax errors reported before the rest are summed up in one line. */
 const MAX_SYNTAX_ERRORS = 5;
@@ -62,9 +58,10 @@ export interface ParsedYaml {
   /**
    * Where `path` starts in the source. A path that does not exist (a missing key) resolves
    * to the deepest node that does, its parent mapping. With `key`, the position of the last
-   * mapping key itself rather than its value.
+   * mapping key itself rather than its value. With `index`, the position of that character
+   * of the string value at `path`, when it can be mapped (see scalar-offsets.ts).
    */
-  locate(path: DocumentPath, options?: { key?: boolean }): SourcePosition;
+  locate(path: DocumentPath, options?: LocateOptions): SourcePosition;
 }
 
 export interface ParseYamlResult {
@@ -181,8 +178,8 @@ export function parseYaml(
     );
     return { diagnostics };
   }
-  const locate = (path: DocumentPath, options: { key?: boolean } = {}): SourcePosition =>
-    at(locateOffset(doc, path, options.key ?? false));
+  const locate = (path: DocumentPath, options: LocateOptions = {}): SourcePosition =>
+    at(locatePath(doc, text, path, options));
   return { parsed: { value, locate }, diagnostics };
 }
 
@@ -343,39 +340,4 @@ function firstAliasOffset(tokens: CST.Token[]): number | undefined {
     }
   }
   return first;
-}
-
-function locateOffset(doc: Document.Parsed, path: DocumentPath, wantKey: boolean): number {
-  let node: unknown = doc.contents;
-  let offset = doc.contents?.range[0] ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    const segment = path[i];
-    if (isAlias(node)) node = node.resolve(doc);
-    let next: unknown;
-    let keyOffset: number | undefined;
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
-      );
-      if (pair !== undefined) {
-        next = pair.value;
-        if (isScalar(pair.key)) keyOffset = pair.key.range?.[0];
-      }
-    } else if (isSeq(node) && typeof segment === 'number') {
-      next = node.items[segment];
-    }
-    if (next === undefined && keyOffset === undefined) return offset;
-    const last = i === path.length - 1;
-    if (last && wantKey && keyOffset !== undefined) return keyOffset;
-    const nextOffset = rangeStart(next) ?? keyOffset;
-    if (nextOffset === undefined) return offset;
-    offset = nextOffset;
-    node = next;
-  }
-  return offset;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  if (isScalar(node) || isMap(node) || isSeq(node) || isAlias(node)) return node.range?.[0];
-  return undefined;
 }

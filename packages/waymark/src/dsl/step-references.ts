@@ -9,14 +9,16 @@ export interface StepReference {
   id: string;
   /** Path of the string the expression is in. */
   path: DocumentPath;
+  /** Where the reference (`steps…`) starts in that string. */
+  index: number;
 }
 
 const STEP_REF = /(?<![\w.$])steps\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['"])([^'"]*)\2\s*\])/g;
 
-/** The source of each `${ … }` of `text`, parsed as the expression layer parses it (`$${` escapes). */
-function expressionsIn(text: string): string[] {
+/** Each `${ … }` of `text` with its offset, parsed as the expression layer parses it (`$${` escapes). */
+function expressionsIn(text: string): Array<{ source: string; offset: number }> {
   if (!text.includes('${')) return [];
-  return parseTemplate(text).parts.flatMap((part) => (part.kind === 'expr' ? [part.source] : []));
+  return parseTemplate(text).parts.flatMap((part) => (part.kind === 'expr' ? [part] : []));
 }
 
 export function stepIdsReferencedIn(expression: string): string[] {
@@ -30,8 +32,10 @@ export function findStepReferences(value: unknown, base: DocumentPath): StepRefe
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const [node, path] = top;
     if (typeof node === 'string') {
-      for (const expression of expressionsIn(node)) {
-        for (const id of stepIdsReferencedIn(expression)) out.push({ id, path });
+      for (const { source, offset } of expressionsIn(node)) {
+        for (const m of source.matchAll(STEP_REF)) {
+          out.push({ id: m[1] ?? m[3] ?? '', path, index: offset + m.index });
+        }
       }
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], [...path, i]]);

@@ -212,6 +212,7 @@ function checkStepReferences(doc: Record<string, unknown>, steps: StepVisit[]): 
       if (ids.has(ref.id)) continue;
       issues.push({
         path: ref.path,
+        index: ref.index,
         message: `reference to unknown step "${ref.id}"${didYouMean(ref.id, ids as Set<string>)}`,
         hint: 'steps.<id> names a step by its id',
       });

@@ -50,7 +50,7 @@ describe('waymark validate', () => {
     expect(lines[1]).toMatch(
       /^broken\.workflow\.yaml:7:7: steps\[1\]\.loop is missing "max_iters" \(hint: /,
     );
-    expect(lines[2]).toMatch(/^broken\.workflow\.yaml:13:16: reference to unknown step "nope"/);
+    expect(lines[2]).toMatch(/^broken\.workflow\.yaml:13:19: reference to unknown step "nope"/);
     expect(lines[3]).toBe('✘ broken.workflow.yaml: 3 errors');
   });
 

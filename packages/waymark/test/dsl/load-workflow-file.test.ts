@@ -156,7 +156,10 @@ describe('loadWorkflowDocument: valid documents', () => {
     const { document, diagnostics } = loadWorkflowDocument(
       readFileSync(url, 'utf8'),
       'release.workflow.yaml',
-      { resolveWorkflow: (ref) => (ref === 'notify-team' ? { id: 'notify-team' } : undefined) },
+      {
+        resolveWorkflow: (ref) =>
+          ref === './notify-team.workflow.yaml' ? { id: 'notify-team' } : undefined,
+      },
     );
     expect(diagnostics).toEqual([]);
     expect(document?.id).toBe('release');
@@ -371,7 +374,7 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
       '    uses: log',
       '    with: { message: "built ${ steps.biuld.output }" }',
     );
-    const d = onlyError(text, '"built');
+    const d = onlyError(text, 'steps.biuld');
     expect(d.message).toBe('reference to unknown step "biuld"; did you mean "build"?');
   });
 
@@ -395,7 +398,7 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
       '    uses: log',
       '    with: { message: "${ steps[\'gone\'].output }" }',
     );
-    expect(onlyError(text, '"${ steps[').message).toBe('reference to unknown step "gone"');
+    expect(onlyError(text, "steps['gone']").message).toBe('reference to unknown step "gone"');
   });
 
   it('stages without configs, configs without stages, a bad fallback_next_stage', () => {
@@ -504,7 +507,7 @@ describe('loadWorkflowDocument: all errors at once', () => {
       '5:9: duplicate step id "a" (first used at steps[0])',
       '6:5: unknown key "parralel"; did you mean "parallel"?',
       '8:11: steps[2].loop is missing "max_iters"',
-      '11:22: reference to unknown step "nope"',
+      '11:26: reference to unknown step "nope"',
     ]);
   });
 

@@ -15,10 +15,12 @@ import {
   type ExpressionScope,
   parseTemplate,
   type ScopeDeclaration,
+  type TemplatePart,
 } from '../expressions/index.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
 import { stepIdsReferencedIn } from '../step-references.ts';
 import { allSteps, stepKindOf } from '../step-tree.ts';
+import { renameItem, splitWordsAt } from './template-text.ts';
 
 /** A compiled value: constants as they are, templates evaluated against a scope. */
 export type Evaluate = (scope: ExpressionScope) => unknown;
@@ -123,13 +125,19 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
   };
   const top: Where = { declaration, alias: undefined };
 
+  /** `at`: where `text` starts in the string at `path` (a word of a split argument). */
   const template = (
     text: string,
     where: Where,
     path: DocumentPath,
     expect?: ExprType,
+    at = 0,
   ): Evaluate | undefined => {
-    const source = where.alias === undefined ? text : renameItem(text, where.alias);
+    const renamed =
+      where.alias === undefined
+        ? { text, origin: (index: number) => index }
+        : renameItem(text, where.alias);
+    const source = renamed.text;
     // References to unknown steps are reported once, by the step-reference check.
     const parsed = parseTemplate(text);
     const refs = parsed.parts.flatMap((p) =>
@@ -142,9 +150,11 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
       expect === undefined ? {} : { expect },
     );
     for (const diagnostic of diagnostics) {
+      const index = renamed.origin(diagnostic.offset);
       issues.push({
         path,
-        message: `${diagnostic.message} (in \`${text.length > 80 ? `${text.slice(0, 77)}...` : text}\`)`,
+        index: at + index,
+        message: `${diagnostic.message} (in \`${quoteAround(text, parsed.parts, index)}\`)`,
         ...(diagnostic.hint === undefined ? {} : { hint: diagnostic.hint }),
       });
     }
@@ -152,13 +162,20 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     return (scope) => compiled.evaluate(scope);
   };
 
-  const value = (v: unknown, where: Where, path: DocumentPath): Evaluate => {
+  /** Split word arguments: where each word stands in the string it was split from. */
+  const wordOffsets = new WeakMap<unknown[], number[]>();
+  const value = (v: unknown, where: Where, path: DocumentPath, at?: number): Evaluate => {
     if (typeof v === 'string') {
       if (!v.includes('${')) return () => v;
-      return template(v, where, path) ?? (() => v);
+      return template(v, where, path, undefined, at) ?? (() => v);
     }
     if (Array.isArray(v)) {
-      const items = v.map((item, i) => value(item, where, [...path, i]));
+      const offsets = wordOffsets.get(v);
+      const items = v.map((item, i) =>
+        offsets === undefined
+          ? value(item, where, [...path, i])
+          : value(item, where, path, offsets[i]),
+      );
       return (scope) => items.map((item) => item(scope));
     }
     if (isRecord(v)) {
@@ -218,7 +235,14 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           const copy: Record<string, unknown> = { ...given };
           for (const name of words) {
             const text = copy[name];
-            if (typeof text === 'string') copy[name] = splitWords(text);
+            if (typeof text !== 'string') continue;
+            const split = splitWordsAt(text);
+            const list = split.map((w) => w.text);
+            wordOffsets.set(
+              list,
+              split.map((w) => w.offset),
+            );
+            copy[name] = list;
           }
           args = copy;
         }
@@ -404,6 +428,15 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
   };
 }
 
+/** The `${ … }` that `index` falls in (else the whole text), on one line, at most 80 characters. */
+function quoteAround(text: string, parts: readonly TemplatePart[], index: number): string {
+  const part = parts.find(
+    (p) => p.kind === 'expr' && index >= p.offset - 2 && index <= p.offset + p.source.length,
+  );
+  const quoted = (part?.kind === 'expr' ? `\${${part.source}}` : text).replace(/\s+/g, ' ');
+  return quoted.length > 80 ? `${quoted.slice(0, 77)}...` : quoted;
+}
+
 function hasTemplate(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('${');
   if (Array.isArray(v)) return v.some(hasTemplate);
@@ -484,72 +517,4 @@ export function retryPolicy(retry: unknown): RetryPolicy | undefined {
 
 function duration(v: unknown): Duration | undefined {
   return typeof v === 'string' || typeof v === 'number' ? v : undefined;
-}
-
-/**
- * `npm publish --tag ${ inputs.channel }` → `["npm", "publish", "--tag", "${ inputs.channel }"]`:
- * whitespace outside `${ }` separates words; an expression belongs to the word it stands in.
- */
-export function splitWords(text: string): string[] {
-  const { parts, error } = parseTemplate(text);
-  if (error !== undefined) return [text];
-  const words: string[] = [];
-  let word: string | undefined;
-  for (const part of parts) {
-    if (part.kind === 'expr') {
-      word = `${word ?? ''}\${${part.source}}`;
-      continue;
-    }
-    const pieces = part.text.replaceAll('${', () => '$${').split(/\s+/);
-    pieces.forEach((piece, i) => {
-      if (i > 0 && word !== undefined) {
-        words.push(word);
-        word = undefined;
-      }
-      if (piece !== '') word = `${word ?? ''}${piece}`;
-    });
-  }
-  if (word !== undefined) words.push(word);
-  return words;
-}
-
-/**
- * A stopgap until the expression layer declares `foreach.as` names: inside `${ }`, the alias
- * as a whole identifier (not after `.`, not in a string literal) becomes `item`.
- */
-function renameItem(text: string, alias: string): string {
-  const { parts, error } = parseTemplate(text);
-  if (error !== undefined) return text;
-  return parts
-    .map((p) =>
-      p.kind === 'text' ? p.text.replaceAll('${', () => '$${') : `\${${renameIn(p.source, alias)}}`,
-    )
-    .join('');
-}
-
-function renameIn(source: string, alias: string): string {
-  let out = '';
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i] as string;
-    if (c === '"' || c === "'") {
-      let j = i + 1;
-      while (j < source.length && source[j] !== c) j += source[j] === '\\' ? 2 : 1;
-      out += source.slice(i, j + 1);
-      i = j + 1;
-      continue;
-    }
-    if (/[A-Za-z_]/.test(c)) {
-      let j = i;
-      while (j < source.length && /\w/.test(source[j] as string)) j++;
-      const word = source.slice(i, j);
-      const before = out.trimEnd().at(-1);
-      out += word === alias && before !== '.' ? 'item' : word;
-      i = j;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return out;
 }

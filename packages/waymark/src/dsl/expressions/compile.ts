@@ -14,7 +14,10 @@ import { fromCelValue } from './values.ts';
 
 export interface ExpressionDiagnostic {
   message: string;
-  /** Index in the string compiled (the template, for compileTemplate). */
+  /**
+   * Index in the string compiled: the offending token when the parser or type checker names
+   * one; otherwise the start of the expression (for compileTemplate, its `${`).
+   */
   offset: number;
   hint?: string;
 }
@@ -153,7 +156,7 @@ export function compileTemplate(
   if (exprs.length > EXPRESSION_LIMITS.maxTemplateExpressions) {
     const over = exprs[EXPRESSION_LIMITS.maxTemplateExpressions];
     const message = `template has ${exprs.length} expressions; the limit is ${EXPRESSION_LIMITS.maxTemplateExpressions}`;
-    return { diagnostics: [{ message, offset: over?.offset ?? 0 }] };
+    return { diagnostics: [{ message, offset: over === undefined ? 0 : over.offset - 2 }] };
   }
 
   const single = parts.length === 1 && parts[0]?.kind === 'expr';
@@ -165,7 +168,10 @@ export function compileTemplate(
       continue;
     }
     const result = compileExpression(part.source, declaration, single ? options : {});
-    for (const d of result.diagnostics) diagnostics.push({ ...d, offset: d.offset + part.offset });
+    // Offset 0 is where a problem of the whole expression is reported: point at its `${`.
+    for (const d of result.diagnostics) {
+      diagnostics.push({ ...d, offset: d.offset === 0 ? part.offset - 2 : part.offset + d.offset });
+    }
     if (result.expression) {
       compiled.push({ kind: 'expr', offset: part.offset, expression: result.expression });
     }

@@ -159,6 +159,7 @@ function describeInput(spec: InputSpec): string {
 
 function describeRetry(retry: Retry): string {
   const backoff = retry.backoff === undefined ? '' : ` (backoff ${describeBackoff(retry.backoff)})`;
+  if (retry.max_attempts === 1) return 'no retries (1 attempt)';
   return `retry up to ${retry.max_attempts} attempts${backoff}`;
 }
 

@@ -28,9 +28,9 @@ describe('expression checks at load time', () => {
       ),
     ).toEqual([
       expect.stringMatching(/^5:9: condition must be bool, got int/),
-      expect.stringMatching(/^7:22: .*nope/),
-      expect.stringMatching(/^11:18: .*missing/),
-      expect.stringMatching(/^12:52: .*item/),
+      expect.stringMatching(/^7:33: No such key: nope/),
+      expect.stringMatching(/^11:26: No such key: missing/),
+      expect.stringMatching(/^12:56: Unknown variable: item/),
     ]);
   });
 

@@ -9,11 +9,9 @@ import {
   type ShellArgs,
 } from '../../../src/executors/index.ts';
 import { createTestEngine, type TestEngine } from '../../../src/testing/test-engine.ts';
-import { compileYaml, lines } from './helpers.ts';
+import { compileYaml } from './helpers.ts';
 
-const FILE = fileURLToPath(
-  new URL('../../../../../examples/yaml/release.workflow.yaml', import.meta.url),
-);
+const EXAMPLES = fileURLToPath(new URL('../../../../../examples/yaml/', import.meta.url));
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -34,7 +32,8 @@ describe('examples/yaml/release.workflow.yaml', () => {
       run: async (args, ctx) => {
         const env = Object.entries(args.env ?? {}).map(([k, v]) => ` ${k}=${v}`);
         commands.push(`${ctx.stepId}: ${JSON.stringify(args.command)}${env.join('')}`);
-        if (args.command?.[0] === 'curl') return { output: { status: ++health < 2 ? 503 : 200 } };
+        // Unhealthy at first: the smoke loop pauses and checks again.
+        if (args.command?.[0] === 'curl' && ++health < 2) throw new Error('HTTP 503');
         return { output: 'ok' };
       },
     });
@@ -42,19 +41,14 @@ describe('examples/yaml/release.workflow.yaml', () => {
       ...builtinExecutors().filter((e) => e.name !== 'shell'),
       fakeShell,
     ]);
-    const notify = compileYaml(
-      lines(
-        'id: notify-team',
-        'inputs: { text: { type: string, required: true } }',
-        'steps: [{ id: say, uses: log, with: { message: "${ inputs.text }" } }]',
-        'output: ${ steps.say.output.message }',
-      ),
-      { executors },
-    );
-    const release = compileYaml(readFileSync(FILE, 'utf8'), {
+    const notify = compileYaml(readFileSync(`${EXAMPLES}notify-team.workflow.yaml`, 'utf8'), {
+      file: 'examples/yaml/notify-team.workflow.yaml',
+      executors,
+    });
+    const release = compileYaml(readFileSync(`${EXAMPLES}release.workflow.yaml`, 'utf8'), {
       file: 'examples/yaml/release.workflow.yaml',
       executors,
-      resolveWorkflow: (ref) => (ref === 'notify-team' ? notify : undefined),
+      resolveWorkflow: (ref) => (ref === './notify-team.workflow.yaml' ? notify : undefined),
     });
     expect(release.name).toBe('release');
     expect(release.version).toBe('1');
@@ -67,6 +61,11 @@ describe('examples/yaml/release.workflow.yaml', () => {
       await t.clock.advance('30s');
     }
     expect(await run.result()).toEqual({ tag: 'v1.2.3', published: true });
+    const child = (await t.engine.steps(run.id)).find((s) => s.key === 'notify');
+    expect(child?.output).toEqual({
+      channel: 'releases',
+      message: '#releases: Released v1.2.3 on stable',
+    });
     expect(commands.sort()).toEqual([
       'build[0].build_platform: ["npm","run","build"] TARGET=linux',
       'build[1].build_platform: ["npm","run","build"] TARGET=darwin',
@@ -86,10 +85,9 @@ describe('examples/yaml/release.workflow.yaml', () => {
       'lint completed',
       'notify completed',
       'publish completed',
-      'smoke[0].health completed',
+      'smoke[0].health failed',
       'smoke[0].pause completed',
       'smoke[1].health completed',
-      'smoke[1].pause completed',
       'unit_tests completed',
     ]);
   });

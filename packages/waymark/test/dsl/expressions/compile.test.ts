@@ -37,12 +37,12 @@ describe('conditions', () => {
     expect(t.evaluate(scope({ inputs: { ...scope().inputs, n: 1 } }))).toBe(false);
   });
 
-  it('rejects a non-bool condition with its offset', () => {
+  it('rejects a non-bool condition, at its ${', () => {
     const { template: t, diagnostics } = compileTemplate('${ inputs.version }', declaration, {
       expect: 'bool',
     });
     expect(t).toBeUndefined();
-    expect(diagnostics).toEqual([{ message: 'condition must be bool, got string', offset: 2 }]);
+    expect(diagnostics).toEqual([{ message: 'condition must be bool, got string', offset: 0 }]);
   });
 
   it('rejects text around a condition: it makes the value a string', () => {

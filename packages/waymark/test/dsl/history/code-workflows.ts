@@ -1,0 +1,98 @@
+/**
+ * Code twins of some golden YAML workflows: the same steps written with `defineWorkflow` and
+ * the `ctx` primitives, as a user would write them by hand. Same names, keys and policies.
+ */
+import { z } from 'zod';
+import { NonRetryableError } from '../../../src/core/errors.ts';
+import { defineWorkflow, type WorkflowDefinition } from '../../../src/runtime/workflow.ts';
+
+export const retryInCode = defineWorkflow({ name: 'retry' }, async (ctx) => {
+  const flaky = await ctx.step(
+    'flaky',
+    { retry: { maxAttempts: 5, initialInterval: '1s', backoffCoefficient: 2 } },
+    ({ attempt }) => {
+      if (attempt < 3) throw new Error(`attempt ${attempt} failed`);
+      return { attempt };
+    },
+  );
+  let hopeless = 'succeeded';
+  try {
+    await ctx.step(
+      'hopeless',
+      { retry: { maxAttempts: 2, initialInterval: '10s' } },
+      ({ attempt }) => {
+        throw new Error(`attempt ${attempt} failed`);
+      },
+    );
+  } catch {
+    hopeless = 'failed';
+  }
+  return { flaky, hopeless };
+});
+
+export const foreachInCode = defineWorkflow(
+  {
+    name: 'foreach-concurrency',
+    input: z.object({
+      platforms: z.array(z.string()).default(['linux', 'darwin', 'windows', 'freebsd']),
+    }),
+  },
+  async (ctx, { platforms }) => {
+    const results: Array<{ compile: string; package: string }> = [];
+    let next = 0;
+    // Two iterations at a time, each taking the next item when it is done.
+    const worker = async (): Promise<void> => {
+      while (next < platforms.length) {
+        const i = next++;
+        const compile = await ctx.step(`build[${i}].compile`, () => `${platforms[i]}-${i}`);
+        const pkg = await ctx.step(`build[${i}].package`, () => `${compile}.tar.gz`);
+        results[i] = { compile, package: pkg };
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    return results;
+  },
+);
+
+export const waitInCode = defineWorkflow({ name: 'wait' }, async (ctx) => {
+  await ctx.step('before', () => 'before');
+  await ctx.sleep('cool_down', '5m');
+  await ctx.sleepUntil('until_launch', new Date('2026-01-01T01:00:00Z'));
+  await ctx.step('after', () => 'after');
+  return null;
+});
+
+const childNotify = defineWorkflow(
+  { name: 'child-notify', input: z.object({ text: z.string() }) },
+  async (ctx, { text }) => ctx.step('send', () => `sent: ${text}`),
+);
+
+export const runChildInCode = defineWorkflow({ name: 'run-child' }, async (ctx) => {
+  const before = await ctx.step('before', () => 1);
+  const notify = await ctx.run(childNotify, { text: `released ${before}` }, { name: 'notify' });
+  return ctx.step('after', () => notify);
+});
+
+export const onFailureInCode = defineWorkflow({ name: 'on-failure-continue' }, async (ctx) => {
+  let optional = { status: 'succeeded', message: '' };
+  try {
+    await ctx.step('optional', () => {
+      throw new NonRetryableError('optional check failed');
+    });
+  } catch (error) {
+    optional = { status: 'failed', message: (error as Error).message };
+  }
+  await ctx.step('report', () => `${optional.status}: ${optional.message}`);
+  await ctx.step('required', () => {
+    throw new NonRetryableError('required check failed');
+  });
+  await ctx.step('never', () => 'never');
+});
+
+export const CODE_TWINS: ReadonlyArray<[string, WorkflowDefinition]> = [
+  ['retry', retryInCode as WorkflowDefinition],
+  ['foreach-concurrency', foreachInCode as WorkflowDefinition],
+  ['wait', waitInCode as WorkflowDefinition],
+  ['run-child', runChildInCode as WorkflowDefinition],
+  ['on-failure-continue', onFailureInCode as WorkflowDefinition],
+];
