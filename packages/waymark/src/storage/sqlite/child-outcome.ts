@@ -1,6 +1,7 @@
+import type { NewHistoryEvent } from '../../core/history.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepStatus } from '../../core/step.ts';
-import type { RunRow } from './row-mapping.ts';
+import { eventParams, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
 /** What a parent's `child` step records once the child run ended. */
@@ -65,19 +66,43 @@ export function settleChildSteps(
   exclude: ReadonlySet<string> = new Set(),
 ): void {
   const settle = { ...outcome, child: child.id, now };
-  const woken = new Set<string>();
-  const excluded = JSON.stringify([...exclude]);
-  for (const row of sql.settleLinkedSteps.all({ ...settle, exclude: excluded }) as Array<{
-    run_id: string;
-  }>) {
-    woken.add(row.run_id);
-  }
+  const settled: SettledStep[] = sql.settleLinkedSteps.all({
+    ...settle,
+    exclude: JSON.stringify([...exclude]),
+  }) as SettledStep[];
+  const woken = new Set(settled.map((step) => step.run_id));
   const parent = child.parent_run_id;
   if (parent !== null && !exclude.has(parent)) {
     if (child.parent_step_key !== null) {
-      sql.settleParentStep.run({ ...settle, parent, key: child.parent_step_key });
+      const step = sql.settleParentStep.get({ ...settle, parent, key: child.parent_step_key }) as
+        SettledStep | undefined;
+      if (step !== undefined) settled.push(step);
     }
     woken.add(parent);
   }
+  // The parent's history tells how its child step ended, as it does for any other step.
+  for (const step of settled) {
+    sql.insertEvent.run(eventParams(step.run_id, childStepEvent(step, child.id, outcome, now)));
+  }
   for (const id of woken) sql.wake.run({ id, now });
+}
+
+interface SettledStep {
+  run_id: string;
+  key: string;
+  attempt: number;
+}
+
+function childStepEvent(
+  step: SettledStep,
+  childRunId: string,
+  outcome: ChildOutcome,
+  now: number,
+): NewHistoryEvent {
+  const base = { at: now, stepKey: step.key, attempt: step.attempt };
+  if (outcome.status === 'completed') {
+    return { ...base, type: 'step.succeeded', data: { childRunId } };
+  }
+  const error = outcome.error === null ? null : (JSON.parse(outcome.error) as SerializedError);
+  return { ...base, type: 'step.failed', data: { childRunId, error, willRetry: false } };
 }

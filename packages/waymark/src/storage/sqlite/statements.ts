@@ -87,14 +87,15 @@ export function prepareStatements(db: Database.Database) {
         finished_at = @now, wake_at = NULL
       WHERE child_run_id = @child AND ${NOT_SETTLED}
         AND run_id NOT IN (SELECT value FROM json_each(@exclude))
-      RETURNING run_id`),
+      RETURNING run_id, key, attempt`),
     // The parent's step named by the child's parent_step_key, for a child created with
     // createRun whose step does not name it yet.
     settleParentStep: p(`
       UPDATE steps SET status = @status, output = @output, error = @error,
         finished_at = @now, wake_at = NULL, child_run_id = @child
       WHERE run_id = @parent AND key = @key AND ${NOT_SETTLED}
-        AND (child_run_id IS NULL OR child_run_id = @child)`),
+        AND (child_run_id IS NULL OR child_run_id = @child)
+      RETURNING run_id, key, attempt`),
     // Wakes a run that something it waits for happened to. A parked run becomes due now; a
     // paused one will be due when resumed; a running one keeps running, and its next
     // parkRun sees the settled step (the waitingOn rule).

@@ -98,6 +98,14 @@ export function describeChildRuns(fx: StoreFixture): void {
       expect(await fx.store.listSteps({ runId: parent.id })).toMatchObject([
         { key: 'sub', status: 'completed', output: { total: 3 }, error: null, finishedAt: T0 + 5 },
       ]);
+      const ended = (await fx.store.listEvents({ runId: parent.id })).at(-1);
+      expect(ended).toMatchObject({
+        type: 'step.succeeded',
+        stepKey: 'sub',
+        attempt: 1,
+        at: T0 + 5,
+        data: { childRunId: child.id },
+      });
       expect(await getRun(fx.store, parent.id)).toMatchObject({
         status: 'pending',
         wakeAt: T0 + 5,
@@ -123,6 +131,13 @@ export function describeChildRuns(fx: StoreFixture): void {
         retryable: false,
         details: { childRunId: child.id },
         cause: childError,
+      });
+      const ended = (await fx.store.listEvents({ runId: parent.id })).at(-1);
+      expect(ended).toMatchObject({
+        type: 'step.failed',
+        stepKey: 'sub',
+        at: T0 + 5,
+        data: { childRunId: child.id, error: step?.error, willRetry: false },
       });
       expect(await getRun(fx.store, parent.id)).toMatchObject({
         status: 'pending',
