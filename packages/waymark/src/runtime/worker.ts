@@ -141,6 +141,9 @@ export class Worker {
   reserveSlot(): { workerId: string; leaseMs: number } | null {
     const { concurrency, workerId, leaseMs } = this.deps.options;
     if (!this.running || this.active.size + this.reserved >= concurrency) return null;
+    // Like claims, eager starts go at most a batch at a time: a burst of starts beyond it
+    // waits for the claim loop instead of starting every run at once (memory peaks).
+    if (this.reserved >= MAX_CLAIM_BATCH) return null;
     this.reserved++;
     return { workerId, leaseMs };
   }
