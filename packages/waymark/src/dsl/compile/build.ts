@@ -28,6 +28,8 @@ interface NodeBase {
   path: DocumentPath;
   condition: Evaluate | undefined;
   onFailure: OnFailure;
+  /** The step's own `retry`: an executor step's attempts, or how a group is retried. */
+  retry: RetryPolicy | undefined;
   outputs: Evaluate | undefined;
 }
 
@@ -39,12 +41,17 @@ export type StepNode = NodeBase &
         with: Evaluate;
         /** The arguments, when they hold no `${ }`: validated when the workflow compiles. */
         literalWith: unknown;
-        retry: RetryPolicy | undefined;
         timeout: Duration | undefined;
       }
     | { kind: 'steps'; steps: StepNode[] }
     | { kind: 'parallel'; branches: StepNode[]; failFast: boolean }
-    | { kind: 'foreach'; items: Evaluate; concurrency: number; steps: StepNode[] }
+    | {
+        kind: 'foreach';
+        items: Evaluate;
+        concurrency: number;
+        failFast: boolean;
+        steps: StepNode[];
+      }
     | {
         kind: 'switch';
         cases: Array<{ when: Evaluate; steps: StepNode[] }>;
@@ -59,13 +66,14 @@ export type StageNode = {
   name: string;
   onFailure: OnFailure;
   mode: 'sequential' | 'parallel';
+  /** From `retries` and `retry_backoff`. */
+  retry: RetryPolicy | undefined;
 } & (
   | {
       kind: 'uses';
       executor: string;
       with: Evaluate;
       literalWith: unknown;
-      retry: RetryPolicy | undefined;
       timeout: Duration | undefined;
     }
   | { kind: 'provider'; provider: string }
@@ -204,6 +212,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
       path,
       condition: s.if === undefined ? undefined : condition(s.if, where, [...path, 'if']),
       onFailure: s.on_failure === 'continue' || s.on_failure === 'retry' ? s.on_failure : 'stop',
+      retry: retryPolicy(s.retry),
       outputs: s.outputs === undefined ? undefined : value(s.outputs, where, [...path, 'outputs']),
     };
     const body = s[kind];
@@ -241,7 +250,6 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           executor,
           with: value(args, where, [...path, 'with']),
           literalWith: hasTemplate(args) ? undefined : args,
-          retry: retryPolicy(s.retry),
           timeout: duration(s.timeout),
         };
       }
@@ -268,6 +276,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           kind,
           items,
           concurrency: typeof b.concurrency === 'number' && b.concurrency >= 1 ? b.concurrency : 1,
+          failFast: b.fail_fast !== false,
           steps: stepList(b.steps, inner, [...path, 'foreach', 'steps']),
         };
       }
@@ -350,10 +359,10 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           ? c.on_failure
           : 'stop') as OnFailure,
         mode: (c.mode === 'parallel' ? 'parallel' : 'sequential') as 'sequential' | 'parallel',
+        retry: stageRetryPolicy(c.retries, c.retry_backoff),
       };
       if (typeof c.prompt === 'string') value(c.prompt, staged, [...p, 'prompt']);
       if (typeof c.uses === 'string') {
-        const retries = typeof c.retries === 'number' ? c.retries : undefined;
         return [
           {
             ...common,
@@ -361,10 +370,6 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             executor: c.uses,
             with: value(c.with ?? {}, staged, [...p, 'with']),
             literalWith: hasTemplate(c.with ?? {}) ? undefined : (c.with ?? {}),
-            retry:
-              retries === undefined && c.retry_backoff === undefined
-                ? undefined
-                : retryPolicy({ max_attempts: (retries ?? 0) + 1, backoff: c.retry_backoff }),
             timeout: undefined,
           },
         ];
@@ -480,6 +485,16 @@ export function retryPolicy(retry: unknown): RetryPolicy | undefined {
     ...(b.max === undefined ? {} : { maxInterval: b.max }),
     ...(b.jitter === undefined ? {} : { jitter: b.jitter }),
   };
+}
+
+/**
+ * A stage's `retries` (retries after the first attempt) and `retry_backoff`; unset when it has
+ * neither. Only `retry_backoff`: the attempts of the workflow's policy, with that backoff.
+ */
+function stageRetryPolicy(retries: unknown, backoff: unknown): RetryPolicy | undefined {
+  if (retries === undefined && backoff === undefined) return undefined;
+  const policy = retryPolicy({ backoff }) ?? {};
+  return typeof retries === 'number' ? { ...policy, maxAttempts: retries + 1 } : policy;
 }
 
 function duration(v: unknown): Duration | undefined {
