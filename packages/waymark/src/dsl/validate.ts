@@ -3,6 +3,7 @@
  * document whether or not it passed the schema, skipping malformed parts (the schema
  * reports those), so a file's errors are all reported at once.
  */
+import { checkRetries } from './check-retries.ts';
 import { type DocumentIssue, formatPath, isRecord } from './document-issue.ts';
 import type { DocumentPath } from './parse-yaml.ts';
 import { findRunCycles, type ResolveWorkflow } from './run-cycles.ts';
@@ -49,6 +50,7 @@ export function checkWorkflowSemantics(
   return [
     ...checkWorkflowBody(document),
     ...checkStepIds(steps),
+    ...checkRetries(steps),
     ...checkExecutors(document, steps, options.knownExecutors),
     ...checkStages(document),
     ...checkStepReferences(document, steps),

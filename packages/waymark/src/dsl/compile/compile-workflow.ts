@@ -150,6 +150,7 @@ export function compileWorkflowDocument(
         executors,
         resolveWorkflow,
         defaultTimeout: built.defaults.timeout,
+        hasDefaultRetry: built.defaults.retry !== undefined,
       };
       if (built.stages.length > 0) await runStages(it, built.stages, built.loop, scope);
       else await runSteps(it, built.steps, { scope, prefix: '', signal: undefined });

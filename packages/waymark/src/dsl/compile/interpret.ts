@@ -4,7 +4,8 @@
  * rebuilds the same `steps.<id>` state: nothing besides the ctx calls is persisted.
  *
  * Step keys: a step's id, prefixed inside iterations with `<id>[<i>].` (foreach and loop) or
- * `stage.<name>[<iteration>].` (stages), so a key names the same work on every replay.
+ * `stage.<name>[<iteration>].` (stages), and inside the second and later attempts of a
+ * retried group with `<id>.attempt[<n>].`, so a key names the same work on every replay.
  */
 import { NonRetryableError } from '../../core/errors.ts';
 import type { WorkflowContext } from '../../runtime/workflow-context.ts';
@@ -14,6 +15,7 @@ import type { ExpressionScope } from '../expressions/index.ts';
 import type { StepNode } from './build.ts';
 import { runBranches } from './branches.ts';
 import { runExecutor } from './run-executor.ts';
+import { attemptPrefix, retriedAsGroup, runRetried } from './retried-steps.ts';
 import {
   cancelledBeforeStart,
   errorValue,
@@ -27,6 +29,8 @@ export interface Interpreter {
   executors: ExecutorRegistry;
   resolveWorkflow: ((ref: string) => WorkflowDefinition | undefined) | undefined;
   defaultTimeout: string | number | undefined;
+  /** Whether the workflow has `defaults.retry` (steps without a `retry` use it). */
+  hasDefaultRetry: boolean;
 }
 
 export interface Frame {
@@ -60,7 +64,14 @@ export async function runStep(it: Interpreter, node: StepNode, frame: Frame): Pr
   }
   let output: unknown;
   try {
-    output = await runBody(it, node, frame);
+    if (retriedAsGroup(node)) {
+      const key = `${frame.prefix}${node.id ?? ''}`;
+      output = await runRetried(it, key, node.retry, frame.signal, (n) =>
+        runBody(it, node, n === 1 ? frame : { ...frame, prefix: attemptPrefix(key, n) }),
+      );
+    } else {
+      output = await runBody(it, node, frame);
+    }
   } catch (error) {
     // A cancellation always propagates: the scope it cancels must stop, whatever on_failure.
     const status: StepStatus = isCancellation(error)

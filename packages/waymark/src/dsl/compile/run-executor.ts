@@ -6,6 +6,7 @@ import type { RetryPolicy } from '../../core/retry-policy.ts';
 import type { OnFailure } from '../document.ts';
 import type { Evaluate } from './build.ts';
 import type { Frame, Interpreter } from './interpret.ts';
+import { executorRetry } from './retried-steps.ts';
 
 export interface ExecutorCall {
   executor: string;
@@ -25,7 +26,7 @@ export async function runExecutor(
   if (executor === undefined) {
     throw new NonRetryableError(`step "${key}": unknown executor "${call.executor}"`);
   }
-  const { retry } = call;
+  const retry = executorRetry(it, call);
   const timeout = call.timeout ?? it.defaultTimeout;
   if (timeout !== undefined) parseDuration(timeout, 'timeout');
   const options = {

@@ -4,6 +4,7 @@ import type { ExpressionScope } from '../expressions/index.ts';
 import type { Evaluate, StageNode, StepNode } from './build.ts';
 import { runBranches } from './branches.ts';
 import { branchLabel, type Frame, type Interpreter, runStep, runSteps } from './interpret.ts';
+import { attemptPrefix, retriedAsGroup, runRetried } from './retried-steps.ts';
 import { runExecutor } from './run-executor.ts';
 import { errorValue, setStep } from './step-state.ts';
 
@@ -53,6 +54,10 @@ async function runStage(
           `stage "${stage.name}" uses provider "${stage.provider}": agent providers are not implemented yet`,
         );
       });
+    } else if (retriedAsGroup(stage)) {
+      output = await runRetried(it, key, stage.retry, undefined, (n) =>
+        runStageSteps(it, stage, { ...frame, prefix: n === 1 ? `${key}.` : attemptPrefix(key, n) }),
+      );
     } else {
       output = await runStageSteps(it, stage, { ...frame, prefix: `${key}.` });
     }
