@@ -48,6 +48,8 @@ export type StepNode = NodeBase &
     | {
         kind: 'foreach';
         items: Evaluate;
+        /** The name given by `as`; without it the item is `item`. */
+        as: string | undefined;
         concurrency: number;
         failFast: boolean;
         steps: StepNode[];
@@ -109,10 +111,9 @@ const DEFAULT_LITERAL_ARGS: ReadonlyMap<string, readonly string[]> = new Map([
 ]);
 const DEFAULT_WORD_ARGS: ReadonlyMap<string, readonly string[]> = new Map([['shell', ['command']]]);
 
+/** What expressions can see where they stand. */
 interface Where {
   declaration: ScopeDeclaration;
-  /** A `foreach.as` other than `item`: the name expressions use for the item. */
-  alias: string | undefined;
 }
 
 /** The walk. Never throws on a malformed document. */
@@ -129,7 +130,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     steps: Object.fromEntries([...known].map((id) => [id, { output: 'dyn' as ExprType }])),
     secrets: Array.isArray(d.secrets) ? d.secrets.filter((s) => typeof s === 'string') : [],
   };
-  const top: Where = { declaration, alias: undefined };
+  const top: Where = { declaration };
 
   const template = (
     text: string,
@@ -137,7 +138,6 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     path: DocumentPath,
     expect?: ExprType,
   ): Evaluate | undefined => {
-    const source = where.alias === undefined ? text : renameItem(text, where.alias);
     // References to unknown steps are reported once, by the step-reference check.
     const parsed = parseTemplate(text);
     const refs = parsed.parts.flatMap((p) =>
@@ -145,7 +145,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     );
     if (refs.some((id) => !known.has(id))) return undefined;
     const { template: compiled, diagnostics } = compileTemplate(
-      source,
+      text,
       where.declaration,
       expect === undefined ? {} : { expect },
     );
@@ -263,9 +263,14 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           failFast: b.fail_fast !== false,
         };
       case 'foreach': {
+        const as = typeof b.as === 'string' ? b.as : undefined;
+        const outer = where.declaration;
+        // The item has one name: `as`, or `item`. Names of enclosing iterations stay visible.
         const inner: Where = {
-          declaration: { ...where.declaration, item: 'dyn', iter: true },
-          alias: typeof b.as === 'string' && b.as !== 'item' ? b.as : undefined,
+          declaration:
+            as === undefined
+              ? { ...outer, item: 'dyn', iter: true }
+              : { ...outer, named: { ...outer.named, [as]: 'dyn' }, iter: true },
         };
         const items =
           typeof b.items === 'string'
@@ -275,6 +280,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           ...base,
           kind,
           items,
+          as,
           concurrency: typeof b.concurrency === 'number' && b.concurrency >= 1 ? b.concurrency : 1,
           failFast: b.fail_fast !== false,
           steps: stepList(b.steps, inner, [...path, 'foreach', 'steps']),
@@ -320,7 +326,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             b.until === undefined ? undefined : value(b.until, where, [...path, 'wait', 'until']),
         };
       case 'loop': {
-        const inner: Where = { ...where, declaration: { ...where.declaration, iter: true } };
+        const inner: Where = { declaration: { ...where.declaration, iter: true } };
         return {
           ...base,
           kind,
@@ -342,10 +348,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
   const steps = stepList(d.steps, top, ['steps']);
 
   // In a stage, `iter.index` is the stage loop's iteration, as `stage.iteration` is.
-  const staged: Where = {
-    declaration: { ...declaration, stage: true, iter: true },
-    alias: undefined,
-  };
+  const staged: Where = { declaration: { ...declaration, stage: true, iter: true } };
   const configs = isRecord(d.stage_configs) ? d.stage_configs : {};
   const stages: StageNode[] = (Array.isArray(d.stages) ? d.stages : []).flatMap(
     (name): StageNode[] => {
@@ -526,45 +529,4 @@ export function splitWords(text: string): string[] {
   }
   if (word !== undefined) words.push(word);
   return words;
-}
-
-/**
- * A stopgap until the expression layer declares `foreach.as` names: inside `${ }`, the alias
- * as a whole identifier (not after `.`, not in a string literal) becomes `item`.
- */
-function renameItem(text: string, alias: string): string {
-  const { parts, error } = parseTemplate(text);
-  if (error !== undefined) return text;
-  return parts
-    .map((p) =>
-      p.kind === 'text' ? p.text.replaceAll('${', () => '$${') : `\${${renameIn(p.source, alias)}}`,
-    )
-    .join('');
-}
-
-function renameIn(source: string, alias: string): string {
-  let out = '';
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i] as string;
-    if (c === '"' || c === "'") {
-      let j = i + 1;
-      while (j < source.length && source[j] !== c) j += source[j] === '\\' ? 2 : 1;
-      out += source.slice(i, j + 1);
-      i = j + 1;
-      continue;
-    }
-    if (/[A-Za-z_]/.test(c)) {
-      let j = i;
-      while (j < source.length && /\w/.test(source[j] as string)) j++;
-      const word = source.slice(i, j);
-      const before = out.trimEnd().at(-1);
-      out += word === alias && before !== '.' ? 'item' : word;
-      i = j;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return out;
 }

@@ -180,7 +180,15 @@ async function runForeach(
     frame,
     items.length,
     (i, branch) => {
-      const scope: ExpressionScope = { ...branch.scope, item: items[i], iter: { index: i } };
+      const item = items[i];
+      const scope: ExpressionScope =
+        node.as === undefined
+          ? { ...branch.scope, item, iter: { index: i } }
+          : {
+              ...branch.scope,
+              named: { ...branch.scope.named, [node.as]: item },
+              iter: { index: i },
+            };
       return runSteps(it, node.steps, { ...branch, scope, prefix: `${key}[${i}].` });
     },
     {
