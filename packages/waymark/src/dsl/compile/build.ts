@@ -5,95 +5,21 @@
  * documents that may be malformed (validation runs it before the shape is known to be good)
  * and skips what it does not understand; the shape checker reports that.
  */
-import type { Duration } from '../../core/durations.ts';
-import type { RetryPolicy } from '../../core/retry-policy.ts';
 import { type DocumentIssue, isRecord } from '../document-issue.ts';
-import type { Backoff, OnFailure, Retry } from '../document.ts';
+import type { OnFailure } from '../document.ts';
 import {
   compileTemplate,
   type ExprType,
-  type ExpressionScope,
   parseTemplate,
   type ScopeDeclaration,
 } from '../expressions/index.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
 import { stepIdsReferencedIn } from '../step-references.ts';
-import { allSteps, stepKindOf } from '../step-tree.ts';
-
-/** A compiled value: constants as they are, templates evaluated against a scope. */
-export type Evaluate = (scope: ExpressionScope) => unknown;
-
-interface NodeBase {
-  id: string | undefined;
-  path: DocumentPath;
-  condition: Evaluate | undefined;
-  onFailure: OnFailure;
-  /** The step's own `retry`: an executor step's attempts, or how a group is retried. */
-  retry: RetryPolicy | undefined;
-  outputs: Evaluate | undefined;
-}
-
-export type StepNode = NodeBase &
-  (
-    | {
-        kind: 'uses';
-        executor: string;
-        with: Evaluate;
-        /** The arguments, when they hold no `${ }`: validated when the workflow compiles. */
-        literalWith: unknown;
-        timeout: Duration | undefined;
-      }
-    | { kind: 'steps'; steps: StepNode[] }
-    | { kind: 'parallel'; branches: StepNode[]; failFast: boolean }
-    | {
-        kind: 'foreach';
-        items: Evaluate;
-        /** The name given by `as`; without it the item is `item`. */
-        as: string | undefined;
-        concurrency: number;
-        failFast: boolean;
-        steps: StepNode[];
-      }
-    | {
-        kind: 'switch';
-        cases: Array<{ when: Evaluate; steps: StepNode[] }>;
-        otherwise: StepNode[] | undefined;
-      }
-    | { kind: 'run'; workflow: string; inputs: Evaluate }
-    | { kind: 'wait'; duration: Evaluate | undefined; until: Evaluate | undefined }
-    | { kind: 'loop'; maxIters: number; stopWhen: Evaluate | undefined; steps: StepNode[] }
-  );
-
-export type StageNode = {
-  name: string;
-  onFailure: OnFailure;
-  mode: 'sequential' | 'parallel';
-  /** From `retries` and `retry_backoff`. */
-  retry: RetryPolicy | undefined;
-} & (
-  | {
-      kind: 'uses';
-      executor: string;
-      with: Evaluate;
-      literalWith: unknown;
-      timeout: Duration | undefined;
-    }
-  | { kind: 'provider'; provider: string }
-  | { kind: 'steps'; steps: StepNode[] }
-);
-
-export interface BuiltWorkflow {
-  /** Evaluated in order, each seeing the ones before. */
-  vars: Array<[string, Evaluate]>;
-  steps: StepNode[];
-  stages: StageNode[];
-  loop:
-    { maxIters: number; stopWhen: Evaluate | undefined; fallback: string | undefined } | undefined;
-  output: Evaluate | undefined;
-  defaults: { retry: RetryPolicy | undefined; timeout: Duration | undefined };
-  declaration: ScopeDeclaration;
-  issues: DocumentIssue[];
-}
+import { stepKindOf } from '../step-tree.ts';
+import { inputTypes, knownStepIds, varNames } from './scope-declaration.ts';
+import { hasTemplate, splitWords } from './split-words.ts';
+import type { BuiltWorkflow, Evaluate, NodeBase, StageNode, StepNode } from './step-nodes.ts';
+import { duration, retryPolicy, stageRetryPolicy } from './step-options.ts';
 
 export interface BuildOptions {
   /** Per executor, the `with` arguments that must be literal text. Default: shell's `script`. */
@@ -410,123 +336,4 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     declaration,
     issues,
   };
-}
-
-function hasTemplate(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('${');
-  if (Array.isArray(v)) return v.some(hasTemplate);
-  if (isRecord(v)) return Object.values(v).some(hasTemplate);
-  return false;
-}
-
-/** Step ids and stage names: what `steps.<id>` may name. */
-function knownStepIds(doc: Record<string, unknown>): Set<string> {
-  const ids = new Set<string>();
-  for (const { step } of allSteps(doc)) if (typeof step.id === 'string') ids.add(step.id);
-  if (Array.isArray(doc.stages)) for (const s of doc.stages) if (typeof s === 'string') ids.add(s);
-  return ids;
-}
-
-function inputTypes(inputs: unknown): Record<string, ExprType> {
-  if (!isRecord(inputs)) return {};
-  const out: Record<string, ExprType> = {};
-  for (const [name, spec] of Object.entries(inputs)) {
-    const type = isRecord(spec) ? spec.type : undefined;
-    out[name] = exprTypeOfInput(type, isRecord(spec) ? spec.values : undefined);
-  }
-  return out;
-}
-
-function exprTypeOfInput(type: unknown, values: unknown): ExprType {
-  switch (type) {
-    case 'string':
-      return 'string';
-    case 'number':
-      return 'double';
-    case 'integer':
-      return 'int';
-    case 'boolean':
-      return 'bool';
-    case 'object':
-      return 'map';
-    case 'array':
-      return 'list';
-    case 'enum':
-      return Array.isArray(values) && values.every((v) => typeof v === 'string') ? 'string' : 'dyn';
-    default:
-      return 'dyn';
-  }
-}
-
-/** `vars:` and every name a `set` step assigns. Their types change, so they are `dyn`. */
-function varNames(doc: Record<string, unknown>): Record<string, ExprType> {
-  const out: Record<string, ExprType> = {};
-  if (isRecord(doc.vars)) for (const k of Object.keys(doc.vars)) out[k] = 'dyn';
-  for (const { step } of allSteps(doc)) {
-    if (step.uses === 'set' && isRecord(step.with)) {
-      for (const k of Object.keys(step.with)) out[k] = 'dyn';
-    }
-  }
-  if (isRecord(doc.stage_configs)) {
-    for (const c of Object.values(doc.stage_configs)) {
-      if (isRecord(c) && c.uses === 'set' && isRecord(c.with)) {
-        for (const k of Object.keys(c.with)) out[k] = 'dyn';
-      }
-    }
-  }
-  return out;
-}
-
-export function retryPolicy(retry: unknown): RetryPolicy | undefined {
-  if (!isRecord(retry)) return undefined;
-  const r = retry as Partial<Retry>;
-  const b: Backoff = isRecord(r.backoff) ? r.backoff : {};
-  return {
-    ...(typeof r.max_attempts === 'number' ? { maxAttempts: r.max_attempts } : {}),
-    ...(b.initial === undefined ? {} : { initialInterval: b.initial }),
-    ...(b.factor === undefined ? {} : { backoffCoefficient: b.factor }),
-    ...(b.max === undefined ? {} : { maxInterval: b.max }),
-    ...(b.jitter === undefined ? {} : { jitter: b.jitter }),
-  };
-}
-
-/**
- * A stage's `retries` (retries after the first attempt) and `retry_backoff`; unset when it has
- * neither. Only `retry_backoff`: the attempts of the workflow's policy, with that backoff.
- */
-function stageRetryPolicy(retries: unknown, backoff: unknown): RetryPolicy | undefined {
-  if (retries === undefined && backoff === undefined) return undefined;
-  const policy = retryPolicy({ backoff }) ?? {};
-  return typeof retries === 'number' ? { ...policy, maxAttempts: retries + 1 } : policy;
-}
-
-function duration(v: unknown): Duration | undefined {
-  return typeof v === 'string' || typeof v === 'number' ? v : undefined;
-}
-
-/**
- * `npm publish --tag ${ inputs.channel }` → `["npm", "publish", "--tag", "${ inputs.channel }"]`:
- * whitespace outside `${ }` separates words; an expression belongs to the word it stands in.
- */
-export function splitWords(text: string): string[] {
-  const { parts, error } = parseTemplate(text);
-  if (error !== undefined) return [text];
-  const words: string[] = [];
-  let word: string | undefined;
-  for (const part of parts) {
-    if (part.kind === 'expr') {
-      word = `${word ?? ''}\${${part.source}}`;
-      continue;
-    }
-    const pieces = part.text.replaceAll('${', () => '$${').split(/\s+/);
-    pieces.forEach((piece, i) => {
-      if (i > 0 && word !== undefined) {
-        words.push(word);
-        word = undefined;
-      }
-      if (piece !== '') word = `${word ?? ''}${piece}`;
-    });
-  }
-  if (word !== undefined) words.push(word);
-  return words;
 }

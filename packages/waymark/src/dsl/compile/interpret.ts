@@ -12,7 +12,7 @@ import type { WorkflowContext } from '../../runtime/workflow-context.ts';
 import type { WorkflowDefinition } from '../../runtime/workflow.ts';
 import type { ExecutorRegistry } from '../../executors/index.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
-import type { StepNode } from './build.ts';
+import type { StepNode } from './step-nodes.ts';
 import { runBranches } from './branches.ts';
 import { runExecutor } from './run-executor.ts';
 import { attemptPrefix, retriedAsGroup, runRetried } from './retried-steps.ts';

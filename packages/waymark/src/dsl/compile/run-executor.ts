@@ -4,7 +4,7 @@ import { parseDuration } from '../../core/durations.ts';
 import { NonRetryableError } from '../../core/errors.ts';
 import type { RetryPolicy } from '../../core/retry-policy.ts';
 import type { OnFailure } from '../document.ts';
-import type { Evaluate } from './build.ts';
+import type { Evaluate } from './step-nodes.ts';
 import type { Frame, Interpreter } from './interpret.ts';
 import { executorRetry } from './retried-steps.ts';
 

@@ -1,7 +1,7 @@
 /** The stages in order, and the workflow `loop` back to `fallback_next_stage`. */
 import { WaymarkError } from '../../core/errors.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
-import type { Evaluate, StageNode, StepNode } from './build.ts';
+import type { Evaluate, StageNode, StepNode } from './step-nodes.ts';
 import { runBranches } from './branches.ts';
 import { branchLabel, type Frame, type Interpreter, runStep, runSteps } from './interpret.ts';
 import { attemptPrefix, retriedAsGroup, runRetried } from './retried-steps.ts';

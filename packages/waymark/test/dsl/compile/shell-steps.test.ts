@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
-import { splitWords } from '../../../src/dsl/compile/build.ts';
+import { splitWords } from '../../../src/dsl/compile/split-words.ts';
 import { createTestEngine, type TestEngine } from '../../../src/testing/test-engine.ts';
 import { compileYaml, lines, newCalls, testExecutors } from './helpers.ts';
 
