@@ -107,13 +107,13 @@ export function newCalls(): Calls {
   return { list: [], inFlight: 0, maxInFlight: 0, gates: new Map(), aborted: [] };
 }
 
-/** Waits (a few event-loop turns at a time, no timers) until `predicate` holds. */
+/** Waits (in real time, briefly, a few event-loop turns at a time) until `predicate` holds. */
 export async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await predicate()) return;
+  const deadline = Date.now() + 5_000;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
     await settle(2);
   }
-  throw new Error('condition not reached');
 }
 
 /** Opens the gate `name` once a `gate` step waits on it. */
