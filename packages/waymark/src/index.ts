@@ -8,6 +8,8 @@ export type {
   StepOptions,
   StepFunction,
   ChildRunOptions,
+  CancelOptions,
+  GroupOptions,
 } from './runtime/workflow-context.ts';
 export { createEngine, Engine, DEFAULT_WORKER_OPTIONS } from './runtime/engine.ts';
 export type { EngineOptions, StartOptions, WorkerOptions } from './runtime/engine.ts';

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'VALIDATION'
   | 'RECOVERY_LIMIT'
   | 'CANCELLED'
+  | 'STEP_CANCELLED'
   | 'CHILD_FAILED'
   | 'NOT_SERIALIZABLE'
   | 'NOT_FOUND'
@@ -129,6 +130,21 @@ export class CancelledError extends WaymarkError {
   override name = 'CancelledError';
   constructor(message = 'run was cancelled') {
     super('CANCELLED', message);
+  }
+}
+
+/**
+ * A step stopped because its scope was cancelled (its `signal` aborted), not because it failed:
+ * a sibling of a `fail_fast` parallel failed, say. `started` tells whether it had begun.
+ */
+export class StepCancelledError extends WaymarkError {
+  override name = 'StepCancelledError';
+  constructor(message: string, options: { step?: string; started: boolean }) {
+    super('STEP_CANCELLED', message, {
+      retryable: false,
+      ...(options.step === undefined ? {} : { step: options.step }),
+      details: { started: options.started },
+    });
   }
 }
 

@@ -7,15 +7,19 @@ import type { SerializedError } from './serialize-error.ts';
  * - `child`: a child run; the store writes the child's outcome into this step when it ends.
  * - `value`: a recorded `now()` / `random()` / `uuid()`.
  * - `wait`: reserved for events and signals.
+ * - `group`: other durable calls retried as a whole (`ctx.group`); the record holds the attempt
+ *   the calls inside belong to.
  */
-export type StepKind = 'run' | 'sleep' | 'wait' | 'child' | 'value';
+export type StepKind = 'run' | 'sleep' | 'wait' | 'child' | 'value' | 'group';
 
 /**
  * `running`: an attempt started and has no result yet (after a crash: the attempt was lost).
  * `retrying`: the attempt failed and the next one is due at `wakeAt`.
  * `waiting`: a child run is under way.
+ * `cancelled`: the step's scope was cancelled (its `signal` aborted: a `fail_fast` sibling
+ * failed) while it ran, slept, waited for a child or for its next attempt; it never runs again.
  */
-export type StepStatus = 'running' | 'retrying' | 'waiting' | 'completed' | 'failed';
+export type StepStatus = 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 
 export interface StepRecord {
   runId: string;
@@ -34,5 +38,5 @@ export interface StepRecord {
 }
 
 export function isStepSettled(step: StepRecord): boolean {
-  return step.status === 'completed' || step.status === 'failed';
+  return step.status === 'completed' || step.status === 'failed' || step.status === 'cancelled';
 }

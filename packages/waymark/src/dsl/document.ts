@@ -53,7 +53,13 @@ export interface ParallelStep extends StepBase {
   parallel: { branches: Step[]; fail_fast?: boolean };
 }
 export interface ForeachStep extends StepBase {
-  foreach: { items: string | unknown[]; as?: string; concurrency?: number; steps: Step[] };
+  foreach: {
+    items: string | unknown[];
+    as?: string;
+    concurrency?: number;
+    fail_fast?: boolean;
+    steps: Step[];
+  };
 }
 export interface SwitchStep extends StepBase {
   switch: { cases: Array<{ when: Condition; steps: Step[] }>; default?: Step[] };

@@ -187,6 +187,7 @@ export function stepKindSchemas(stepList: z.ZodType) {
         }),
         as: identifier('"as"').optional(),
         concurrency: positiveInt('concurrency').min(1).optional(),
+        fail_fast: z.boolean().optional(),
         steps: stepList,
       }),
     }),

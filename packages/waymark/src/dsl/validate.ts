@@ -3,25 +3,16 @@
  * document whether or not it passed the schema, skipping malformed parts (the schema
  * reports those), so a file's errors are all reported at once.
  */
+import { checkForeachNames } from './check-foreach-names.ts';
+import { checkRetries } from './check-retries.ts';
 import { type DocumentIssue, formatPath, isRecord } from './document-issue.ts';
 import type { DocumentPath } from './parse-yaml.ts';
 import { findRunCycles, type ResolveWorkflow } from './run-cycles.ts';
 import type { StepKind } from './schema.ts';
+import { RESERVED_NAMES, reservedName } from './scope-names.ts';
 import { findStepReferences } from './step-references.ts';
 import { allSteps, type StepVisit } from './step-tree.ts';
 import { didYouMean } from './suggest.ts';
-
-/** Scope names of expressions; a step id or `foreach.as` may not take them. */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set([
-  'inputs',
-  'vars',
-  'steps',
-  'item',
-  'iter',
-  'stage',
-  'run',
-  'secrets',
-]);
 
 /** Kinds whose steps are durable units (keys, outputs): they must have an id. */
 const KINDS_NEEDING_ID: ReadonlySet<StepKind> = new Set([
@@ -49,6 +40,8 @@ export function checkWorkflowSemantics(
   return [
     ...checkWorkflowBody(document),
     ...checkStepIds(steps),
+    ...checkRetries(steps),
+    ...checkForeachNames(steps),
     ...checkExecutors(document, steps, options.knownExecutors),
     ...checkStages(document),
     ...checkStepReferences(document, steps),
@@ -101,22 +94,8 @@ function checkStepIds(steps: StepVisit[]): DocumentIssue[] {
       }
       if (RESERVED_NAMES.has(id)) issues.push(reservedName(id, [...path, 'id']));
     }
-    const body = step.foreach;
-    if (kind === 'foreach' && isRecord(body) && typeof body.as === 'string') {
-      if (body.as !== 'item' && RESERVED_NAMES.has(body.as)) {
-        issues.push(reservedName(body.as, [...path, 'foreach', 'as']));
-      }
-    }
   }
   return issues;
-}
-
-function reservedName(name: string, path: DocumentPath): DocumentIssue {
-  return {
-    path,
-    message: `"${name}" is a reserved name`,
-    hint: `expressions use ${[...RESERVED_NAMES].join(', ')} as scope names; pick another`,
-  };
 }
 
 function checkExecutors(

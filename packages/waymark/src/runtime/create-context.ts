@@ -2,9 +2,12 @@ import { ValidationError } from '../core/errors.ts';
 import { uuidv4 } from '../core/ids.ts';
 import { isValidStepName } from '../core/step-key.ts';
 import type { RunExecution } from './run-execution.ts';
-import { recordValue, runChild, runStep, sleepTarget, sleepUntil } from './step-operations.ts';
+import { runGroup } from './group-step.ts';
+import { runStep } from './run-step.ts';
+import { recordValue, runChild, sleepTarget, sleepUntil } from './step-operations.ts';
 import type {
   ChildRunOptions,
+  GroupOptions,
   StepFunction,
   StepOptions,
   WorkflowContext,
@@ -38,18 +41,27 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
         return Promise.reject(new ValidationError(`step "${name}" needs a function`));
       }
       const k = key(name);
-      return ex.track(() => runStep(ex, k, name, options, fn));
+      return ex.track(() => runStep(ex, k, name, options, fn), options.signal);
     },
 
-    sleep(name, duration) {
+    sleep(name, duration, options = {}) {
       const k = key(name);
-      return ex.track(() => sleepUntil(ex, k, name, sleepTarget(duration, k)));
+      const { signal } = options;
+      return ex.track(() => sleepUntil(ex, k, name, sleepTarget(duration, k), signal), signal);
     },
 
-    sleepUntil(name, until) {
+    sleepUntil(name, until, options = {}) {
       const k = key(name);
       const at = typeof until === 'number' ? until : until.getTime();
-      return ex.track(() => sleepUntil(ex, k, name, () => at));
+      const { signal } = options;
+      return ex.track(() => sleepUntil(ex, k, name, () => at, signal), signal);
+    },
+
+    group<T>(name: string, options: GroupOptions, fn: (attempt: number) => Promise<T>) {
+      if (typeof fn !== 'function') {
+        return Promise.reject(new ValidationError(`group "${name}" needs a function`));
+      }
+      return runGroup(ex, key(name), name, options, fn);
     },
 
     run<CI, CO>(
@@ -64,7 +76,8 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
       }
       const name = options.name ?? child.name;
       const k = key(name);
-      return ex.track(() => runChild(ex, k, name, child, input));
+      const { signal } = options;
+      return ex.track(() => runChild(ex, k, name, child, input, signal), signal);
     },
 
     now() {

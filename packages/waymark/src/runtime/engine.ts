@@ -115,6 +115,7 @@ export class Engine {
               bus: this.bus,
               defaultRetry: resolveRetryPolicy(options.retry),
               registerWorkflow: (workflow) => this.registry.add(workflow),
+              cancelRun: async (runId, reason) => void (await this.cancel(runId, reason)),
               ...(options.random === undefined ? {} : { random: options.random }),
               ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
             },

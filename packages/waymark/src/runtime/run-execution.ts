@@ -41,6 +41,8 @@ export interface ExecutionDeps {
   registerWorkflow(definition: WorkflowDefinition): void;
   /** Work became due now (a child run was created): wake the local worker. */
   notifyWork(): void;
+  /** Cancels a run (a child whose step was cancelled), aborting it if it runs here. */
+  cancelRun(runId: string, reason: string): Promise<void>;
   random?: () => number;
   /** Where `ctx.secret` and the workflow's declared secrets are read from. */
   secrets?: SecretSource;
@@ -256,12 +258,20 @@ export class RunExecution {
     this.deps.notifyWork();
   }
 
+  /** Cancels a child run of this one whose step was cancelled. */
+  async cancelChildRun(childRunId: string, stepKey: string): Promise<void> {
+    await this.deps.cancelRun(childRunId, `step "${stepKey}" of run ${this.runId} was cancelled`);
+  }
+
   /**
    * Wraps one durable operation: counts it in flight, turns a Suspend into a parked branch
    * and a lost lease into an abandoned execution. Once the execution finished, user code
    * gets a promise that never settles, so an abandoned workflow function cannot act.
+   *
+   * With a `signal` (a cancellable step), a suspended operation stops waiting when the signal
+   * aborts: its suspension is dropped and it runs again, now to record its cancellation.
    */
-  async track<T>(operation: () => Promise<T>): Promise<T> {
+  async track<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.finished) return NEVER;
     this.inflight++;
     try {
@@ -270,7 +280,9 @@ export class RunExecution {
     } catch (error) {
       if (error instanceof Suspend) {
         this.suspensions.push(error.suspension);
-        return NEVER;
+        return signal === undefined
+          ? NEVER
+          : this.untilAborted(error.suspension, signal, operation);
       }
       if (this.finished) return NEVER;
       if (error instanceof LeaseLostError || isPanicError(error)) {
@@ -282,6 +294,24 @@ export class RunExecution {
       this.inflight--;
       this.scheduleQuiescenceCheck();
     }
+  }
+
+  private untilAborted<T>(
+    suspension: Suspension,
+    signal: AbortSignal,
+    operation: () => Promise<T>,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      // Synchronous in the abort, so no park can be decided in between.
+      const rerun = (): void => {
+        const index = this.suspensions.indexOf(suspension);
+        if (index < 0 || this.finished) return; // the run parked: its replay decides
+        this.suspensions.splice(index, 1);
+        this.track(operation).then(resolve, reject);
+      };
+      if (signal.aborted) rerun();
+      else signal.addEventListener('abort', rerun, { once: true });
+    });
   }
 
   // ---- control from outside (worker, engine) ----

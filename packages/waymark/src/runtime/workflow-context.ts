@@ -12,15 +12,30 @@ export interface StepContext {
   stepKey: string;
 }
 
-export interface StepOptions {
+export interface CancelOptions {
+  /**
+   * Cancels this step alone, not the run. When it aborts, an attempt in progress has its
+   * signal aborted, a sleep, child run (cancelled too) or retry backoff stops waiting, and the
+   * step is recorded `cancelled`; a step not started yet does not start. Either way the call
+   * rejects with StepCancelledError (code `STEP_CANCELLED`), and so does its replay.
+   */
+  signal?: AbortSignal;
+}
+
+export interface StepOptions extends CancelOptions {
   retry?: RetryPolicy;
   /** Per-attempt timeout: the signal is aborted and the attempt fails `STEP_TIMEOUT`. */
   timeout?: Duration;
 }
 
-export interface ChildRunOptions {
+export interface ChildRunOptions extends CancelOptions {
   /** Step name of the child in this workflow; defaults to the child workflow's name. */
   name?: string;
+}
+
+export interface GroupOptions extends CancelOptions {
+  /** How the group is retried; defaults to the workflow's policy, like a step's. */
+  retry?: RetryPolicy;
 }
 
 export type StepFunction<T> = (step: StepContext) => T | Promise<T>;
@@ -40,11 +55,26 @@ export interface WorkflowContext {
   step<T>(name: string, options: StepOptions, fn: StepFunction<T>): Promise<T>;
 
   /** Durable sleep: the run is parked and its worker slot freed until the time has passed. */
-  sleep(name: string, duration: Duration): Promise<void>;
-  sleepUntil(name: string, until: Date | number): Promise<void>;
+  sleep(name: string, duration: Duration, options?: CancelOptions): Promise<void>;
+  sleepUntil(name: string, until: Date | number, options?: CancelOptions): Promise<void>;
 
   /** Starts a child run and waits for its result durably; a failure throws ChildWorkflowError. */
   run<CI, CO>(child: WorkflowDefinition<CI, CO>, input: CI, options?: ChildRunOptions): Promise<CO>;
+
+  /**
+   * Runs `fn` as one step made of other durable calls, retried as a whole: a retryable failure
+   * inside records the group `retrying` and parks the run until the next attempt, like a
+   * step's retry. `fn` gets the attempt (1 first); the calls inside must be named after it
+   * (`deploy.attempt[2].upload`), or attempt 2 would replay attempt 1's recorded failure.
+   *
+   * @example
+   * await ctx.group('deploy', { retry: { maxAttempts: 3 } }, async (attempt) => {
+   *   const at = attempt === 1 ? '' : `attempt[${attempt}].`;
+   *   await ctx.step(`deploy.${at}upload`, upload);
+   *   await ctx.step(`deploy.${at}verify`, verify);
+   * });
+   */
+  group<T>(name: string, options: GroupOptions, fn: (attempt: number) => Promise<T>): Promise<T>;
 
   /** The current time, recorded: replay sees the same value. */
   now(): Promise<Date>;

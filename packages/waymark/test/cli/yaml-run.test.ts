@@ -74,7 +74,8 @@ describe('waymark run <file.yaml>', () => {
     expect(code).toBe(0);
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^Run [0-9a-f-]{36} of hello \(db .*test\.db\)$/);
-    expect(lines).toContain('▶ greet  attempt 1/3');
+    // Without a retry policy or on_failure: retry, a YAML step makes one attempt.
+    expect(lines).toContain('▶ greet  attempt 1/1');
     expect(lines.some((l) => /^✔ echo {2}\d+ms$/.test(l))).toBe(true);
     expect(stdout).toContain(
       JSON.stringify(

@@ -9,6 +9,7 @@ import {
   NotFoundError,
   RecoveryLimitError,
   RetryableError,
+  StepCancelledError,
   StepTimeoutError,
   StoreError,
   ValidationError,
@@ -59,6 +60,16 @@ const CASES: Array<{
     make: () => new StepTimeoutError('fetch#2', 5_000, 3),
     code: 'STEP_TIMEOUT',
     retryable: true,
+  },
+  {
+    cls: StepCancelledError,
+    make: () =>
+      new StepCancelledError('step "b" was cancelled: branch "a" failed', {
+        step: 'b',
+        started: true,
+      }),
+    code: 'STEP_CANCELLED',
+    retryable: false,
   },
   {
     cls: WorkflowTimeoutError,

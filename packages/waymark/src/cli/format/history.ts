@@ -23,7 +23,12 @@ export function formatHistory(events: readonly HistoryEvent[], style: Style): st
 function colorType(style: Style, type: string): string {
   if (type.endsWith('.failed') || type === 'run.cancelled') return style.red(type);
   if (type.endsWith('.succeeded') || type === 'run.completed') return style.green(type);
-  if (type === 'step.retrying' || type === 'run.restarting' || type === 'run.recovered') {
+  if (
+    type === 'step.retrying' ||
+    type === 'step.cancelled' ||
+    type === 'run.restarting' ||
+    type === 'run.recovered'
+  ) {
     return style.yellow(type);
   }
   return type;

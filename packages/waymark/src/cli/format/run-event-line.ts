@@ -48,6 +48,8 @@ export class RunEventFormatter {
         const why = failed === undefined ? '' : ` failed: ${this.errorText(failed.data['error'])}`;
         return `${style.yellow('✖')} ${key}  ${this.attempt(key, event.attempt)}${why} — retrying in ${delay}`;
       }
+      case 'step.cancelled':
+        return `${style.yellow('⊘')} ${key}  cancelled: ${String(data['message'] ?? '')}`;
       case 'step.sleeping': {
         const wakeAt = typeof data['wakeAt'] === 'number' ? data['wakeAt'] : null;
         const length =

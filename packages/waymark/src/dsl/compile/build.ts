@@ -5,87 +5,22 @@
  * documents that may be malformed (validation runs it before the shape is known to be good)
  * and skips what it does not understand; the shape checker reports that.
  */
-import type { Duration } from '../../core/durations.ts';
-import type { RetryPolicy } from '../../core/retry-policy.ts';
 import { type DocumentIssue, isRecord } from '../document-issue.ts';
-import type { Backoff, OnFailure, Retry } from '../document.ts';
+import type { OnFailure } from '../document.ts';
 import {
   compileTemplate,
   type ExprType,
-  type ExpressionScope,
   parseTemplate,
   type ScopeDeclaration,
   type TemplatePart,
 } from '../expressions/index.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
 import { stepIdsReferencedIn } from '../step-references.ts';
-import { allSteps, stepKindOf } from '../step-tree.ts';
-import { renameItem, splitWordsAt } from './template-text.ts';
-
-/** A compiled value: constants as they are, templates evaluated against a scope. */
-export type Evaluate = (scope: ExpressionScope) => unknown;
-
-interface NodeBase {
-  id: string | undefined;
-  path: DocumentPath;
-  condition: Evaluate | undefined;
-  onFailure: OnFailure;
-  outputs: Evaluate | undefined;
-}
-
-export type StepNode = NodeBase &
-  (
-    | {
-        kind: 'uses';
-        executor: string;
-        with: Evaluate;
-        /** The arguments, when they hold no `${ }`: validated when the workflow compiles. */
-        literalWith: unknown;
-        retry: RetryPolicy | undefined;
-        timeout: Duration | undefined;
-      }
-    | { kind: 'steps'; steps: StepNode[] }
-    | { kind: 'parallel'; branches: StepNode[]; failFast: boolean }
-    | { kind: 'foreach'; items: Evaluate; concurrency: number; steps: StepNode[] }
-    | {
-        kind: 'switch';
-        cases: Array<{ when: Evaluate; steps: StepNode[] }>;
-        otherwise: StepNode[] | undefined;
-      }
-    | { kind: 'run'; workflow: string; inputs: Evaluate }
-    | { kind: 'wait'; duration: Evaluate | undefined; until: Evaluate | undefined }
-    | { kind: 'loop'; maxIters: number; stopWhen: Evaluate | undefined; steps: StepNode[] }
-  );
-
-export type StageNode = {
-  name: string;
-  onFailure: OnFailure;
-  mode: 'sequential' | 'parallel';
-} & (
-  | {
-      kind: 'uses';
-      executor: string;
-      with: Evaluate;
-      literalWith: unknown;
-      retry: RetryPolicy | undefined;
-      timeout: Duration | undefined;
-    }
-  | { kind: 'provider'; provider: string }
-  | { kind: 'steps'; steps: StepNode[] }
-);
-
-export interface BuiltWorkflow {
-  /** Evaluated in order, each seeing the ones before. */
-  vars: Array<[string, Evaluate]>;
-  steps: StepNode[];
-  stages: StageNode[];
-  loop:
-    { maxIters: number; stopWhen: Evaluate | undefined; fallback: string | undefined } | undefined;
-  output: Evaluate | undefined;
-  defaults: { retry: RetryPolicy | undefined; timeout: Duration | undefined };
-  declaration: ScopeDeclaration;
-  issues: DocumentIssue[];
-}
+import { stepKindOf } from '../step-tree.ts';
+import { inputTypes, knownStepIds, varNames } from './scope-declaration.ts';
+import type { BuiltWorkflow, Evaluate, NodeBase, StageNode, StepNode } from './step-nodes.ts';
+import { duration, retryPolicy, stageRetryPolicy } from './step-options.ts';
+import { hasTemplate, splitWordsAt } from './template-text.ts';
 
 export interface BuildOptions {
   /** Per executor, the `with` arguments that must be literal text. Default: shell's `script`. */
@@ -103,10 +38,9 @@ const DEFAULT_LITERAL_ARGS: ReadonlyMap<string, readonly string[]> = new Map([
 ]);
 const DEFAULT_WORD_ARGS: ReadonlyMap<string, readonly string[]> = new Map([['shell', ['command']]]);
 
+/** What expressions can see where they stand. */
 interface Where {
   declaration: ScopeDeclaration;
-  /** A `foreach.as` other than `item`: the name expressions use for the item. */
-  alias: string | undefined;
 }
 
 /** The walk. Never throws on a malformed document. */
@@ -123,7 +57,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     steps: Object.fromEntries([...known].map((id) => [id, { output: 'dyn' as ExprType }])),
     secrets: Array.isArray(d.secrets) ? d.secrets.filter((s) => typeof s === 'string') : [],
   };
-  const top: Where = { declaration, alias: undefined };
+  const top: Where = { declaration };
 
   /** `at`: where `text` starts in the string at `path` (a word of a split argument). */
   const template = (
@@ -133,11 +67,6 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     expect?: ExprType,
     at = 0,
   ): Evaluate | undefined => {
-    const renamed =
-      where.alias === undefined
-        ? { text, origin: (index: number) => index }
-        : renameItem(text, where.alias);
-    const source = renamed.text;
     // References to unknown steps are reported once, by the step-reference check.
     const parsed = parseTemplate(text);
     const refs = parsed.parts.flatMap((p) =>
@@ -145,12 +74,12 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     );
     if (refs.some((id) => !known.has(id))) return undefined;
     const { template: compiled, diagnostics } = compileTemplate(
-      source,
+      text,
       where.declaration,
       expect === undefined ? {} : { expect },
     );
     for (const diagnostic of diagnostics) {
-      const index = renamed.origin(diagnostic.offset);
+      const index = diagnostic.offset;
       issues.push({
         path,
         index: at + index,
@@ -221,6 +150,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
       path,
       condition: s.if === undefined ? undefined : condition(s.if, where, [...path, 'if']),
       onFailure: s.on_failure === 'continue' || s.on_failure === 'retry' ? s.on_failure : 'stop',
+      retry: retryPolicy(s.retry),
       outputs: s.outputs === undefined ? undefined : value(s.outputs, where, [...path, 'outputs']),
     };
     const body = s[kind];
@@ -265,7 +195,6 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           executor,
           with: value(args, where, [...path, 'with']),
           literalWith: hasTemplate(args) ? undefined : args,
-          retry: retryPolicy(s.retry),
           timeout: duration(s.timeout),
         };
       }
@@ -279,9 +208,14 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           failFast: b.fail_fast !== false,
         };
       case 'foreach': {
+        const as = typeof b.as === 'string' ? b.as : undefined;
+        const outer = where.declaration;
+        // The item has one name: `as`, or `item`. Names of enclosing iterations stay visible.
         const inner: Where = {
-          declaration: { ...where.declaration, item: 'dyn', iter: true },
-          alias: typeof b.as === 'string' && b.as !== 'item' ? b.as : undefined,
+          declaration:
+            as === undefined
+              ? { ...outer, item: 'dyn', iter: true }
+              : { ...outer, named: { ...outer.named, [as]: 'dyn' }, iter: true },
         };
         const items =
           typeof b.items === 'string'
@@ -291,7 +225,9 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           ...base,
           kind,
           items,
+          as,
           concurrency: typeof b.concurrency === 'number' && b.concurrency >= 1 ? b.concurrency : 1,
+          failFast: b.fail_fast !== false,
           steps: stepList(b.steps, inner, [...path, 'foreach', 'steps']),
         };
       }
@@ -335,7 +271,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             b.until === undefined ? undefined : value(b.until, where, [...path, 'wait', 'until']),
         };
       case 'loop': {
-        const inner: Where = { ...where, declaration: { ...where.declaration, iter: true } };
+        const inner: Where = { declaration: { ...where.declaration, iter: true } };
         return {
           ...base,
           kind,
@@ -357,10 +293,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
   const steps = stepList(d.steps, top, ['steps']);
 
   // In a stage, `iter.index` is the stage loop's iteration, as `stage.iteration` is.
-  const staged: Where = {
-    declaration: { ...declaration, stage: true, iter: true },
-    alias: undefined,
-  };
+  const staged: Where = { declaration: { ...declaration, stage: true, iter: true } };
   const configs = isRecord(d.stage_configs) ? d.stage_configs : {};
   const stages: StageNode[] = (Array.isArray(d.stages) ? d.stages : []).flatMap(
     (name): StageNode[] => {
@@ -374,10 +307,10 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           ? c.on_failure
           : 'stop') as OnFailure,
         mode: (c.mode === 'parallel' ? 'parallel' : 'sequential') as 'sequential' | 'parallel',
+        retry: stageRetryPolicy(c.retries, c.retry_backoff),
       };
       if (typeof c.prompt === 'string') value(c.prompt, staged, [...p, 'prompt']);
       if (typeof c.uses === 'string') {
-        const retries = typeof c.retries === 'number' ? c.retries : undefined;
         return [
           {
             ...common,
@@ -385,10 +318,6 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             executor: c.uses,
             with: value(c.with ?? {}, staged, [...p, 'with']),
             literalWith: hasTemplate(c.with ?? {}) ? undefined : (c.with ?? {}),
-            retry:
-              retries === undefined && c.retry_backoff === undefined
-                ? undefined
-                : retryPolicy({ max_attempts: (retries ?? 0) + 1, backoff: c.retry_backoff }),
             timeout: undefined,
           },
         ];
@@ -435,86 +364,4 @@ function quoteAround(text: string, parts: readonly TemplatePart[], index: number
   );
   const quoted = (part?.kind === 'expr' ? `\${${part.source}}` : text).replace(/\s+/g, ' ');
   return quoted.length > 80 ? `${quoted.slice(0, 77)}...` : quoted;
-}
-
-function hasTemplate(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('${');
-  if (Array.isArray(v)) return v.some(hasTemplate);
-  if (isRecord(v)) return Object.values(v).some(hasTemplate);
-  return false;
-}
-
-/** Step ids and stage names: what `steps.<id>` may name. */
-function knownStepIds(doc: Record<string, unknown>): Set<string> {
-  const ids = new Set<string>();
-  for (const { step } of allSteps(doc)) if (typeof step.id === 'string') ids.add(step.id);
-  if (Array.isArray(doc.stages)) for (const s of doc.stages) if (typeof s === 'string') ids.add(s);
-  return ids;
-}
-
-function inputTypes(inputs: unknown): Record<string, ExprType> {
-  if (!isRecord(inputs)) return {};
-  const out: Record<string, ExprType> = {};
-  for (const [name, spec] of Object.entries(inputs)) {
-    const type = isRecord(spec) ? spec.type : undefined;
-    out[name] = exprTypeOfInput(type, isRecord(spec) ? spec.values : undefined);
-  }
-  return out;
-}
-
-function exprTypeOfInput(type: unknown, values: unknown): ExprType {
-  switch (type) {
-    case 'string':
-      return 'string';
-    case 'number':
-      return 'double';
-    case 'integer':
-      return 'int';
-    case 'boolean':
-      return 'bool';
-    case 'object':
-      return 'map';
-    case 'array':
-      return 'list';
-    case 'enum':
-      return Array.isArray(values) && values.every((v) => typeof v === 'string') ? 'string' : 'dyn';
-    default:
-      return 'dyn';
-  }
-}
-
-/** `vars:` and every name a `set` step assigns. Their types change, so they are `dyn`. */
-function varNames(doc: Record<string, unknown>): Record<string, ExprType> {
-  const out: Record<string, ExprType> = {};
-  if (isRecord(doc.vars)) for (const k of Object.keys(doc.vars)) out[k] = 'dyn';
-  for (const { step } of allSteps(doc)) {
-    if (step.uses === 'set' && isRecord(step.with)) {
-      for (const k of Object.keys(step.with)) out[k] = 'dyn';
-    }
-  }
-  if (isRecord(doc.stage_configs)) {
-    for (const c of Object.values(doc.stage_configs)) {
-      if (isRecord(c) && c.uses === 'set' && isRecord(c.with)) {
-        for (const k of Object.keys(c.with)) out[k] = 'dyn';
-      }
-    }
-  }
-  return out;
-}
-
-export function retryPolicy(retry: unknown): RetryPolicy | undefined {
-  if (!isRecord(retry)) return undefined;
-  const r = retry as Partial<Retry>;
-  const b: Backoff = isRecord(r.backoff) ? r.backoff : {};
-  return {
-    ...(typeof r.max_attempts === 'number' ? { maxAttempts: r.max_attempts } : {}),
-    ...(b.initial === undefined ? {} : { initialInterval: b.initial }),
-    ...(b.factor === undefined ? {} : { backoffCoefficient: b.factor }),
-    ...(b.max === undefined ? {} : { maxInterval: b.max }),
-    ...(b.jitter === undefined ? {} : { jitter: b.jitter }),
-  };
-}
-
-function duration(v: unknown): Duration | undefined {
-  return typeof v === 'string' || typeof v === 'number' ? v : undefined;
 }

@@ -9,7 +9,8 @@ import type { WorkflowDocument } from '../document.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import { buildWorkflow } from './build.ts';
 import { inputSchema } from './inputs.ts';
-import { type Interpreter, runStages, runSteps } from './interpret.ts';
+import { type Interpreter, runSteps } from './interpret.ts';
+import { runStages } from './stages.ts';
 
 export interface CompileWorkflowOptions {
   /** The file the document came from, for messages. */
@@ -150,9 +151,10 @@ export function compileWorkflowDocument(
         executors,
         resolveWorkflow,
         defaultTimeout: built.defaults.timeout,
+        hasDefaultRetry: built.defaults.retry !== undefined,
       };
       if (built.stages.length > 0) await runStages(it, built.stages, built.loop, scope);
-      else await runSteps(it, built.steps, { scope, prefix: '' });
+      else await runSteps(it, built.steps, { scope, prefix: '', signal: undefined });
       return built.output === undefined ? null : built.output(scope);
     },
   );

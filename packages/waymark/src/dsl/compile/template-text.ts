@@ -1,9 +1,18 @@
 /**
- * Rewrites of a template's text made when a workflow loads, each keeping the way back to the
- * original string, so a diagnostic about the rewritten text points at the right character of
- * the file: a word argument split at whitespace, and a `foreach.as` alias renamed to `item`.
+ * Reading the literal text of a document's values: whether they hold templates, and word
+ * arguments split at whitespace, each word keeping where it stands in the original string so
+ * a diagnostic about it points at the right character of the file.
  */
+import { isRecord } from '../document-issue.ts';
 import { parseTemplate } from '../expressions/index.ts';
+
+/** Whether a value holds a `${ }` anywhere. */
+export function hasTemplate(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('${');
+  if (Array.isArray(v)) return v.some(hasTemplate);
+  if (isRecord(v)) return Object.values(v).some(hasTemplate);
+  return false;
+}
 
 export interface Word {
   text: string;
@@ -48,72 +57,4 @@ export function splitWordsAt(text: string): Word[] {
 
 export function splitWords(text: string): string[] {
   return splitWordsAt(text).map((w) => w.text);
-}
-
-export interface RenamedText {
-  text: string;
-  /** The index in the original string of character `index` of `text`. */
-  origin(index: number): number;
-}
-
-/**
- * A stopgap until the expression layer declares `foreach.as` names: inside `${ }`, the alias
- * as a whole identifier (not after `.`, not in a string literal) becomes `item`.
- */
-export function renameItem(text: string, alias: string): RenamedText {
-  const { parts, error } = parseTemplate(text);
-  if (error !== undefined) return { text, origin: (index) => index };
-  let out = '';
-  const origins: number[] = [];
-  const emit = (chunk: string, at: (k: number) => number): void => {
-    for (let k = 0; k < chunk.length; k++) origins.push(at(k));
-    out += chunk;
-  };
-  let copied = 0;
-  for (const part of parts) {
-    if (part.kind !== 'expr') continue;
-    emit(text.slice(copied, part.offset), (k) => copied + k);
-    renameIn(part.source, alias, (chunk, at) => emit(chunk, (k) => part.offset + at(k)));
-    copied = part.offset + part.source.length;
-  }
-  emit(text.slice(copied), (k) => copied + k);
-  return { text: out, origin: (index) => origins[index] ?? text.length };
-}
-
-/** Calls `emit` with the pieces of `source` renamed, each with its origin in `source`. */
-function renameIn(
-  source: string,
-  alias: string,
-  emit: (chunk: string, at: (k: number) => number) => void,
-): void {
-  let before = '';
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i] as string;
-    const from = i;
-    if (c === '"' || c === "'") {
-      let j = i + 1;
-      while (j < source.length && source[j] !== c) j += source[j] === '\\' ? 2 : 1;
-      emit(source.slice(i, j + 1), (k) => from + k);
-      before = c;
-      i = j + 1;
-      continue;
-    }
-    if (/[A-Za-z_]/.test(c)) {
-      let j = i;
-      while (j < source.length && /\w/.test(source[j] as string)) j++;
-      const word = source.slice(i, j);
-      if (word === alias && before !== '.') {
-        emit('item', (k) => from + Math.min(k, word.length - 1));
-      } else {
-        emit(word, (k) => from + k);
-      }
-      before = word;
-      i = j;
-      continue;
-    }
-    emit(c, () => from);
-    if (!/\s/.test(c)) before = c;
-    i++;
-  }
 }

@@ -35,6 +35,7 @@ export function environmentFor(declaration: ScopeDeclaration): Environment {
     declaration.steps,
     declaration.secrets,
     declaration.item ?? null,
+    declaration.named ?? null,
     declaration.iter === true,
     declaration.stage === true,
   ]);
@@ -79,6 +80,9 @@ function buildEnvironment(declaration: ScopeDeclaration): Environment {
   env.registerVariable('run', 'waymark.Run');
 
   if (declaration.item !== undefined) env.registerVariable('item', CEL_TYPES[declaration.item]);
+  for (const [name, type] of Object.entries(declaration.named ?? {})) {
+    env.registerVariable(name, CEL_TYPES[type]);
+  }
   if (declaration.iter === true) {
     env.registerType('waymark.Iter', { fields: { index: 'int' } });
     env.registerVariable('iter', 'waymark.Iter');
@@ -141,6 +145,10 @@ export function celContext(
   if (declaration.item !== undefined && scope.item !== undefined) {
     defineLazy(context, 'item', () => toCelValue(scope.item, modeOf(declaration.item ?? 'dyn')));
   }
+  for (const [name, type] of Object.entries(declaration.named ?? {})) {
+    const value = scope.named === undefined ? undefined : own(scope.named, name);
+    if (value !== undefined) defineLazy(context, name, () => toCelValue(value, modeOf(type)));
+  }
   if (declaration.iter === true && scope.iter !== undefined) {
     context.iter = Object.assign(rootObject(), {
       index: BigInt(scope.iter.index),
@@ -198,4 +206,21 @@ function own(record: Record<string, unknown>, key: string): unknown {
 
 function modeOf(type: ExprType): NumberMode {
   return type === 'double' ? 'double' : 'int-if-integral';
+}
+
+/** Words that read as something else in CEL: literals and the `in` operator. */
+const CEL_WORDS: ReadonlySet<string> = new Set(['true', 'false', 'null', 'in']);
+
+/**
+ * Whether `name` (an identifier) can name a value in expressions: not a CEL literal, keyword,
+ * reserved word or type name (`int`, `map`, `type`, …), which cel-js keeps for itself.
+ */
+export function isDeclarableName(name: string): boolean {
+  if (CEL_WORDS.has(name)) return false;
+  try {
+    new Environment().registerVariable(name, 'dyn');
+    return true;
+  } catch {
+    return false;
+  }
 }

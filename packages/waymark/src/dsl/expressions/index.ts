@@ -8,6 +8,7 @@ export {
   type CompiledTemplatePart,
   type ExpressionDiagnostic,
 } from './compile.ts';
+export { isDeclarableName } from './environment.ts';
 export { EXPRESSION_LIMITS } from './limits.ts';
 export {
   emptyScopeDeclaration,

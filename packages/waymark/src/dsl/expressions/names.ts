@@ -73,6 +73,10 @@ export function unknownNameHint(
   declaration: ScopeDeclaration,
 ): string | undefined {
   if (code === 'unknown_variable' && isNode(node) && typeof node.args === 'string') {
+    const named = Object.keys(declaration.named ?? {});
+    if (node.args === 'item' && named.length > 0) {
+      return `the item of a foreach with "as" has that name: use ${named.map((n) => `"${n}"`).join(' or ')}`;
+    }
     return suggest(node.args, rootNames(declaration), 'names in scope');
   }
   if (code !== 'no_such_key' || !isNode(node) || !Array.isArray(node.args)) return undefined;
@@ -115,6 +119,7 @@ function knownMembers(
 function rootNames(declaration: ScopeDeclaration): string[] {
   const names = ['inputs', 'vars', 'steps', 'secrets', 'run'];
   if (declaration.item !== undefined) names.push('item');
+  names.push(...Object.keys(declaration.named ?? {}));
   if (declaration.iter === true) names.push('iter');
   if (declaration.stage === true) names.push('stage');
   return names;

@@ -3,8 +3,8 @@
  * workflow loads; the interpreter passes values (ExpressionScope) when it evaluates.
  *
  * Scopes: `inputs.<name>`, `vars.<name>`, `steps.<id>.output|status|error`, `item` (inside a
- * foreach), `iter.index` (inside a foreach or loop), `stage.name|iteration` (inside a stage),
- * `run.id` and `secrets.<NAME>`.
+ * foreach), the name a foreach gives its item with `as`, `iter.index` (inside a foreach or
+ * loop), `stage.name|iteration` (inside a stage), `run.id` and `secrets.<NAME>`.
  */
 
 /** The types an expression value can have, as the DSL talks about them. */
@@ -16,8 +16,13 @@ export interface ScopeDeclaration {
   /** Step ids visible here, with the type of their output (usually `dyn`). */
   steps: Record<string, { output: ExprType }>;
   secrets: string[];
-  /** Declared inside a foreach: the type of the current item. */
+  /** Declared inside a foreach without `as`: the type of the current item. */
   item?: ExprType;
+  /**
+   * Declared inside a foreach with `as: <name>`: the item's name and type. Those of enclosing
+   * foreach steps stay visible; an inner one hides an outer one of the same name.
+   */
+  named?: Record<string, ExprType>;
   /** Declared inside a foreach or loop: `iter.index` is visible. */
   iter?: boolean;
   /** Declared inside a stage: `stage.name` and `stage.iteration` are visible. */
@@ -29,6 +34,8 @@ export interface ExpressionScope {
   vars: Record<string, unknown>;
   steps: Record<string, { output: unknown; status: string; error: unknown }>;
   item?: unknown;
+  /** Items of enclosing foreach steps with `as`, by name. */
+  named?: Record<string, unknown>;
   iter?: { index: number };
   stage?: { name: string; iteration: number };
   run: { id: string };

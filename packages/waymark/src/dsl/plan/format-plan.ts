@@ -130,11 +130,15 @@ function headline(step: PlanStep): string {
     case 'steps':
       return 'steps in sequence';
     case 'parallel':
-      return `parallel${step.fail_fast === true ? ' (fail fast)' : ''}`;
+      // fail_fast is on unless turned off.
+      return `parallel ${step.fail_fast === false ? '(every branch runs)' : '(fail fast)'}`;
     case 'foreach': {
       const as = step.as === undefined ? '' : ` as ${step.as}`;
-      const limit = step.concurrency === undefined ? '' : ` (concurrency ${step.concurrency})`;
-      return `foreach ${literal(step.items)}${as}${limit}`;
+      const notes = [
+        ...(step.concurrency === undefined ? [] : [`concurrency ${step.concurrency}`]),
+        ...(step.fail_fast === false ? ['every iteration runs'] : []),
+      ];
+      return `foreach ${literal(step.items)}${as}${notes.length === 0 ? '' : ` (${notes.join(', ')})`}`;
     }
     case 'switch':
       return 'switch';

@@ -23,7 +23,7 @@ export interface PlanStep {
   items?: unknown;
   as?: string;
   concurrency?: number;
-  /** `parallel`. */
+  /** `parallel` and `foreach`. */
   fail_fast?: boolean;
   /** `loop`. */
   max_iters?: number;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 
-const NOT_SETTLED = `status NOT IN ('completed', 'failed')`;
+const NOT_SETTLED = `status NOT IN ('completed', 'failed', 'cancelled')`;
 const NOT_TERMINAL = `status NOT IN ('completed', 'failed', 'cancelled')`;
 const IN_WORKFLOWS = `(@workflows IS NULL OR workflow_name IN (SELECT value FROM json_each(@workflows)))`;
 // Not `LIMIT @limit`: the planner reads a bound LIMIT's value, which makes SQLite re-prepare

@@ -145,6 +145,39 @@ export function describeChildRuns(fx: StoreFixture): void {
       });
     });
 
+    it("leaves a parent's step that was cancelled as it is when the child ends", async () => {
+      const parent = await heldRun(fx.store);
+      const child = await startChild(fx.store, parent, 'sub');
+      const cancelled = stepRecord(parent.id, 'sub', {
+        kind: 'child',
+        status: 'cancelled',
+        output: undefined,
+        error: {
+          type: 'StepCancelledError',
+          code: 'STEP_CANCELLED',
+          message: 'x',
+          retryable: false,
+        },
+        childRunId: child.id,
+      });
+      await fx.store.saveStep({
+        runId: parent.id,
+        fencingToken: parent.fencingToken,
+        step: cancelled,
+        now: T0,
+        events: [],
+      });
+      const heldChild = (await claimRun(fx.store, child, T0 + 1)) as ClaimedRun;
+      await fx.store.completeRun({
+        runId: heldChild.id,
+        fencingToken: heldChild.fencingToken,
+        output: 1,
+        now: T0 + 2,
+        events: [],
+      });
+      expect(await fx.store.listSteps({ runId: parent.id })).toEqual([cancelled]);
+    });
+
     it('wakes a sleeping parent now but keeps an earlier wake time', async () => {
       const sleeping = await heldRun(fx.store);
       const early = await heldRun(fx.store);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NonRetryableError } from '../../../src/core/errors.ts';
 import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
 import { compileWorkflowDocument } from '../../../src/dsl/compile/index.ts';
 import type { CompileWorkflowOptions } from '../../../src/dsl/compile/index.ts';
@@ -9,6 +10,7 @@ import {
   type ExecutorRegistry,
 } from '../../../src/executors/index.ts';
 import type { WorkflowDefinition } from '../../../src/runtime/workflow.ts';
+import { settle } from '../../../src/testing/fake-clock.ts';
 import type { TestEngine } from '../../../src/testing/test-engine.ts';
 
 /** Calls of the test executors, in order: `[stepId, attempt, args]`. */
@@ -16,11 +18,18 @@ export interface Calls {
   list: Array<[string, number, unknown]>;
   inFlight: number;
   maxInFlight: number;
+  /** `gate` steps waiting to be opened, by gate name. */
+  gates: Map<string, () => void>;
+  /** Steps whose signal was aborted while they ran, in order. */
+  aborted: string[];
 }
 
 /**
- * The built-ins plus `echo` (output: its `value`), `flaky` (fails until attempt `succeed_on`)
- * and `slow` (echo after `ms` real milliseconds, counting how many run at once).
+ * The built-ins plus `echo` (output: its `value`), `flaky` (fails until attempt `succeed_on`),
+ * `fails_first` (the first `times` calls with one `name` fail, wherever they come from),
+ * `slow` (echo after `ms` real milliseconds, counting how many run at once) and `gate` (waits
+ * until the test calls `openGate(calls, name)`, then outputs `value` or fails with `fail`, not
+ * retryable; an aborted signal ends it).
  */
 export function testExecutors(calls: Calls): ExecutorRegistry {
   const log = (stepId: string, attempt: number, args: unknown): void => {
@@ -46,6 +55,40 @@ export function testExecutors(calls: Calls): ExecutorRegistry {
       },
     }),
     defineExecutor({
+      name: 'fails_first',
+      withSchema: z.object({ name: z.string(), times: z.number() }),
+      run: async (args, ctx) => {
+        log(ctx.stepId, ctx.attempt, args.name);
+        const n = calls.list.filter(([, , a]) => a === args.name).length;
+        if (n <= args.times) throw new Error(`${args.name}: call ${n} failed`);
+        return { output: { calls: n } };
+      },
+    }),
+    defineExecutor({
+      name: 'gate',
+      withSchema: z.object({
+        name: z.string(),
+        value: z.unknown().optional(),
+        fail: z.string().optional(),
+      }),
+      run: async (args, ctx) => {
+        log(ctx.stepId, ctx.attempt, args.name);
+        await new Promise<void>((resolve, reject) => {
+          calls.gates.set(args.name, resolve);
+          ctx.signal.addEventListener(
+            'abort',
+            () => {
+              calls.aborted.push(ctx.stepId);
+              reject(ctx.signal.reason as Error);
+            },
+            { once: true },
+          );
+        });
+        if (args.fail !== undefined && args.fail !== '') throw new NonRetryableError(args.fail);
+        return { output: args.value ?? null };
+      },
+    }),
+    defineExecutor({
       name: 'slow',
       withSchema: z.object({ value: z.unknown(), ms: z.number() }),
       run: async (args, ctx) => {
@@ -61,8 +104,26 @@ export function testExecutors(calls: Calls): ExecutorRegistry {
 }
 
 export function newCalls(): Calls {
-  return { list: [], inFlight: 0, maxInFlight: 0 };
+  return { list: [], inFlight: 0, maxInFlight: 0, gates: new Map(), aborted: [] };
 }
+
+/** Waits (in real time, briefly, a few event-loop turns at a time) until `predicate` holds. */
+export async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await settle(2);
+  }
+}
+
+/** Opens the gate `name` once a `gate` step waits on it. */
+export async function openGate(calls: Calls, name: string): Promise<void> {
+  await until(() => calls.gates.has(name));
+  calls.gates.get(name)?.();
+}
+
+/** The step ids the test executors were called with, in order. */
+export const calledSteps = (calls: Calls): string[] => calls.list.map(([id]) => id);
 
 export const TEST_EXECUTOR_NAMES = new Set([
   'log',
@@ -73,6 +134,8 @@ export const TEST_EXECUTOR_NAMES = new Set([
   'echo',
   'flaky',
   'slow',
+  'gate',
+  'fails_first',
 ]);
 
 export function compileYaml(

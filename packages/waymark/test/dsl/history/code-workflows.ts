@@ -1,10 +1,13 @@
 /**
  * Code twins of some golden YAML workflows: the same steps written with `defineWorkflow` and
- * the `ctx` primitives, as a user would write them by hand. Same names, keys and policies.
+ * the `ctx` primitives, as a user would write them by hand. Same names, keys and policies: a
+ * YAML executor step with no retry makes one attempt, hence `ONE_ATTEMPT` on these workflows.
  */
 import { z } from 'zod';
 import { NonRetryableError } from '../../../src/core/errors.ts';
 import { defineWorkflow, type WorkflowDefinition } from '../../../src/runtime/workflow.ts';
+
+const ONE_ATTEMPT = { maxAttempts: 1 };
 
 export const retryInCode = defineWorkflow({ name: 'retry' }, async (ctx) => {
   const flaky = await ctx.step(
@@ -33,6 +36,7 @@ export const retryInCode = defineWorkflow({ name: 'retry' }, async (ctx) => {
 export const foreachInCode = defineWorkflow(
   {
     name: 'foreach-concurrency',
+    retry: ONE_ATTEMPT,
     input: z.object({
       platforms: z.array(z.string()).default(['linux', 'darwin', 'windows', 'freebsd']),
     }),
@@ -54,7 +58,7 @@ export const foreachInCode = defineWorkflow(
   },
 );
 
-export const waitInCode = defineWorkflow({ name: 'wait' }, async (ctx) => {
+export const waitInCode = defineWorkflow({ name: 'wait', retry: ONE_ATTEMPT }, async (ctx) => {
   await ctx.step('before', () => 'before');
   await ctx.sleep('cool_down', '5m');
   await ctx.sleepUntil('until_launch', new Date('2026-01-01T01:00:00Z'));
@@ -63,31 +67,37 @@ export const waitInCode = defineWorkflow({ name: 'wait' }, async (ctx) => {
 });
 
 const childNotify = defineWorkflow(
-  { name: 'child-notify', input: z.object({ text: z.string() }) },
+  { name: 'child-notify', retry: ONE_ATTEMPT, input: z.object({ text: z.string() }) },
   async (ctx, { text }) => ctx.step('send', () => `sent: ${text}`),
 );
 
-export const runChildInCode = defineWorkflow({ name: 'run-child' }, async (ctx) => {
-  const before = await ctx.step('before', () => 1);
-  const notify = await ctx.run(childNotify, { text: `released ${before}` }, { name: 'notify' });
-  return ctx.step('after', () => notify);
-});
+export const runChildInCode = defineWorkflow(
+  { name: 'run-child', retry: ONE_ATTEMPT },
+  async (ctx) => {
+    const before = await ctx.step('before', () => 1);
+    const notify = await ctx.run(childNotify, { text: `released ${before}` }, { name: 'notify' });
+    return ctx.step('after', () => notify);
+  },
+);
 
-export const onFailureInCode = defineWorkflow({ name: 'on-failure-continue' }, async (ctx) => {
-  let optional = { status: 'succeeded', message: '' };
-  try {
-    await ctx.step('optional', () => {
-      throw new NonRetryableError('optional check failed');
+export const onFailureInCode = defineWorkflow(
+  { name: 'on-failure-continue', retry: ONE_ATTEMPT },
+  async (ctx) => {
+    let optional = { status: 'succeeded', message: '' };
+    try {
+      await ctx.step('optional', () => {
+        throw new NonRetryableError('optional check failed');
+      });
+    } catch (error) {
+      optional = { status: 'failed', message: (error as Error).message };
+    }
+    await ctx.step('report', () => `${optional.status}: ${optional.message}`);
+    await ctx.step('required', () => {
+      throw new NonRetryableError('required check failed');
     });
-  } catch (error) {
-    optional = { status: 'failed', message: (error as Error).message };
-  }
-  await ctx.step('report', () => `${optional.status}: ${optional.message}`);
-  await ctx.step('required', () => {
-    throw new NonRetryableError('required check failed');
-  });
-  await ctx.step('never', () => 'never');
-});
+    await ctx.step('never', () => 'never');
+  },
+);
 
 export const CODE_TWINS: ReadonlyArray<[string, WorkflowDefinition]> = [
   ['retry', retryInCode as WorkflowDefinition],

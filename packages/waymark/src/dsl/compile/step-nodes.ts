@@ -1,0 +1,85 @@
+/**
+ * The tree the interpreter runs, built once from a workflow document (build.ts): each step
+ * with its compiled expressions, and the stages.
+ */
+import type { Duration } from '../../core/durations.ts';
+import type { RetryPolicy } from '../../core/retry-policy.ts';
+import type { DocumentIssue } from '../document-issue.ts';
+import type { OnFailure } from '../document.ts';
+import type { ExpressionScope, ScopeDeclaration } from '../expressions/index.ts';
+import type { DocumentPath } from '../parse-yaml.ts';
+
+/** A compiled value: constants as they are, templates evaluated against a scope. */
+export type Evaluate = (scope: ExpressionScope) => unknown;
+
+export interface NodeBase {
+  id: string | undefined;
+  path: DocumentPath;
+  condition: Evaluate | undefined;
+  onFailure: OnFailure;
+  /** The step's own `retry`: an executor step's attempts, or how a group is retried. */
+  retry: RetryPolicy | undefined;
+  outputs: Evaluate | undefined;
+}
+
+export type StepNode = NodeBase &
+  (
+    | {
+        kind: 'uses';
+        executor: string;
+        with: Evaluate;
+        /** The arguments, when they hold no `${ }`: validated when the workflow compiles. */
+        literalWith: unknown;
+        timeout: Duration | undefined;
+      }
+    | { kind: 'steps'; steps: StepNode[] }
+    | { kind: 'parallel'; branches: StepNode[]; failFast: boolean }
+    | {
+        kind: 'foreach';
+        items: Evaluate;
+        /** The name given by `as`; without it the item is `item`. */
+        as: string | undefined;
+        concurrency: number;
+        failFast: boolean;
+        steps: StepNode[];
+      }
+    | {
+        kind: 'switch';
+        cases: Array<{ when: Evaluate; steps: StepNode[] }>;
+        otherwise: StepNode[] | undefined;
+      }
+    | { kind: 'run'; workflow: string; inputs: Evaluate }
+    | { kind: 'wait'; duration: Evaluate | undefined; until: Evaluate | undefined }
+    | { kind: 'loop'; maxIters: number; stopWhen: Evaluate | undefined; steps: StepNode[] }
+  );
+
+export type StageNode = {
+  name: string;
+  onFailure: OnFailure;
+  mode: 'sequential' | 'parallel';
+  /** From `retries` and `retry_backoff`. */
+  retry: RetryPolicy | undefined;
+} & (
+  | {
+      kind: 'uses';
+      executor: string;
+      with: Evaluate;
+      literalWith: unknown;
+      timeout: Duration | undefined;
+    }
+  | { kind: 'provider'; provider: string }
+  | { kind: 'steps'; steps: StepNode[] }
+);
+
+export interface BuiltWorkflow {
+  /** Evaluated in order, each seeing the ones before. */
+  vars: Array<[string, Evaluate]>;
+  steps: StepNode[];
+  stages: StageNode[];
+  loop:
+    { maxIters: number; stopWhen: Evaluate | undefined; fallback: string | undefined } | undefined;
+  output: Evaluate | undefined;
+  defaults: { retry: RetryPolicy | undefined; timeout: Duration | undefined };
+  declaration: ScopeDeclaration;
+  issues: DocumentIssue[];
+}
