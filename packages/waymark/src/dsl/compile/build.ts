@@ -133,6 +133,53 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     return template(v, where, path, 'bool');
   };
 
+  /**
+   * An executor's `with` arguments, for a step or a stage alike: word arguments split before
+   * any `${ }` is evaluated, literal ones refused when they hold one (templated values never
+   * reach a shell string), then compiled. `path` is the step's or the stage's.
+   */
+  const executorArgs = (
+    executor: string,
+    given: unknown,
+    where: Where,
+    path: DocumentPath,
+  ): { with: Evaluate; literalWith: unknown } => {
+    let args: unknown = given;
+    const words = wordArgs.get(executor) ?? [];
+    if (isRecord(given) && words.some((name) => typeof given[name] === 'string')) {
+      const copy: Record<string, unknown> = { ...given };
+      for (const name of words) {
+        const text = copy[name];
+        if (typeof text !== 'string') continue;
+        const split = splitWordsAt(text);
+        const list = split.map((w) => w.text);
+        wordOffsets.set(
+          list,
+          split.map((w) => w.offset),
+        );
+        copy[name] = list;
+      }
+      args = copy;
+    }
+    for (const name of literalArgs.get(executor) ?? []) {
+      const literal = isRecord(args) ? args[name] : undefined;
+      if (
+        typeof literal === 'string' &&
+        parseTemplate(literal).parts.some((p) => p.kind === 'expr')
+      ) {
+        issues.push({
+          path: [...path, 'with', name],
+          message: `"${name}" of ${executor} must be literal text: expressions are not substituted into it`,
+          hint: 'pass values through "env" and read them as "$NAME" in the script',
+        });
+      }
+    }
+    return {
+      with: value(args, where, [...path, 'with']),
+      literalWith: hasTemplate(args) ? undefined : args,
+    };
+  };
+
   const stepList = (list: unknown, where: Where, path: DocumentPath): StepNode[] => {
     if (!Array.isArray(list)) return [];
     return list.flatMap((s, i) => {
@@ -158,43 +205,11 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     switch (kind) {
       case 'uses': {
         const executor = typeof body === 'string' ? body : '';
-        const given: unknown = s.with ?? {};
-        let args: unknown = given;
-        const words = wordArgs.get(executor) ?? [];
-        if (isRecord(given) && words.some((name) => typeof given[name] === 'string')) {
-          const copy: Record<string, unknown> = { ...given };
-          for (const name of words) {
-            const text = copy[name];
-            if (typeof text !== 'string') continue;
-            const split = splitWordsAt(text);
-            const list = split.map((w) => w.text);
-            wordOffsets.set(
-              list,
-              split.map((w) => w.offset),
-            );
-            copy[name] = list;
-          }
-          args = copy;
-        }
-        for (const name of literalArgs.get(executor) ?? []) {
-          const literal = isRecord(args) ? args[name] : undefined;
-          if (
-            typeof literal === 'string' &&
-            parseTemplate(literal).parts.some((p) => p.kind === 'expr')
-          ) {
-            issues.push({
-              path: [...path, 'with', name],
-              message: `"${name}" of ${executor} must be literal text: expressions are not substituted into it`,
-              hint: 'pass values through "env" and read them as "$NAME" in the script',
-            });
-          }
-        }
         return {
           ...base,
           kind,
           executor,
-          with: value(args, where, [...path, 'with']),
-          literalWith: hasTemplate(args) ? undefined : args,
+          ...executorArgs(executor, s.with ?? {}, where, path),
           timeout: duration(s.timeout),
         };
       }
@@ -316,8 +331,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             ...common,
             kind: 'uses' as const,
             executor: c.uses,
-            with: value(c.with ?? {}, staged, [...p, 'with']),
-            literalWith: hasTemplate(c.with ?? {}) ? undefined : (c.with ?? {}),
+            ...executorArgs(c.uses, c.with ?? {}, staged, p),
             timeout: undefined,
           },
         ];

@@ -115,6 +115,43 @@ describe('shell steps in workflows', () => {
     ]);
   });
 
+  it('a stage that uses shell gets the same checks: a templated script is refused', () => {
+    const { diagnostics } = loadWorkflowDocument(
+      lines(
+        'id: bad-stage',
+        'inputs: { x: { type: string } }',
+        'stages: [build]',
+        'stage_configs:',
+        '  build:',
+        '    uses: shell',
+        '    with: { script: "echo ${ inputs.x }" }',
+      ),
+      'bad.workflow.yaml',
+    );
+    expect(diagnostics.map((d) => `${d.line}:${d.message}`)).toEqual([
+      '7:"script" of shell must be literal text: expressions are not substituted into it',
+    ]);
+  });
+
+  it('a stage command string is split into words, values arriving as one argv element', async () => {
+    const wf = compileYaml(
+      lines(
+        'id: stage-command',
+        'inputs: { value: { type: string, required: true } }',
+        'stages: [say]',
+        'stage_configs:',
+        '  say:',
+        '    uses: shell',
+        '    with: { command: "printf %s ${ inputs.value }" }',
+        'output: ${ steps.say.output }',
+      ),
+      { executors: testExecutors(newCalls()) },
+    );
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, { value: HOSTILE[0] });
+    expect(await run.result()).toBe(HOSTILE[0]);
+  });
+
   it('splits a command string into words before evaluating', () => {
     expect(splitWords('npm publish --tag ${ inputs.channel }')).toEqual([
       'npm',
