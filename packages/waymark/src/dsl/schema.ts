@@ -163,8 +163,6 @@ function commonStepShape() {
   };
 }
 
-export const COMMON_STEP_KEYS = Object.keys(commonStepShape());
-
 /** One strict object schema per step kind; `stepList` validates nested lists of steps. */
 export function stepKindSchemas(stepList: z.ZodType) {
   const common = commonStepShape();
@@ -281,6 +279,5 @@ export const shallowStepList = z.array(z.unknown(), { error: 'expected a list of
 export const shallowStepKinds = stepKindSchemas(shallowStepList);
 export const shallowWorkflowSchema = workflowSchemaWith(shallowStepList);
 
-export const TOP_LEVEL_KEYS = Object.keys(shallowWorkflowSchema.shape);
 export const STEP_KEYS_BY_KIND = {} as Record<StepKind, readonly string[]>;
 for (const kind of STEP_KINDS) STEP_KEYS_BY_KIND[kind] = Object.keys(shallowStepKinds[kind].shape);

@@ -1,6 +1,7 @@
 /**
- * A stopgap until dsl/expressions type-checks expressions: finds `steps.<id>` (or
- * `steps["id"]`) inside `${ … }` so references to unknown steps are reported at load time.
+ * Finds `steps.<id>` (or `steps["id"]`) inside `${ … }`, with where each stands, so a
+ * reference to an unknown step is reported once, at the reference, before expressions are
+ * type-checked (the type check then skips expressions naming an unknown step).
  */
 import { parseTemplate } from './expressions/index.ts';
 import type { DocumentPath } from './parse-yaml.ts';

@@ -73,3 +73,11 @@ export function allSteps(doc: Record<string, unknown>): StepVisit[] {
   for (const [path, list] of rootStepLists(doc)) visitList(path, list);
   return out;
 }
+
+/** Step ids and stage names: what `steps.<id>` may name. */
+export function knownStepIds(doc: Record<string, unknown>): Set<string> {
+  const ids = new Set<string>();
+  for (const { step } of allSteps(doc)) if (typeof step.id === 'string') ids.add(step.id);
+  if (Array.isArray(doc.stages)) for (const s of doc.stages) if (typeof s === 'string') ids.add(s);
+  return ids;
+}

@@ -11,7 +11,7 @@ import { findRunCycles, type ResolveWorkflow } from './run-cycles.ts';
 import type { StepKind } from './schema.ts';
 import { RESERVED_NAMES, reservedName } from './scope-names.ts';
 import { findStepReferences } from './step-references.ts';
-import { allSteps, type StepVisit } from './step-tree.ts';
+import { allSteps, knownStepIds, type StepVisit } from './step-tree.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Kinds whose steps are durable units (keys, outputs): they must have an id. */
@@ -44,7 +44,7 @@ export function checkWorkflowSemantics(
     ...checkForeachNames(steps),
     ...checkExecutors(document, steps, options.knownExecutors),
     ...checkStages(document),
-    ...checkStepReferences(document, steps),
+    ...checkStepReferences(document),
     ...(options.resolveWorkflow === undefined
       ? []
       : findRunCycles(document, steps, options.resolveWorkflow)),
@@ -179,10 +179,9 @@ function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
   return issues;
 }
 
-function checkStepReferences(doc: Record<string, unknown>, steps: StepVisit[]): DocumentIssue[] {
-  const ids = new Set(steps.map((s) => s.step.id).filter((id) => typeof id === 'string'));
-  // The compiler records each stage's result as steps.<stage name>.
-  if (Array.isArray(doc.stages)) for (const s of doc.stages) if (typeof s === 'string') ids.add(s);
+function checkStepReferences(doc: Record<string, unknown>): DocumentIssue[] {
+  // Step ids and stage names (the compiler records each stage's result as steps.<stage name>).
+  const ids = knownStepIds(doc);
   const issues: DocumentIssue[] = [];
   // Inputs are data: their defaults are never evaluated, so they are not scanned.
   for (const [key, value] of Object.entries(doc)) {
@@ -192,7 +191,7 @@ function checkStepReferences(doc: Record<string, unknown>, steps: StepVisit[]): 
       issues.push({
         path: ref.path,
         index: ref.index,
-        message: `reference to unknown step "${ref.id}"${didYouMean(ref.id, ids as Set<string>)}`,
+        message: `reference to unknown step "${ref.id}"${didYouMean(ref.id, ids)}`,
         hint: 'steps.<id> names a step by its id',
       });
     }

@@ -16,8 +16,8 @@ import {
 } from '../expressions/index.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
 import { stepIdsReferencedIn } from '../step-references.ts';
-import { stepKindOf } from '../step-tree.ts';
-import { inputTypes, knownStepIds, varNames } from './scope-declaration.ts';
+import { knownStepIds, stepKindOf } from '../step-tree.ts';
+import { inputTypes, varNames } from './scope-declaration.ts';
 import type { BuiltWorkflow, Evaluate, NodeBase, StageNode, StepNode } from './step-nodes.ts';
 import { duration, retryPolicy, stageRetryPolicy } from './step-options.ts';
 import { hasTemplate, splitWordsAt } from './template-text.ts';

@@ -6,14 +6,6 @@ import { isRecord } from '../document-issue.ts';
 import type { ExprType } from '../expressions/index.ts';
 import { allSteps } from '../step-tree.ts';
 
-/** Step ids and stage names: what `steps.<id>` may name. */
-export function knownStepIds(doc: Record<string, unknown>): Set<string> {
-  const ids = new Set<string>();
-  for (const { step } of allSteps(doc)) if (typeof step.id === 'string') ids.add(step.id);
-  if (Array.isArray(doc.stages)) for (const s of doc.stages) if (typeof s === 'string') ids.add(s);
-  return ids;
-}
-
 export function inputTypes(inputs: unknown): Record<string, ExprType> {
   if (!isRecord(inputs)) return {};
   const out: Record<string, ExprType> = {};

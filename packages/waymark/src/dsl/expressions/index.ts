@@ -10,12 +10,7 @@ export {
 } from './compile.ts';
 export { isDeclarableName } from './environment.ts';
 export { EXPRESSION_LIMITS } from './limits.ts';
-export {
-  emptyScopeDeclaration,
-  type ExprType,
-  type ExpressionScope,
-  type ScopeDeclaration,
-} from './scope.ts';
+export { type ExprType, type ExpressionScope, type ScopeDeclaration } from './scope.ts';
 export {
   isTemplate,
   parseTemplate,

@@ -42,10 +42,5 @@ export interface ExpressionScope {
   secrets: Record<string, string>;
 }
 
-/** An empty declaration to spread over: `{ ...emptyScopeDeclaration(), inputs: { n: 'int' } }`. */
-export function emptyScopeDeclaration(): ScopeDeclaration {
-  return { inputs: {}, vars: {}, steps: {}, secrets: [] };
-}
-
 /** The fields of `steps.<id>`. */
 export const STEP_FIELDS = ['output', 'status', 'error'] as const;
