@@ -4,7 +4,7 @@ import type { SerializedError } from './serialize-error.ts';
 import type { StepRecord } from './step.ts';
 
 /**
- * The storage port. SQLite and Postgres implement it; nothing else touches SQL.
+ * The storage port. `storage/sqlite` implements it; nothing else touches SQL.
  *
  * Rules every implementation keeps (the conformance suite in `testing/` checks them):
  * - Methods taking `fencingToken` are fenced: they apply only while the run is `running` with
@@ -187,7 +187,7 @@ export interface StartChildRunParams extends FencedParams {
 }
 
 export interface ParkRunParams extends FencedParams {
-  status: Exclude<ParkedRunStatus, 'paused'> | 'paused';
+  status: ParkedRunStatus;
   wakeAt: number | null;
   waitingOn?: readonly string[];
   countRecovery?: boolean;

@@ -30,10 +30,6 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
-  get hasListeners(): boolean {
-    return this.listeners.size > 0;
-  }
-
   /** Announces history events of one run, as they were written to the store. */
   emitRunEvents(runId: string, workflowName: string, events: readonly NewHistoryEvent[]): void {
     if (this.listeners.size === 0) return;

@@ -1,8 +1,8 @@
-import { NotFoundError } from '../../core/errors.ts';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import { completedOutcome, failedOutcome, settleChildSteps } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
+import { existingRun } from './pause-resume.ts';
 import { eventParams, toRunRecord, type EventParams, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
@@ -45,8 +45,7 @@ export function cancelTree(
   params: { runId: string; now: number; reason?: string },
 ): RunRecord {
   const { runId, now, reason } = params;
-  const root = sql.getRun.get(runId) as RunRow | undefined;
-  if (root === undefined) throw new NotFoundError(`run ${runId} not found`);
+  const root = existingRun(sql, runId);
   if (isTerminalStatus(root.status)) return toRunRecord(root);
 
   const tree = sql.unfinishedTree.all({ id: runId }) as RunRow[];

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
-import { StoreError, WaymarkError } from '../../core/errors.ts';
+import { type StoreError, WaymarkError } from '../../core/errors.ts';
+import { sqliteError } from './open-database.ts';
 
 /** Most writes put in one transaction: bounds how long one flush holds the event loop. */
-export const MAX_BATCH = 1000;
+const MAX_BATCH = 1000;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -136,12 +137,6 @@ export class GroupCommit {
   }
 
   private storeError(what: string, error: unknown): StoreError {
-    const message = error instanceof Error ? error.message : String(error);
-    const code = (error as { code?: unknown } | null)?.code;
-    return new StoreError(`SQLite ${what} on ${this.path}: ${message}`, {
-      cause: error,
-      retryable: code === 'SQLITE_BUSY',
-      details: { path: this.path, ...(typeof code === 'string' ? { sqliteCode: code } : {}) },
-    });
+    return sqliteError(`SQLite ${what} on ${this.path}`, this.path, error);
   }
 }

@@ -3,8 +3,8 @@ import type { RunRecord, RunStatus } from '../../core/run.ts';
 import type { ListRunsParams } from '../../core/store.ts';
 import { toRunRecord, type RunRow } from './row-mapping.ts';
 
-export const DEFAULT_LIST_LIMIT = 50;
-export const MAX_LIST_LIMIT = 1000;
+const DEFAULT_LIST_LIMIT = 50;
+const MAX_LIST_LIMIT = 1000;
 
 /**
  * Run listings, newest first (UUIDv7 ids sort by creation time), paged by the last id seen.

@@ -20,7 +20,7 @@ export interface ResolvedSqliteOptions {
   busyTimeoutMs: number;
 }
 
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 export function resolveSqliteOptions(options: SqliteStoreOptions): ResolvedSqliteOptions {
   const issues: { path: string; message: string }[] = [];
@@ -39,7 +39,7 @@ export function resolveSqliteOptions(options: SqliteStoreOptions): ResolvedSqlit
   return { path: options.path, synchronous, busyTimeoutMs };
 }
 
-export function isMemoryPath(path: string): boolean {
+function isMemoryPath(path: string): boolean {
   return path === ':memory:';
 }
 
@@ -73,9 +73,14 @@ export function openDatabase(options: ResolvedSqliteOptions): Database.Database 
 
 export function openError(path: string, error: unknown): StoreError {
   if (error instanceof StoreError) return error;
+  return sqliteError(`cannot open SQLite database ${path}`, path, error);
+}
+
+/** A SQLite failure as a StoreError naming the database; SQLITE_BUSY is retryable. */
+export function sqliteError(what: string, path: string, error: unknown): StoreError {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
-  return new StoreError(`cannot open SQLite database ${path}: ${message}`, {
+  return new StoreError(`${what}: ${message}`, {
     cause: error,
     details: { path, ...(typeof code === 'string' ? { sqliteCode: code } : {}) },
     retryable: code === 'SQLITE_BUSY',

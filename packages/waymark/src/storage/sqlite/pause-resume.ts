@@ -3,7 +3,7 @@ import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import { eventParams, toRunRecord, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
-function existingRun(sql: Statements, runId: string): RunRow {
+export function existingRun(sql: Statements, runId: string): RunRow {
   const row = sql.getRun.get(runId) as RunRow | undefined;
   if (row === undefined) throw new NotFoundError(`run ${runId} not found`);
   return row;

@@ -8,7 +8,7 @@ export function encodeJson(value: unknown): string | null {
   return JSON.stringify(value) ?? null;
 }
 
-export function decodeJson(text: string | null): unknown {
+function decodeJson(text: string | null): unknown {
   return text === null ? undefined : JSON.parse(text);
 }
 
@@ -150,7 +150,6 @@ export function toHistoryEvent(row: EventRow): HistoryEvent {
   };
 }
 
-/** Binding parameters of an event insert, encoded before the write is queued. */
 /**
  * An event's bind values, positional (in `insertEvent`'s column order): binding by position
  * skips better-sqlite3's per-call name lookups on the hottest insert.

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
-const NOT_SETTLED = `status NOT IN ('completed', 'failed', 'cancelled')`;
-const NOT_TERMINAL = `status NOT IN ('completed', 'failed', 'cancelled')`;
+// Runs and steps end in the same three statuses.
+const NOT_ENDED = `status NOT IN ('completed', 'failed', 'cancelled')`;
 const IN_WORKFLOWS = `(@workflows IS NULL OR workflow_name IN (SELECT value FROM json_each(@workflows)))`;
 // Not `LIMIT @limit`: the planner reads a bound LIMIT's value, which makes SQLite re-prepare
 // the statement every time the parameter is bound again (better-sqlite3 binds on every call):
@@ -78,14 +78,14 @@ export function prepareStatements(db: Database.Database) {
       WITH RECURSIVE tree (id) AS (
         SELECT @id UNION SELECT runs.id FROM runs JOIN tree ON runs.parent_run_id = tree.id
       )
-      SELECT runs.* FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_TERMINAL}`),
+      SELECT runs.* FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`),
 
     // A child that ends settles every unsettled step linked to it (normally its parent's one
     // step), except in runs listed in @exclude (being cancelled along with it).
     settleLinkedSteps: p(`
       UPDATE steps SET status = @status, output = @output, error = @error,
         finished_at = @now, wake_at = NULL
-      WHERE child_run_id = @child AND ${NOT_SETTLED}
+      WHERE child_run_id = @child AND ${NOT_ENDED}
         AND run_id NOT IN (SELECT value FROM json_each(@exclude))
       RETURNING run_id, key, attempt`),
     // The parent's step named by the child's parent_step_key, for a child created with
@@ -93,7 +93,7 @@ export function prepareStatements(db: Database.Database) {
     settleParentStep: p(`
       UPDATE steps SET status = @status, output = @output, error = @error,
         finished_at = @now, wake_at = NULL, child_run_id = @child
-      WHERE run_id = @parent AND key = @key AND ${NOT_SETTLED}
+      WHERE run_id = @parent AND key = @key AND ${NOT_ENDED}
         AND (child_run_id IS NULL OR child_run_id = @child)
       RETURNING run_id, key, attempt`),
     // Wakes a run that something it waits for happened to. A parked run becomes due now; a
@@ -105,7 +105,7 @@ export function prepareStatements(db: Database.Database) {
         paused_from = CASE WHEN status = 'paused' THEN 'pending' ELSE paused_from END,
         wake_at = MIN(COALESCE(wake_at, @now), @now),
         updated_at = @now
-      WHERE id = @id AND ${NOT_TERMINAL}`),
+      WHERE id = @id AND ${NOT_ENDED}`),
 
     pause: p(`
       UPDATE runs SET

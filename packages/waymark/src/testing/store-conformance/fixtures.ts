@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import { uuidv7 } from '../../core/ids.ts';
 import type { RunRecord } from '../../core/run.ts';
+import { parseStepKey } from '../../core/step-key.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type { ClaimedRun, CreateRunParams, Store } from '../../core/store.ts';
 
@@ -99,7 +100,7 @@ export function stepRecord(
   return {
     runId,
     key,
-    name: key.split('#')[0] as string,
+    name: parseStepKey(key).name,
     kind: 'run',
     status: 'completed',
     attempt: 1,
