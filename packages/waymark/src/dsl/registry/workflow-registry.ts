@@ -90,10 +90,20 @@ export function createWorkflowRegistry(options: WorkflowRegistryOptions): Workfl
     return source === undefined ? undefined : load(source, file, id);
   };
 
-  const validateForWrite = (source: string, label: string | undefined): WorkflowDocument => {
+  /** Validates once; what is written is returned as `get` would read it back. */
+  const validateForWrite = (source: string, label: string | undefined) => {
     const result = loadWorkflowDocument(source, label ?? '<workflow>', options.load);
-    if (result.document === undefined) throw new WorkflowValidationError(result.diagnostics);
-    return result.document;
+    const document = result.document;
+    if (document === undefined) throw new WorkflowValidationError(result.diagnostics);
+    const written = (file: string): RegisteredWorkflow => ({
+      id: document.id,
+      file,
+      source,
+      document,
+      // Only warnings are left (the document is valid): now about the file written.
+      diagnostics: result.diagnostics.map((d) => ({ ...d, file })),
+    });
+    return { document, written };
   };
 
   return {
@@ -122,7 +132,7 @@ export function createWorkflowRegistry(options: WorkflowRegistryOptions): Workfl
     },
     get,
     async create(source, writeOptions = {}) {
-      const document = validateForWrite(source, writeOptions.file);
+      const { document, written } = validateForWrite(source, writeOptions.file);
       const file = fileOf(document.id);
       await mkdir(dir, { recursive: true });
       const temp = await writeTemp(dir, document.id, source);
@@ -139,11 +149,11 @@ export function createWorkflowRegistry(options: WorkflowRegistryOptions): Workfl
       } finally {
         await unlink(temp).catch(() => undefined);
       }
-      return load(source, file, document.id);
+      return written(file);
     },
     async update(id, source, writeOptions = {}) {
       checkId(id);
-      const document = validateForWrite(source, writeOptions.file);
+      const { document, written } = validateForWrite(source, writeOptions.file);
       const file = fileOf(id);
       if (document.id !== id) {
         throw new WorkflowValidationError([idMismatch(writeOptions.file ?? file, id, document.id)]);
@@ -151,7 +161,7 @@ export function createWorkflowRegistry(options: WorkflowRegistryOptions): Workfl
       if ((await readIfExists(file)) === undefined) throw notFound(id);
       const temp = await writeTemp(dir, id, source);
       await rename(temp, file);
-      return load(source, file, id);
+      return written(file);
     },
     async delete(id) {
       checkId(id);
