@@ -18,7 +18,12 @@ const SYSTEM_ERROR_CODES = new Set([
   'SQLITE_FULL',
 ]);
 
+/**
+ * A recorded step's failure (it carries its step key) is never a panic: replaying it would
+ * throw the same error again, so restarting would only loop until RECOVERY_LIMIT.
+ */
 export function isPanicError(error: unknown): boolean {
+  if ((error as { step?: unknown } | null)?.step !== undefined) return false;
   if (error instanceof StoreError) return true;
   if (error instanceof RangeError && /call stack|allocation failed/i.test(error.message))
     return true;

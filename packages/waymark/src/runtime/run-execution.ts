@@ -388,10 +388,7 @@ export class RunExecution {
   private onThrow(error: unknown): void {
     if (this.finished) return;
     if (error instanceof Suspend) return; // a Suspend escaping track (cannot normally happen)
-    // A recorded step failure carries its step key; replaying it would fail the same way,
-    // so only failures that did not come from a recorded step are panics.
-    const fromStep = (error as { step?: unknown } | null)?.step !== undefined;
-    if (isPanicError(error) && !fromStep) return void this.panic(error);
+    if (isPanicError(error)) return void this.panic(error);
     void this.fail(serializeError(error));
   }
 

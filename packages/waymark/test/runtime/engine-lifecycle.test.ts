@@ -338,6 +338,28 @@ describe('panic recovery and leases', () => {
     ]);
   });
 
+  it('fails, not restarts, when a step exhausts its attempts on a system error code', async () => {
+    let attempts = 0;
+    const wf = defineWorkflow(
+      { name: 'step-econnreset', panic: { maxRestarts: 2, restartDelay: 100 } },
+      async (ctx) =>
+        ctx.step('call', { retry: { maxAttempts: 1 } }, () => {
+          attempts++;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }),
+    );
+    t = await createTestEngine({ workflows: [wf] });
+    const errors: unknown[] = [];
+    t.engine.on((event) => {
+      if (event.kind === 'engine-error') errors.push(event.error);
+    });
+    const run = await t.engine.start(wf, null);
+    await expect(run.result()).rejects.toMatchObject({ code: 'ECONNRESET', step: 'call' });
+    expect(attempts).toBe(1);
+    expect((await t.engine.getRun(run.id))?.recoveryCount).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('fails with RECOVERY_LIMIT after too many restarts in a row', async () => {
     const wf = defineWorkflow(
       { name: 'hopeless', panic: { maxRestarts: 2, restartDelay: 100 } },
