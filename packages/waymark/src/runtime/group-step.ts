@@ -8,15 +8,15 @@
  * replay from their own records (which rebuilds whatever the caller derives from them), and
  * a settled group's record, not the replayed calls, decides how it ends.
  */
-import { formatDuration } from '../core/durations.ts';
 import type { NewHistoryEvent } from '../core/history.ts';
-import { type ResolvedRetryPolicy, hasAttemptsLeft, retryDelayMs } from '../core/retry-policy.ts';
+import type { ResolvedRetryPolicy } from '../core/retry-policy.ts';
 import { type SerializedError, deserializeError, serializeError } from '../core/serialize-error.ts';
 import { isStepSettled, type StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
 import { notStarted, recordCancelled } from './step-cancellation.ts';
-import { assertSameStep, event, newStep } from './step-records.ts';
+import { assertSameStep, event } from './step-records.ts';
 import { Suspend } from './suspension.ts';
+import { recordAttemptFailure, startAttempt } from './attempts.ts';
 import type { GroupOptions } from './workflow-context.ts';
 
 interface GroupAttempt {
@@ -70,13 +70,8 @@ async function enterGroup(
   } else if (signal?.aborted === true) {
     throw notStarted(signal, key);
   }
-  const step = newStep(ex, key, name, 'group', attempt);
-  const start = ex.deferStepStart(step, [
-    event('step.started', step, step.startedAt, {
-      data: { message: `attempt ${attempt} of ${policy.maxAttempts}` },
-    }),
-  ]);
-  return { attempt, step, takeStart: () => start.take(), policy };
+  const { step, takeStart } = startAttempt(ex, key, name, 'group', attempt, policy);
+  return { attempt, step, takeStart, policy };
 }
 
 async function attemptSucceeded<T>(ex: RunExecution, entry: GroupAttempt, output: T): Promise<T> {
@@ -113,40 +108,11 @@ async function attemptFailed(
   if (signal?.aborted === true) {
     return recordCancelled(ex, current ?? entry.step, signal, entry.takeStart());
   }
-  const { attempt, policy } = entry;
-  const error = serializeError(thrown);
-  const now = ex.now();
-  const durationMs = now - entry.step.startedAt;
-  const startEvents = entry.takeStart();
-  if (error.retryable && hasAttemptsLeft(policy, attempt)) {
-    const delayMs = retryDelayMs(policy, attempt, {
-      retryAfterMs: error.retryAfterMs,
-      ...(ex.deps.random === undefined ? {} : { random: ex.deps.random }),
-    });
-    const wakeAt = now + delayMs;
-    const step: StepRecord = { ...entry.step, status: 'retrying', error, finishedAt: now, wakeAt };
-    await ex.saveStep(step, [
-      ...startEvents,
-      event('step.failed', step, now, { durationMs, data: { error, willRetry: true } }),
-      event('step.retrying', step, now, {
-        data: {
-          delayMs,
-          wakeAt,
-          nextAttempt: attempt + 1,
-          message: `attempt ${attempt + 1} of ${policy.maxAttempts} in ${formatDuration(delayMs)}`,
-        },
-      }),
-    ]);
-    throw new Suspend({ reason: 'retry', wakeAt });
-  }
-  const step: StepRecord = { ...entry.step, status: 'failed', error, finishedAt: now };
-  await ex.saveStep(
-    step,
-    [
-      ...startEvents,
-      event('step.failed', step, now, { durationMs, data: { error, willRetry: false } }),
-    ],
-    true,
+  return recordAttemptFailure(
+    ex,
+    entry.step,
+    serializeError(thrown),
+    entry.policy,
+    entry.takeStart(),
   );
-  throw deserializeError(error);
 }

@@ -1,14 +1,14 @@
 /** `ctx.step`: run once, retry durably, record the JSON result; cancellable by its signal. */
-import { formatDuration, parseDuration } from '../core/durations.ts';
+import { parseDuration } from '../core/durations.ts';
 import { StepTimeoutError, WaymarkError } from '../core/errors.ts';
 import type { NewHistoryEvent } from '../core/history.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
-import { hasAttemptsLeft, retryDelayMs } from '../core/retry-policy.ts';
 import { type SerializedError, deserializeError, serializeError } from '../core/serialize-error.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
+import { recordAttemptFailure, startAttempt } from './attempts.ts';
 import { afterRecordedWork, notStarted, recordCancelled } from './step-cancellation.ts';
-import { assertSameStep, event, newStep } from './step-records.ts';
+import { assertSameStep, event } from './step-records.ts';
 import { Suspend } from './suspension.ts';
 import type { StepContext, StepFunction, StepOptions } from './workflow-context.ts';
 
@@ -49,57 +49,18 @@ export async function runStep<T>(
       : parseDuration(options.timeout, `timeout of step "${key}"`);
   ex.checkBoundary();
 
-  const started = newStep(ex, key, name, 'run', attempt);
-  const start = ex.deferStepStart(started, [
-    event('step.started', started, started.startedAt, {
-      data: { message: `attempt ${attempt} of ${policy.maxAttempts}` },
-    }),
-  ]);
+  const { step: started, takeStart } = startAttempt(ex, key, name, 'run', attempt, policy);
   let output: T;
   try {
     output = await runAttempt(ex, key, attempt, timeoutMs, signal, fn);
   } catch (thrown) {
-    const startEvents = start.take();
+    const startEvents = takeStart();
     if (ex.isFinished) throw thrown;
     if (signal?.aborted === true) return recordCancelled(ex, started, signal, startEvents);
     const error = { ...serializeError(thrown), step: key, attempt };
-    const now = ex.now();
-    const durationMs = now - started.startedAt;
-    const retryable = error.retryable && hasAttemptsLeft(policy, attempt);
-    if (retryable) {
-      const delayMs = retryDelayMs(policy, attempt, {
-        retryAfterMs: error.retryAfterMs,
-        ...randomOption(ex),
-      });
-      const wakeAt = now + delayMs;
-      const step: StepRecord = { ...started, status: 'retrying', error, finishedAt: now, wakeAt };
-      await ex.saveStep(step, [
-        ...startEvents,
-        event('step.failed', step, now, { durationMs, data: { error, willRetry: true } }),
-        event('step.retrying', step, now, {
-          data: {
-            delayMs,
-            wakeAt,
-            nextAttempt: attempt + 1,
-            message: `attempt ${attempt + 1} of ${policy.maxAttempts} in ${formatDuration(delayMs)}`,
-          },
-        }),
-      ]);
-      throw new Suspend({ reason: 'retry', wakeAt });
-    }
-    const step: StepRecord = { ...started, status: 'failed', error, finishedAt: now };
-    const saved = await ex.saveStep(
-      step,
-      [
-        ...startEvents,
-        event('step.failed', step, now, { durationMs, data: { error, willRetry: false } }),
-      ],
-      true,
-    );
-    // The recorded (masked) error: the one a replay will throw.
-    throw deserializeError(saved.error as SerializedError);
+    return recordAttemptFailure(ex, started, error, policy, startEvents);
   }
-  return recordSuccess(ex, started, output, start.take());
+  return recordSuccess(ex, started, output, takeStart());
 }
 
 async function recordSuccess<T>(
@@ -139,10 +100,6 @@ async function recordSuccess<T>(
     true,
   );
   return saved.output as T;
-}
-
-function randomOption(ex: RunExecution): { random?: () => number } {
-  return ex.deps.random === undefined ? {} : { random: ex.deps.random };
 }
 
 /**

@@ -87,6 +87,34 @@ describe('secrets in code workflows', () => {
     expect(raw).not.toContain(API_KEY);
   });
 
+  it('the first run sees what the replay sees: step and group results come back masked', async () => {
+    const seen: string[][] = [];
+    const wf = defineWorkflow({ name: 'sees-masked', secrets: ['API_KEY'] }, async (ctx) => {
+      const key = ctx.secret('API_KEY') as string;
+      const output = await ctx.step('out', () => `got ${key}`);
+      const stepError = await ctx
+        .step('bad', { retry: { maxAttempts: 1 } }, () => {
+          throw new NonRetryableError(`step ${key}`);
+        })
+        .catch((error: unknown) => (error as Error).message);
+      const groupError = await ctx
+        .group('g', { retry: { maxAttempts: 1 } }, async () => {
+          throw new NonRetryableError(`group ${key}`);
+        })
+        .catch((error: unknown) => (error as Error).message);
+      seen.push([output, stepError, groupError]);
+      await ctx.sleep('nap', '1m'); // the workflow function runs again on the replay
+      return null;
+    });
+    t = await createTestEngine({ workflows: [wf], secrets: { API_KEY } });
+    const run = await t.engine.start(wf, null);
+    await t.waitForStatus(run.id, 'sleeping');
+    await t.clock.advance('1m');
+    await t.waitForStatus(run.id, 'completed');
+    const masked = ['got ***', 'step ***', 'group ***'];
+    expect(seen).toEqual([masked, masked]);
+  });
+
   it('masks a failed run’s error and an input that carries a declared secret', async () => {
     const wf = defineWorkflow(
       { name: 'fails', secrets: ['API_KEY'] },
