@@ -288,7 +288,7 @@ export class Engine {
 
   /**
    * Runs ended by another process announce nothing here, so waiters also re-check the store
-   * every poll interval. One timer serves all of them (thousands may wait at once).
+   * every second (DEFAULT_WORKER_OPTIONS.pollMs). One timer serves all of them (thousands may wait at once).
    */
   private armEndPoll(): void {
     if (this.cancelEndPoll !== undefined) return;

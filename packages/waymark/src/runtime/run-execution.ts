@@ -30,7 +30,7 @@ import { RunAbort } from './run-abort.ts';
 import { createWorkflowContext } from './create-context.ts';
 import { RunSecrets, type SecretSource } from './run-secrets.ts';
 import { NEVER, Suspend, type Suspension, parkTarget } from './suspension.ts';
-import { type WorkflowDefinition, workflowRetryPolicy } from './workflow.ts';
+import type { WorkflowDefinition } from './workflow.ts';
 
 export interface ExecutionDeps {
   store: Store;
@@ -157,7 +157,7 @@ export class RunExecution {
 
   /** The step's policy over the workflow's (resolved once per execution, not per step). */
   retryPolicy(step: RetryPolicy | undefined): ResolvedRetryPolicy {
-    this.workflowRetry ??= workflowRetryPolicy(this.deps.defaultRetry, this.definition);
+    this.workflowRetry ??= resolveRetryPolicy(this.deps.defaultRetry, this.definition.retry);
     return step === undefined ? this.workflowRetry : resolveRetryPolicy(this.workflowRetry, step);
   }
 

@@ -5,6 +5,7 @@
  * StepCancelledError; a step reached after its scope was cancelled never starts and leaves no
  * record.
  */
+import { onNextMacrotask } from './next-macrotask.ts';
 import { StepCancelledError } from '../core/errors.ts';
 import type { NewHistoryEvent } from '../core/history.ts';
 import { deserializeError, serializeError } from '../core/serialize-error.ts';
@@ -67,5 +68,5 @@ export async function recordCancelled(
  * signal, and a step the first run cancelled is not started again when the run resumes.
  */
 export function afterRecordedWork(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => onNextMacrotask(resolve));
 }

@@ -3,11 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { RunDefinitionSource } from '../core/run.ts';
 import { type Duration, parseDuration } from '../core/durations.ts';
 import { ValidationError } from '../core/errors.ts';
-import {
-  type ResolvedRetryPolicy,
-  type RetryPolicy,
-  resolveRetryPolicy,
-} from '../core/retry-policy.ts';
+import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
 import type { WorkflowContext } from './workflow-context.ts';
 
 export interface PanicPolicy {
@@ -60,12 +56,27 @@ export interface WorkflowDefinition<I = unknown, O = unknown> {
   readonly definitionSource?: { source: string; file: string | null };
 }
 
-/** What a run records of its definition: the source, its sha256 hex, its file; or null. */
+const recorded = new WeakMap<WorkflowDefinition, RunDefinitionSource | null>();
+
+/**
+ * What a run records of its definition: the source, its sha256 hex, its file; or null.
+ * Hashed once per definition (definitions are frozen), not once per run started.
+ */
 export function recordedDefinition(definition: WorkflowDefinition): RunDefinitionSource | null {
-  const from = definition.definitionSource;
-  if (from === undefined) return null;
-  const hash = createHash('sha256').update(from.source, 'utf8').digest('hex');
-  return { source: from.source, hash, file: from.file };
+  let source = recorded.get(definition);
+  if (source === undefined) {
+    const from = definition.definitionSource;
+    source =
+      from === undefined
+        ? null
+        : {
+            source: from.source,
+            hash: createHash('sha256').update(from.source, 'utf8').digest('hex'),
+            file: from.file,
+          };
+    recorded.set(definition, source);
+  }
+  return source;
 }
 
 export const DEFAULT_PANIC_POLICY = { maxRestarts: 5, restartDelayMs: 1_000 } as const;
@@ -149,12 +160,4 @@ export function isWorkflowDefinition(value: unknown): value is WorkflowDefinitio
     (value as { kind?: unknown }).kind === 'waymark.workflow' &&
     typeof (value as { fn?: unknown }).fn === 'function'
   );
-}
-
-export function workflowRetryPolicy(
-  engineDefault: ResolvedRetryPolicy,
-  workflow: WorkflowDefinition,
-  step?: RetryPolicy,
-): ResolvedRetryPolicy {
-  return resolveRetryPolicy(engineDefault, workflow.retry, step);
 }
