@@ -4,7 +4,15 @@
  * (literals as they are; templated values as their template text).
  */
 import type { Duration } from '../../core/durations.ts';
-import type { Backoff, Condition, InputSpec, OnFailure, Retry } from '../document.ts';
+import type {
+  Condition,
+  InputSpec,
+  OnFailure,
+  Retry,
+  StageConfig,
+  WorkflowDocument,
+  WorkflowLoop,
+} from '../document.ts';
 import type { StepKind } from '../schema.ts';
 
 export interface PlanStep {
@@ -41,19 +49,10 @@ export interface PlanStep {
   steps?: PlanStep[];
 }
 
-export interface PlanStage {
+/** A stage as configured, with `uses` named `executor` and its steps planned. */
+export interface PlanStage extends Omit<StageConfig, 'uses' | 'steps'> {
   name: string;
   executor?: string;
-  with?: Record<string, unknown>;
-  provider?: string;
-  role?: string;
-  profile?: string;
-  skills?: string[];
-  prompt?: string;
-  mode?: 'sequential' | 'parallel';
-  on_failure?: OnFailure;
-  retries?: number;
-  retry_backoff?: Backoff;
   steps: PlanStep[];
 }
 
@@ -64,10 +63,10 @@ export interface Plan {
   inputs: Record<string, InputSpec>;
   vars: Record<string, unknown>;
   secrets: string[];
-  defaults?: { retry?: Retry; timeout?: Duration };
+  defaults?: WorkflowDocument['defaults'];
   timeout?: Duration;
   steps: PlanStep[];
   stages: PlanStage[];
-  loop?: { max_iters: number; stop_when?: Condition; fallback_next_stage?: string };
+  loop?: WorkflowLoop;
   output?: unknown;
 }
