@@ -5,14 +5,16 @@ import {
   T0,
   WORKER,
   claimRun,
+  completeHeld,
   createRun,
   eventTypes,
   expectLeaseLost,
   getRun,
   heldRun,
+  parkHeld,
   runParams,
+  saveHeldStep,
   startChild,
-  stepRecord,
   type StoreFixture,
 } from './fixtures.ts';
 
@@ -37,15 +39,7 @@ export function describeCancelRun(fx: StoreFixture): void {
       const cancelled = await fx.store.cancelRun({ runId: run.id, now: T0 });
       expect(cancelled.fencingToken).toBeGreaterThan(run.fencingToken);
       expect(cancelled).toMatchObject({ leaseOwner: null, leaseExpiresAt: null });
-      await expectLeaseLost(
-        fx.store.saveStep({
-          runId: run.id,
-          fencingToken: run.fencingToken,
-          step: stepRecord(run.id, 'late'),
-          now: T0,
-          events: [],
-        }),
-      );
+      await expectLeaseLost(saveHeldStep(fx.store, run, 'late'));
       expect(await fx.store.listSteps({ runId: run.id })).toEqual([]);
     });
 
@@ -56,13 +50,7 @@ export function describeCancelRun(fx: StoreFixture): void {
       const grandchild = await startChild(fx.store, heldChild, 'grandchild');
       const finished = await startChild(fx.store, root, 'finished');
       const heldFinished = (await claimRun(fx.store, finished, T0)) as ClaimedRun;
-      await fx.store.completeRun({
-        runId: finished.id,
-        fencingToken: heldFinished.fencingToken,
-        output: 'kept',
-        now: T0,
-        events: [],
-      });
+      await completeHeld(fx.store, heldFinished, 'kept');
       await fx.store.cancelRun({ runId: root.id, now: T0 + 1 });
       for (const id of [root.id, child.id, grandchild.id]) {
         expect((await getRun(fx.store, id)).status).toBe('cancelled');
@@ -80,15 +68,7 @@ export function describeCancelRun(fx: StoreFixture): void {
     it("fails the parent's step with CANCELLED and wakes the parent", async () => {
       const parent = await heldRun(fx.store);
       const child = await startChild(fx.store, parent, 'sub');
-      await fx.store.parkRun({
-        runId: parent.id,
-        fencingToken: parent.fencingToken,
-        status: 'waiting',
-        wakeAt: null,
-        waitingOn: ['sub'],
-        now: T0,
-        events: [],
-      });
+      await parkHeld(fx.store, parent, { status: 'waiting', wakeAt: null, waitingOn: ['sub'] });
       await fx.store.cancelRun({ runId: child.id, now: T0 + 4 });
       const [step] = await fx.store.listSteps({ runId: parent.id });
       expect(step).toMatchObject({
@@ -109,13 +89,7 @@ export function describeCancelRun(fx: StoreFixture): void {
 
     it('is a no-op on a run that already ended', async () => {
       const run = await heldRun(fx.store);
-      await fx.store.completeRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        output: 1,
-        now: T0,
-        events: [],
-      });
+      await completeHeld(fx.store, run);
       const before = await getRun(fx.store, run.id);
       expect(await fx.store.cancelRun({ runId: run.id, now: T0 + 1 })).toEqual(before);
       expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.started']);
@@ -133,14 +107,7 @@ export function describePauseResume(fx: StoreFixture): void {
   describe('pauseRun and resumeRun', () => {
     it('pauses a parked run at once and resumes it to the status it had', async () => {
       const run = await heldRun(fx.store);
-      await fx.store.parkRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        status: 'sleeping',
-        wakeAt: T0 + 100,
-        now: T0,
-        events: [],
-      });
+      await parkHeld(fx.store, run, { status: 'sleeping', wakeAt: T0 + 100 });
       const paused = await fx.store.pauseRun({ runId: run.id, now: T0 + 1 });
       expect(paused).toMatchObject({ status: 'paused', pauseRequested: true, wakeAt: T0 + 100 });
       expect(await claimRun(fx.store, run, T0 + 1000)).toBeUndefined();
@@ -181,13 +148,10 @@ export function describePauseResume(fx: StoreFixture): void {
         'run.started',
         'run.pause_requested',
       ]);
-      const parked = await fx.store.parkRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
+      const parked = await parkHeld(fx.store, run, {
         status: 'pending',
         wakeAt: T0 + 1,
         now: T0 + 1,
-        events: [],
       });
       expect(parked.status).toBe('paused');
       expect(await claimRun(fx.store, run, T0 + 2)).toBeUndefined();
@@ -200,13 +164,7 @@ export function describePauseResume(fx: StoreFixture): void {
       await fx.store.pauseRun({ runId: run.id, now: T0 });
       const resumed = await fx.store.resumeRun({ runId: run.id, now: T0 + 1 });
       expect(resumed).toMatchObject({ status: 'running', pauseRequested: false });
-      const control = await fx.store.saveStep({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        step: stepRecord(run.id, 'a'),
-        now: T0 + 2,
-        events: [],
-      });
+      const control = await saveHeldStep(fx.store, run, 'a', {}, T0 + 2);
       expect(control).toEqual({ pauseRequested: false });
     });
 

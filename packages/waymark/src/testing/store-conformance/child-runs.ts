@@ -1,35 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { SerializedError } from '../../core/serialize-error.ts';
-import type { ClaimedRun, Store } from '../../core/store.ts';
+import type { ClaimedRun } from '../../core/store.ts';
 import {
   T0,
   claimRun,
+  completeHeld,
   eventTypes,
   getRun,
   heldRun,
+  parentWaitingOnChild,
+  parkHeld,
   runParams,
+  saveHeldStep,
   startChild,
   stepRecord,
   uniqueWorkflow,
   type StoreFixture,
 } from './fixtures.ts';
-
-/** A parent parked `waiting` on its child step `sub`, and that child held by a worker. */
-async function parentWaitingOnChild(store: Store) {
-  const parent = await heldRun(store);
-  const child = await startChild(store, parent, 'sub', { input: { x: 1 } });
-  await store.parkRun({
-    runId: parent.id,
-    fencingToken: parent.fencingToken,
-    status: 'waiting',
-    wakeAt: null,
-    waitingOn: ['sub'],
-    now: T0,
-    events: [],
-  });
-  const heldChild = (await claimRun(store, child, T0 + 1)) as ClaimedRun;
-  return { parent, child: heldChild };
-}
 
 const childError: SerializedError = {
   type: 'Error',
@@ -160,21 +147,9 @@ export function describeChildRuns(fx: StoreFixture): void {
         },
         childRunId: child.id,
       });
-      await fx.store.saveStep({
-        runId: parent.id,
-        fencingToken: parent.fencingToken,
-        step: cancelled,
-        now: T0,
-        events: [],
-      });
+      await saveHeldStep(fx.store, parent, 'sub', cancelled);
       const heldChild = (await claimRun(fx.store, child, T0 + 1)) as ClaimedRun;
-      await fx.store.completeRun({
-        runId: heldChild.id,
-        fencingToken: heldChild.fencingToken,
-        output: 1,
-        now: T0 + 2,
-        events: [],
-      });
+      await completeHeld(fx.store, heldChild, 1, T0 + 2);
       expect(await fx.store.listSteps({ runId: parent.id })).toEqual([cancelled]);
     });
 
@@ -187,24 +162,14 @@ export function describeChildRuns(fx: StoreFixture): void {
         [early, T0 + 2],
       ] as const) {
         const child = await startChild(fx.store, parent, 'sub');
-        await fx.store.parkRun({
-          runId: parent.id,
-          fencingToken: parent.fencingToken,
+        await parkHeld(fx.store, parent, {
           status: parent === sleeping ? 'sleeping' : 'pending',
           wakeAt,
-          now: T0,
-          events: [],
         });
         children.push((await claimRun(fx.store, child, T0)) as ClaimedRun);
       }
       for (const child of children) {
-        await fx.store.completeRun({
-          runId: child.id,
-          fencingToken: child.fencingToken,
-          output: null,
-          now: T0 + 10,
-          events: [],
-        });
+        await completeHeld(fx.store, child, null, T0 + 10);
       }
       expect(await getRun(fx.store, sleeping.id)).toMatchObject({
         status: 'pending',
@@ -216,13 +181,7 @@ export function describeChildRuns(fx: StoreFixture): void {
     it('keeps a paused parent paused, and due once resumed', async () => {
       const { parent, child } = await parentWaitingOnChild(fx.store);
       await fx.store.pauseRun({ runId: parent.id, now: T0 + 2 });
-      await fx.store.completeRun({
-        runId: child.id,
-        fencingToken: child.fencingToken,
-        output: 1,
-        now: T0 + 3,
-        events: [],
-      });
+      await completeHeld(fx.store, child, 1, T0 + 3);
       expect((await getRun(fx.store, parent.id)).status).toBe('paused');
       expect(await claimRun(fx.store, parent, T0 + 4)).toBeUndefined();
       const resumed = await fx.store.resumeRun({ runId: parent.id, now: T0 + 5 });
@@ -247,13 +206,7 @@ export function describeChildRuns(fx: StoreFixture): void {
       const parent = await heldRun(fx.store);
       const child = await startChild(fx.store, parent, 'a', { idempotencyKey: 'done-key' });
       const heldChild = (await claimRun(fx.store, child, T0)) as ClaimedRun;
-      await fx.store.completeRun({
-        runId: child.id,
-        fencingToken: heldChild.fencingToken,
-        output: 'cached',
-        now: T0 + 1,
-        events: [],
-      });
+      await completeHeld(fx.store, heldChild, 'cached', T0 + 1);
       const linked = await startChild(fx.store, parent, 'b', { idempotencyKey: 'done-key' });
       expect(linked).toMatchObject({ id: child.id, status: 'completed' });
       const steps = await fx.store.listSteps({ runId: parent.id });

@@ -5,9 +5,11 @@ import {
   T0,
   WORKER,
   claimRun,
+  completeHeld,
   createRun,
   eventTypes,
   heldRun,
+  parkHeld,
   runParams,
   uniqueWorkflow,
   type StoreFixture,
@@ -213,14 +215,7 @@ export function describeClaimRuns(fx: StoreFixture): void {
 
     it('records each claim as run.started, run.resumed or run.recovered, with the worker', async () => {
       const run = await heldRun(fx.store);
-      await fx.store.parkRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        status: 'sleeping',
-        wakeAt: T0 + 5,
-        now: T0 + 1,
-        events: [],
-      });
+      await parkHeld(fx.store, run, { status: 'sleeping', wakeAt: T0 + 5, now: T0 + 1 });
       const resumed = await claimRun(fx.store, run, T0 + 5, 'worker-b');
       expect(resumed?.fencingToken).toBe(run.fencingToken + 1);
       const expired = T0 + 5 + LEASE_MS;
@@ -237,13 +232,7 @@ export function describeClaimRuns(fx: StoreFixture): void {
 
     it('never claims a terminal run', async () => {
       const run = await heldRun(fx.store);
-      await fx.store.completeRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        output: 1,
-        now: T0,
-        events: [],
-      });
+      await completeHeld(fx.store, run);
       expect(await claimRun(fx.store, run, T0 + 10 * LEASE_MS)).toBeUndefined();
     });
 

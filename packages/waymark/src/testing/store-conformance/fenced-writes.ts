@@ -5,10 +5,12 @@ import {
   T0,
   WORKER,
   claimRun,
+  completeHeld,
   eventTypes,
   expectLeaseLost,
   getRun,
   heldRun,
+  parkHeld,
   runParams,
   snapshot,
   stepRecord,
@@ -117,14 +119,7 @@ export function describeFencing(fx: StoreFixture): void {
 
     it('rejects a fenced write on a run that is no longer running', async () => {
       const run = await heldRun(fx.store);
-      await fx.store.parkRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        status: 'sleeping',
-        wakeAt: T0 + 1000,
-        now: T0,
-        events: [],
-      });
+      await parkHeld(fx.store, run, { status: 'sleeping', wakeAt: T0 + 1000 });
       const before = await snapshot(fx.store, run.id);
       await expectLeaseLost(staleWrites[0]![1](fx.store, run));
       expect(await snapshot(fx.store, run.id)).toEqual(before);
@@ -138,13 +133,7 @@ export function describeFencing(fx: StoreFixture): void {
 
     it('appends events without a token whatever the run status', async () => {
       const run = await heldRun(fx.store);
-      await fx.store.completeRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        output: null,
-        now: T0,
-        events: [],
-      });
+      await completeHeld(fx.store, run, null);
       await fx.store.appendEvents({ runId: run.id, events: [{ type: 'run.resumed', at: T0 }] });
       expect(await eventTypes(fx.store, run.id)).toEqual([
         'run.created',
@@ -174,13 +163,7 @@ export function describeFencing(fx: StoreFixture): void {
       const cancelled = await heldRun(fx.store);
       await fx.store.cancelRun({ runId: cancelled.id, now: T0 });
       const ended = await heldRun(fx.store);
-      await fx.store.completeRun({
-        runId: ended.id,
-        fencingToken: ended.fencingToken,
-        output: 1,
-        now: T0,
-        events: [],
-      });
+      await completeHeld(fx.store, ended);
       const kept = await heldRun(fx.store);
       const runs = [reclaimed, cancelled, ended, kept].map((r) => ({
         runId: r.id,

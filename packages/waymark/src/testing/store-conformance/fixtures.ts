@@ -3,7 +3,14 @@ import { uuidv7 } from '../../core/ids.ts';
 import type { RunRecord } from '../../core/run.ts';
 import { parseStepKey } from '../../core/step-key.ts';
 import type { StepRecord } from '../../core/step.ts';
-import type { ClaimedRun, CreateRunParams, Store } from '../../core/store.ts';
+import type {
+  ClaimedRun,
+  CreateRunParams,
+  FencedParams,
+  ParkRunParams,
+  RunControl,
+  Store,
+} from '../../core/store.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
@@ -114,6 +121,58 @@ export function stepRecord(
   };
 }
 
+/** The fencing of a held run: what its worker writes with. */
+type Held = Pick<ClaimedRun, 'id' | 'fencingToken'>;
+
+/** Parks a held run at T0 without events, unless `park` says otherwise. */
+export function parkHeld(
+  store: Store,
+  run: Held,
+  park: Omit<ParkRunParams, keyof FencedParams | 'now' | 'events'> &
+    Partial<Pick<ParkRunParams, 'now' | 'events'>>,
+): Promise<RunRecord> {
+  return store.parkRun({
+    runId: run.id,
+    fencingToken: run.fencingToken,
+    now: T0,
+    events: [],
+    ...park,
+  });
+}
+
+/** Completes a held run without events. */
+export function completeHeld(
+  store: Store,
+  run: Held,
+  output: unknown = 1,
+  now = T0,
+): Promise<void> {
+  return store.completeRun({
+    runId: run.id,
+    fencingToken: run.fencingToken,
+    output,
+    now,
+    events: [],
+  });
+}
+
+/** Saves the step `key` of a held run (a `stepRecord`) without events. */
+export function saveHeldStep(
+  store: Store,
+  run: Held,
+  key: string,
+  overrides: Partial<StepRecord> = {},
+  now = T0,
+): Promise<RunControl> {
+  return store.saveStep({
+    runId: run.id,
+    fencingToken: run.fencingToken,
+    step: stepRecord(run.id, key, overrides),
+    now,
+    events: [],
+  });
+}
+
 /** Starts a child of a held parent from its step `key`; returns the child as created. */
 export async function startChild(
   store: Store,
@@ -137,6 +196,17 @@ export async function startChild(
     events: [{ type: 'step.waiting', at: child.now, stepKey: key }],
   });
   return result.child;
+}
+
+/** A parent parked `waiting` on its child step `sub`, and that child held by a worker. */
+export async function parentWaitingOnChild(
+  store: Store,
+): Promise<{ parent: ClaimedRun; child: ClaimedRun }> {
+  const parent = await heldRun(store);
+  const child = await startChild(store, parent, 'sub', { input: { x: 1 } });
+  await parkHeld(store, parent, { status: 'waiting', wakeAt: null, waitingOn: ['sub'] });
+  const heldChild = (await claimRun(store, child, T0 + 1)) as ClaimedRun;
+  return { parent, child: heldChild };
 }
 
 /** Everything the store holds about a run, to check a rejected write changed nothing. */

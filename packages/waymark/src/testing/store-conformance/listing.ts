@@ -7,6 +7,7 @@ import {
   expectLeaseLost,
   heldRun,
   runParams,
+  saveHeldStep,
   startChild,
   stepRecord,
   type StoreFixture,
@@ -162,13 +163,7 @@ export function describeConcurrentWrites(fx: StoreFixture): void {
     it('lists steps in the order they were first recorded, even within one millisecond', async () => {
       const run = await heldRun(fx.store);
       const save = (key: string, status: 'running' | 'completed') =>
-        fx.store.saveStep({
-          runId: run.id,
-          fencingToken: run.fencingToken,
-          step: stepRecord(run.id, key, { status, startedAt: T0 }),
-          now: T0,
-          events: [],
-        });
+        saveHeldStep(fx.store, run, key, { status, startedAt: T0 });
       await save('zeta', 'running');
       await save('alpha', 'completed');
       await save('mid', 'completed');
@@ -183,14 +178,8 @@ export function describeConcurrentWrites(fx: StoreFixture): void {
     it('rejects only the stale write among concurrent ones', async () => {
       const good = await heldRun(fx.store);
       const stale = await heldRun(fx.store);
-      const save = (runId: string, fencingToken: number, key: string) =>
-        fx.store.saveStep({
-          runId,
-          fencingToken,
-          step: stepRecord(runId, key),
-          now: T0,
-          events: [],
-        });
+      const save = (id: string, fencingToken: number, key: string) =>
+        saveHeldStep(fx.store, { id, fencingToken }, key);
       const results = await Promise.allSettled([
         save(good.id, good.fencingToken, 'a'),
         save(stale.id, stale.fencingToken + 1, 'x'),

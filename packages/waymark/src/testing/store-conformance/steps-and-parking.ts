@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetryableError, StepTimeoutError } from '../../core/errors.ts';
 import { deserializeError, serializeError } from '../../core/serialize-error.ts';
+import type { ClaimedRun } from '../../core/store.ts';
 import {
   LEASE_MS,
   T0,
   claimRun,
+  completeHeld,
   eventTypes,
   getRun,
   heldRun,
+  parkHeld,
+  saveHeldStep,
   startChild,
   stepRecord,
   type StoreFixture,
@@ -74,14 +78,7 @@ export function describeSaveStep(fx: StoreFixture): void {
           attempt: 3,
         }),
       );
-      const step = stepRecord(run.id, 'charge', { status: 'failed', output: undefined, error });
-      await fx.store.saveStep({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        step,
-        now: T0,
-        events: [],
-      });
+      await saveHeldStep(fx.store, run, 'charge', { status: 'failed', output: undefined, error });
       const [stored] = await fx.store.listSteps({ runId: run.id });
       expect(stored?.error).toEqual(error);
       const revived = deserializeError(stored?.error ?? error);
@@ -135,27 +132,16 @@ export function describeParkRun(fx: StoreFixture): void {
 
     it('keeps a run waiting without a wake time until something wakes it', async () => {
       const run = await heldRun(fx.store);
-      await fx.store.parkRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        status: 'waiting',
-        wakeAt: null,
-        now: T0,
-        events: [],
-      });
+      await parkHeld(fx.store, run, { status: 'waiting', wakeAt: null });
       expect(await claimRun(fx.store, run, T0 + 365 * 86_400_000)).toBeUndefined();
     });
 
     it('counts a recovery on request', async () => {
       const run = await heldRun(fx.store);
-      const parked = await fx.store.parkRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
+      const parked = await parkHeld(fx.store, run, {
         status: 'pending',
         wakeAt: T0 + 10,
         countRecovery: true,
-        now: T0,
-        events: [],
       });
       expect(parked.recoveryCount).toBe(run.recoveryCount + 1);
     });
@@ -163,14 +149,7 @@ export function describeParkRun(fx: StoreFixture): void {
     it('parks paused when a pause was requested, keeping the intended status', async () => {
       const run = await heldRun(fx.store);
       await fx.store.pauseRun({ runId: run.id, now: T0 });
-      const parked = await fx.store.parkRun({
-        runId: run.id,
-        fencingToken: run.fencingToken,
-        status: 'sleeping',
-        wakeAt: T0 + 500,
-        now: T0,
-        events: [],
-      });
+      const parked = await parkHeld(fx.store, run, { status: 'sleeping', wakeAt: T0 + 500 });
       expect(parked).toMatchObject({ status: 'paused', pauseRequested: true, leaseOwner: null });
       expect(await claimRun(fx.store, run, T0 + 10_000)).toBeUndefined();
       const resumed = await fx.store.resumeRun({ runId: run.id, now: T0 + 1 });
@@ -184,23 +163,14 @@ export function describeParkRun(fx: StoreFixture): void {
     it('parks pending and due now when an awaited child already ended (no lost wake-up)', async () => {
       const parent = await heldRun(fx.store);
       const child = await startChild(fx.store, parent, 'sub');
-      const heldChild = await claimRun(fx.store, child, T0 + 1);
-      await fx.store.completeRun({
-        runId: child.id,
-        fencingToken: heldChild?.fencingToken ?? -1,
-        output: 'ok',
-        now: T0 + 2,
-        events: [],
-      });
+      const heldChild = (await claimRun(fx.store, child, T0 + 1)) as ClaimedRun;
+      await completeHeld(fx.store, heldChild, 'ok', T0 + 2);
       // The parent was still running when the child ended; now it parks to wait for it.
-      const parked = await fx.store.parkRun({
-        runId: parent.id,
-        fencingToken: parent.fencingToken,
+      const parked = await parkHeld(fx.store, parent, {
         status: 'waiting',
         wakeAt: null,
         waitingOn: ['sub'],
         now: T0 + 3,
-        events: [],
       });
       expect(parked).toMatchObject({ status: 'pending', wakeAt: T0 + 3 });
       expect(await claimRun(fx.store, parent, T0 + 3)).toBeDefined();
@@ -209,14 +179,10 @@ export function describeParkRun(fx: StoreFixture): void {
     it('parks waiting when the awaited child has not ended', async () => {
       const parent = await heldRun(fx.store);
       await startChild(fx.store, parent, 'sub');
-      const parked = await fx.store.parkRun({
-        runId: parent.id,
-        fencingToken: parent.fencingToken,
+      const parked = await parkHeld(fx.store, parent, {
         status: 'waiting',
         wakeAt: null,
         waitingOn: ['sub'],
-        now: T0,
-        events: [],
       });
       expect(parked).toMatchObject({ status: 'waiting', wakeAt: null });
     });
