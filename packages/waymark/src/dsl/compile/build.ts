@@ -6,7 +6,6 @@
  * and skips what it does not understand; the shape checker reports that.
  */
 import { type DocumentIssue, isRecord } from '../document-issue.ts';
-import type { OnFailure } from '../document.ts';
 import {
   compileTemplate,
   type ExprType,
@@ -19,7 +18,7 @@ import { stepIdsReferencedIn } from '../step-references.ts';
 import { knownStepIds, stepKindOf } from '../step-tree.ts';
 import { inputTypes, varNames } from './scope-declaration.ts';
 import type { BuiltWorkflow, Evaluate, NodeBase, StageNode, StepNode } from './step-nodes.ts';
-import { duration, retryPolicy, stageRetryPolicy } from './step-options.ts';
+import { duration, onFailureOf, retryPolicy, stageRetryPolicy } from './step-options.ts';
 import { hasTemplate, splitWordsAt } from './template-text.ts';
 
 export interface BuildOptions {
@@ -38,11 +37,6 @@ const DEFAULT_LITERAL_ARGS: ReadonlyMap<string, readonly string[]> = new Map([
 ]);
 const DEFAULT_WORD_ARGS: ReadonlyMap<string, readonly string[]> = new Map([['shell', ['command']]]);
 
-/** What expressions can see where they stand. */
-interface Where {
-  declaration: ScopeDeclaration;
-}
-
 /** The walk. Never throws on a malformed document. */
 export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWorkflow {
   const issues: DocumentIssue[] = [];
@@ -57,12 +51,11 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     steps: Object.fromEntries([...known].map((id) => [id, { output: 'dyn' as ExprType }])),
     secrets: Array.isArray(d.secrets) ? d.secrets.filter((s) => typeof s === 'string') : [],
   };
-  const top: Where = { declaration };
 
   /** `at`: where `text` starts in the string at `path` (a word of a split argument). */
   const template = (
     text: string,
-    where: Where,
+    where: ScopeDeclaration,
     path: DocumentPath,
     expect?: ExprType,
     at = 0,
@@ -75,7 +68,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     if (refs.some((id) => !known.has(id))) return undefined;
     const { template: compiled, diagnostics } = compileTemplate(
       text,
-      where.declaration,
+      where,
       expect === undefined ? {} : { expect },
     );
     for (const diagnostic of diagnostics) {
@@ -93,7 +86,12 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
 
   /** Split word arguments: where each word stands in the string it was split from. */
   const wordOffsets = new WeakMap<unknown[], number[]>();
-  const value = (v: unknown, where: Where, path: DocumentPath, at?: number): Evaluate => {
+  const value = (
+    v: unknown,
+    where: ScopeDeclaration,
+    path: DocumentPath,
+    at?: number,
+  ): Evaluate => {
     if (typeof v === 'string') {
       if (!v.includes('${')) return () => v;
       return template(v, where, path, undefined, at) ?? (() => v);
@@ -127,7 +125,11 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     return () => v;
   };
 
-  const condition = (v: unknown, where: Where, path: DocumentPath): Evaluate | undefined => {
+  const condition = (
+    v: unknown,
+    where: ScopeDeclaration,
+    path: DocumentPath,
+  ): Evaluate | undefined => {
     if (typeof v === 'boolean') return () => v;
     if (typeof v !== 'string') return undefined;
     return template(v, where, path, 'bool');
@@ -141,7 +143,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
   const executorArgs = (
     executor: string,
     given: unknown,
-    where: Where,
+    where: ScopeDeclaration,
     path: DocumentPath,
   ): { with: Evaluate; literalWith: unknown } => {
     let args: unknown = given;
@@ -180,7 +182,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     };
   };
 
-  const stepList = (list: unknown, where: Where, path: DocumentPath): StepNode[] => {
+  const stepList = (list: unknown, where: ScopeDeclaration, path: DocumentPath): StepNode[] => {
     if (!Array.isArray(list)) return [];
     return list.flatMap((s, i) => {
       const node = step(s, where, [...path, i]);
@@ -188,7 +190,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     });
   };
 
-  const step = (s: unknown, where: Where, path: DocumentPath): StepNode | undefined => {
+  const step = (s: unknown, where: ScopeDeclaration, path: DocumentPath): StepNode | undefined => {
     if (!isRecord(s)) return undefined;
     const kind = stepKindOf(s);
     if (kind === undefined) return undefined;
@@ -196,7 +198,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
       id: typeof s.id === 'string' ? s.id : undefined,
       path,
       condition: s.if === undefined ? undefined : condition(s.if, where, [...path, 'if']),
-      onFailure: s.on_failure === 'continue' || s.on_failure === 'retry' ? s.on_failure : 'stop',
+      onFailure: onFailureOf(s.on_failure),
       retry: retryPolicy(s.retry),
       outputs: s.outputs === undefined ? undefined : value(s.outputs, where, [...path, 'outputs']),
     };
@@ -224,14 +226,11 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
         };
       case 'foreach': {
         const as = typeof b.as === 'string' ? b.as : undefined;
-        const outer = where.declaration;
         // The item has one name: `as`, or `item`. Names of enclosing iterations stay visible.
-        const inner: Where = {
-          declaration:
-            as === undefined
-              ? { ...outer, item: 'dyn', iter: true }
-              : { ...outer, named: { ...outer.named, [as]: 'dyn' }, iter: true },
-        };
+        const inner: ScopeDeclaration =
+          as === undefined
+            ? { ...where, item: 'dyn', iter: true }
+            : { ...where, named: { ...where.named, [as]: 'dyn' }, iter: true };
         const items =
           typeof b.items === 'string'
             ? (template(b.items, where, [...path, 'foreach', 'items'], 'list') ?? (() => []))
@@ -286,7 +285,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             b.until === undefined ? undefined : value(b.until, where, [...path, 'wait', 'until']),
         };
       case 'loop': {
-        const inner: Where = { declaration: { ...where.declaration, iter: true } };
+        const inner: ScopeDeclaration = { ...where, iter: true };
         return {
           ...base,
           kind,
@@ -303,12 +302,12 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
   };
 
   const vars: Array<[string, Evaluate]> = isRecord(d.vars)
-    ? Object.entries(d.vars).map(([k, v]) => [k, value(v, top, ['vars', k])])
+    ? Object.entries(d.vars).map(([k, v]) => [k, value(v, declaration, ['vars', k])])
     : [];
-  const steps = stepList(d.steps, top, ['steps']);
+  const steps = stepList(d.steps, declaration, ['steps']);
 
   // In a stage, `iter.index` is the stage loop's iteration, as `stage.iteration` is.
-  const staged: Where = { declaration: { ...declaration, stage: true, iter: true } };
+  const staged: ScopeDeclaration = { ...declaration, stage: true, iter: true };
   const configs = isRecord(d.stage_configs) ? d.stage_configs : {};
   const stages: StageNode[] = (Array.isArray(d.stages) ? d.stages : []).flatMap(
     (name): StageNode[] => {
@@ -318,9 +317,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
       const p: DocumentPath = ['stage_configs', name];
       const common = {
         name,
-        onFailure: (c.on_failure === 'continue' || c.on_failure === 'retry'
-          ? c.on_failure
-          : 'stop') as OnFailure,
+        onFailure: onFailureOf(c.on_failure),
         mode: (c.mode === 'parallel' ? 'parallel' : 'sequential') as 'sequential' | 'parallel',
         retry: stageRetryPolicy(c.retries, c.retry_backoff),
       };
@@ -357,7 +354,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
       }
     : undefined;
 
-  const output = d.output === undefined ? undefined : value(d.output, top, ['output']);
+  const output = d.output === undefined ? undefined : value(d.output, declaration, ['output']);
   const defaults = isRecord(d.defaults) ? d.defaults : {};
   return {
     vars,
@@ -366,7 +363,6 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     loop,
     output,
     defaults: { retry: retryPolicy(defaults.retry), timeout: duration(defaults.timeout) },
-    declaration,
     issues,
   };
 }

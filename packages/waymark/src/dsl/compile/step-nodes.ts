@@ -6,7 +6,7 @@ import type { Duration } from '../../core/durations.ts';
 import type { RetryPolicy } from '../../core/retry-policy.ts';
 import type { DocumentIssue } from '../document-issue.ts';
 import type { OnFailure } from '../document.ts';
-import type { ExpressionScope, ScopeDeclaration } from '../expressions/index.ts';
+import type { ExpressionScope } from '../expressions/index.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
 
 /** A compiled value: constants as they are, templates evaluated against a scope. */
@@ -80,6 +80,5 @@ export interface BuiltWorkflow {
     { maxIters: number; stopWhen: Evaluate | undefined; fallback: string | undefined } | undefined;
   output: Evaluate | undefined;
   defaults: { retry: RetryPolicy | undefined; timeout: Duration | undefined };
-  declaration: ScopeDeclaration;
   issues: DocumentIssue[];
 }

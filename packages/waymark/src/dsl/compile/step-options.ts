@@ -2,7 +2,7 @@
 import type { Duration } from '../../core/durations.ts';
 import type { RetryPolicy } from '../../core/retry-policy.ts';
 import { isRecord } from '../document-issue.ts';
-import type { Backoff, Retry } from '../document.ts';
+import type { Backoff, OnFailure, Retry } from '../document.ts';
 
 /** `{ max_attempts, backoff: { initial, factor, max, jitter } }` → a RetryPolicy. */
 export function retryPolicy(retry: unknown): RetryPolicy | undefined {
@@ -31,4 +31,9 @@ export function stageRetryPolicy(retries: unknown, backoff: unknown): RetryPolic
 
 export function duration(v: unknown): Duration | undefined {
   return typeof v === 'string' || typeof v === 'number' ? v : undefined;
+}
+
+/** `on_failure` as written, `stop` when absent or unknown (the shape check reports that). */
+export function onFailureOf(v: unknown): OnFailure {
+  return v === 'continue' || v === 'retry' ? v : 'stop';
 }
