@@ -70,6 +70,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
       text,
       where,
       expect === undefined ? {} : { expect },
+      parsed,
     );
     for (const diagnostic of diagnostics) {
       const index = diagnostic.offset;

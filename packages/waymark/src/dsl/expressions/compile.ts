@@ -149,8 +149,10 @@ export function compileTemplate(
   text: string,
   declaration: ScopeDeclaration,
   options: CompileOptions = {},
+  /** `parseTemplate(text)`, when the caller has it already. */
+  parsed: ReturnType<typeof parseTemplate> = parseTemplate(text),
 ): { template?: CompiledTemplate; diagnostics: ExpressionDiagnostic[] } {
-  const { parts, error } = parseTemplate(text);
+  const { parts, error } = parsed;
   if (error !== undefined) return { diagnostics: [error] };
   const exprs = parts.filter((p) => p.kind === 'expr');
   if (exprs.length > EXPRESSION_LIMITS.maxTemplateExpressions) {
