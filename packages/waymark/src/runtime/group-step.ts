@@ -10,11 +10,11 @@
  */
 import type { NewHistoryEvent } from '../core/history.ts';
 import type { ResolvedRetryPolicy } from '../core/retry-policy.ts';
-import { type SerializedError, deserializeError, serializeError } from '../core/serialize-error.ts';
+import { serializeError } from '../core/serialize-error.ts';
 import { isStepSettled, type StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
 import { notStarted, recordCancelled } from './step-cancellation.ts';
-import { assertSameStep, event } from './step-records.ts';
+import { assertSameStep, event, recordedError } from './step-records.ts';
 import { Suspend } from './suspension.ts';
 import { recordAttemptFailure, startAttempt } from './attempts.ts';
 import type { GroupOptions } from './workflow-context.ts';
@@ -78,7 +78,7 @@ async function attemptSucceeded<T>(ex: RunExecution, entry: GroupAttempt, output
   const current = ex.recorded(entry.step.key);
   if (current?.status === 'completed') return output;
   if (current !== undefined && isStepSettled(current)) {
-    throw deserializeError(current.error as SerializedError);
+    throw recordedError(current);
   }
   const now = ex.now();
   // The output is rebuilt by replaying the calls inside; the record keeps only the outcome.
@@ -103,7 +103,7 @@ async function attemptFailed(
   const current = ex.recorded(entry.step.key);
   if (current?.status === 'completed') throw thrown;
   if (current !== undefined && isStepSettled(current)) {
-    throw deserializeError(current.error as SerializedError);
+    throw recordedError(current);
   }
   if (signal?.aborted === true) {
     return recordCancelled(ex, current ?? entry.step, signal, entry.takeStart());

@@ -8,7 +8,7 @@ import type { StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
 import { recordAttemptFailure, startAttempt } from './attempts.ts';
 import { afterRecordedWork, notStarted, recordCancelled } from './step-cancellation.ts';
-import { assertSameStep, event } from './step-records.ts';
+import { assertSameStep, event, recordedError } from './step-records.ts';
 import { Suspend } from './suspension.ts';
 import type { StepContext, StepFunction, StepOptions } from './workflow-context.ts';
 
@@ -26,7 +26,7 @@ export async function runStep<T>(
     assertSameStep(recorded, name, 'run');
     if (recorded.status === 'completed') return recorded.output as T;
     if (recorded.status === 'failed' || recorded.status === 'cancelled') {
-      throw deserializeError(recorded.error as SerializedError);
+      throw recordedError(recorded);
     }
     if (signal?.aborted === true) return recordCancelled(ex, recorded, signal);
     if (recorded.status === 'retrying' && recorded.wakeAt !== null && recorded.wakeAt > ex.now()) {

@@ -1,11 +1,10 @@
 import { type Duration, parseDuration } from '../core/durations.ts';
 import { StepCancelledError } from '../core/errors.ts';
 import { uuidv7 } from '../core/ids.ts';
-import { type SerializedError, deserializeError } from '../core/serialize-error.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
 import { afterRecordedWork, notStarted, recordCancelled } from './step-cancellation.ts';
-import { assertSameStep, event, newStep } from './step-records.ts';
+import { assertSameStep, event, newStep, recordedError } from './step-records.ts';
 import { Suspend } from './suspension.ts';
 import { validateInput } from './validate-input.ts';
 import { recordedDefinition, type WorkflowDefinition } from './workflow.ts';
@@ -29,7 +28,7 @@ export async function sleepUntil(
   let wakeAt: number;
   if (recorded !== undefined) {
     assertSameStep(recorded, name, 'sleep');
-    if (recorded.status === 'cancelled') throw deserializeError(recorded.error as SerializedError);
+    if (recorded.status === 'cancelled') throw recordedError(recorded);
     wakeAt = recorded.output as number;
     if (signal?.aborted === true && ex.now() < wakeAt) {
       return recordCancelled(ex, recorded, signal);
@@ -111,11 +110,11 @@ export async function runChild<CI, CO>(
   if (recorded !== undefined) {
     assertSameStep(recorded, name, 'child');
     if (recorded.status === 'completed') return recorded.output as CO;
-    if (recorded.status === 'failed') throw deserializeError(recorded.error as SerializedError);
+    if (recorded.status === 'failed') throw recordedError(recorded);
     if (recorded.status === 'cancelled') {
       // Again on replay: the worker may have died between recording the step and this.
       if (recorded.childRunId !== null) await ex.cancelChildRun(recorded.childRunId, key);
-      throw deserializeError(recorded.error as SerializedError);
+      throw recordedError(recorded);
     }
     if (signal?.aborted === true) return cancelChildStep(ex, recorded, signal);
     throw new Suspend({ reason: 'child', wakeAt: null, stepKey: key });

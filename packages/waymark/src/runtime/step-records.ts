@@ -1,6 +1,7 @@
 /** Helpers the durable operations share: the replay check, a new step record, its events. */
 import { NonDeterminismError } from '../core/errors.ts';
 import type { NewHistoryEvent } from '../core/history.ts';
+import { type SerializedError, deserializeError } from '../core/serialize-error.ts';
 import type { StepKind, StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
 
@@ -43,4 +44,9 @@ export function event(
   extra: Partial<NewHistoryEvent> = {},
 ): NewHistoryEvent {
   return { type, at, stepKey: step.key, attempt: step.attempt, ...extra };
+}
+
+/** The error a settled (failed or cancelled) record rethrows on replay, as its own class. */
+export function recordedError(record: StepRecord): Error {
+  return deserializeError(record.error as SerializedError);
 }
