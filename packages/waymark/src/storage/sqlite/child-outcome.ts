@@ -9,7 +9,16 @@ export interface ChildOutcome {
   status: Extract<StepStatus, 'completed' | 'failed'>;
   /** JSON text, as stored. */
   output: string | null;
-  error: string | null;
+  error: SerializedError | null;
+}
+
+/** The outcome as the steps table stores it (the error encoded once, here). */
+export function outcomeColumns(outcome: ChildOutcome) {
+  return {
+    status: outcome.status,
+    output: outcome.output,
+    error: outcome.error === null ? null : JSON.stringify(outcome.error),
+  };
 }
 
 export function completedOutcome(output: string | null): ChildOutcome {
@@ -32,7 +41,7 @@ export function failedOutcome(
     details: { childRunId: child.id },
     cause: error,
   };
-  return { status: 'failed', output: null, error: JSON.stringify(childError) };
+  return { status: 'failed', output: null, error: childError };
 }
 
 /** The outcome of a child that already ended (linked by idempotency key), or null. */
@@ -65,7 +74,7 @@ export function settleChildSteps(
   now: number,
   exclude: ReadonlySet<string> = new Set(),
 ): void {
-  const settle = { ...outcome, child: child.id, now };
+  const settle = { ...outcomeColumns(outcome), child: child.id, now };
   const settled: SettledStep[] = sql.settleLinkedSteps.all({
     ...settle,
     exclude: JSON.stringify([...exclude]),
@@ -103,6 +112,6 @@ function childStepEvent(
   if (outcome.status === 'completed') {
     return { ...base, type: 'step.succeeded', data: { childRunId } };
   }
-  const error = outcome.error === null ? null : (JSON.parse(outcome.error) as SerializedError);
-  return { ...base, type: 'step.failed', data: { childRunId, error, willRetry: false } };
+  const data = { childRunId, error: outcome.error, willRetry: false };
+  return { ...base, type: 'step.failed', data };
 }

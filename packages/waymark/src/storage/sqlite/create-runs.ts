@@ -1,5 +1,5 @@
 import type { CreateRunParams, RunControl } from '../../core/store.ts';
-import { outcomeOfEndedRun } from './child-outcome.ts';
+import { outcomeColumns, outcomeOfEndedRun } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
 import {
   encodeJson,
@@ -91,7 +91,9 @@ export function startChildRun(
   sql.upsertStep.run({
     ...params.step,
     child_run_id: row.id,
-    ...(outcome === null ? {} : { ...outcome, finished_at: params.now, wake_at: null }),
+    ...(outcome === null
+      ? {}
+      : { ...outcomeColumns(outcome), finished_at: params.now, wake_at: null }),
   });
   for (const event of params.events) sql.insertEvent.run(event);
   return { row, control: { pauseRequested: fence.pause_requested === 1 } };
