@@ -4,13 +4,10 @@
  * lease has expired. The ledger (what step functions actually executed) and the store (what
  * the engine recorded) must agree that no recorded step ever ran again.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../src/index.ts';
-import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
 import {
   type Exit,
   type WorkerProcess,
@@ -28,6 +25,7 @@ import {
   stepKeyOf,
   stepLines,
 } from './ledger.ts';
+import { crashScratch } from './scratch.ts';
 
 const STEPS = 20;
 const LEASE_MS = 1000;
@@ -63,17 +61,8 @@ interface Kill {
 
 describe('crash recovery (real processes, SIGKILL)', () => {
   it('resumes a run after repeated SIGKILLs and never re-runs a recorded step', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-crash-'));
-    const dbPath = path.join(dir, 'waymark.db');
-    const ledgerPath = path.join(dir, 'ledger.txt');
-    writeFileSync(ledgerPath, '');
-    // Migrated here first, so the worker processes never race to create the schema.
-    const store = await openSqliteStore({ path: dbPath });
-    let passed = false; // a failed test keeps its files for inspection
-    cleanup.push(() => {
-      if (passed) rmSync(dir, { recursive: true, force: true });
-    });
-    cleanup.push(() => store.close());
+    const scratch = await crashScratch('waymark-crash-', (fn) => cleanup.push(fn));
+    const { dir, dbPath, ledgerPath, store } = scratch;
 
     const runId = randomUUID();
     const config = (i: number): WorkerConfig => ({
@@ -139,7 +128,7 @@ describe('crash recovery (real processes, SIGKILL)', () => {
       checkHistory(events, workers, kills);
       checkLedger(parseLedger(readLedgerText(ledgerPath)), runId, events, workers, kills);
     });
-    passed = true;
+    scratch.passed();
   }, 60_000);
 });
 

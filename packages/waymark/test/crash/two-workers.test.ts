@@ -4,12 +4,8 @@
  * by both workers at the same time. The ledger (shared by both processes, each line appended
  * in one write) is the evidence of what actually executed, and in which order.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/index.ts';
-import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
 import { killAllWorkers, spawnWorker, withDiagnostics } from './child-worker.ts';
 import {
   type WorkerConfig,
@@ -20,6 +16,7 @@ import {
   stepKeyOf,
   stepLines,
 } from './ledger.ts';
+import { crashScratch } from './scratch.ts';
 
 const RUNS = 40;
 const STEPS = 5;
@@ -33,16 +30,8 @@ afterEach(async () => {
 
 describe('two worker processes on one SQLite file', () => {
   it('share the runs: each run completes once, each step runs once, in one worker at a time', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-two-workers-'));
-    const dbPath = path.join(dir, 'waymark.db');
-    const ledgerPath = path.join(dir, 'ledger.txt');
-    writeFileSync(ledgerPath, '');
-    const store = await openSqliteStore({ path: dbPath });
-    let passed = false; // a failed test keeps its files for inspection
-    cleanup.push(() => {
-      if (passed) rmSync(dir, { recursive: true, force: true });
-    });
-    cleanup.push(() => store.close());
+    const scratch = await crashScratch('waymark-two-workers-', (fn) => cleanup.push(fn));
+    const { dir, dbPath, ledgerPath, store } = scratch;
 
     // Every run exists before either worker claims anything, so both start with work to share.
     const workflowOptions = { name: 'ledger-5', steps: STEPS, stepMs: 3 };
@@ -118,6 +107,6 @@ describe('two worker processes on one SQLite file', () => {
         expect(runsByWorker.get(worker.workerId)?.length ?? 0, worker.workerId).toBeGreaterThan(0);
       }
     });
-    passed = true;
+    scratch.passed();
   }, 60_000);
 });

@@ -4,14 +4,11 @@
  * process's lease to expire). Then the ledger (what the shell steps executed) is checked
  * against the store (what the engine recorded).
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { HistoryEvent } from '../../src/core/history.ts';
 import type { RunRecord } from '../../src/core/run.ts';
 import type { StepRecord } from '../../src/core/step.ts';
-import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
 import { until, withDiagnostics } from './child-worker.ts';
 import { type CliProcess, startCli } from './cli-process.ts';
 import {
@@ -20,6 +17,7 @@ import {
   type ShellLedgerLine,
   startedBy,
 } from './shell-ledger.ts';
+import { crashScratch } from './scratch.ts';
 
 /** Kill the CLI once its own ledger line `<kind> <stepKey>` is written. */
 export interface KillPoint {
@@ -59,17 +57,8 @@ export async function crashAndResume(
   register: (cleanup: () => Promise<void> | void) => void,
   check: (outcome: CrashOutcome) => void,
 ): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'waymark-yaml-crash-'));
-  const db = path.join(dir, 'waymark.db');
-  const ledgerPath = path.join(dir, 'ledger.txt');
-  writeFileSync(ledgerPath, '');
-  // Migrated here first, so the CLI processes never race to create the schema.
-  const store = await openSqliteStore({ path: db });
-  let passed = false;
-  register(() => {
-    if (passed) rmSync(dir, { recursive: true, force: true });
-  });
-  register(() => store.close());
+  const scratch = await crashScratch('waymark-yaml-crash-', register);
+  const { dir, dbPath: db, ledgerPath, store } = scratch;
 
   const processes: CliProcess[] = [];
   const kills: Kill[] = [];
@@ -134,7 +123,7 @@ export async function crashAndResume(
       kills,
     });
   });
-  passed = true;
+  scratch.passed();
 }
 
 /**
