@@ -2,7 +2,8 @@
 export function findNonJsonValue(
   value: unknown,
   path = '$',
-  seen = new Set<object>(),
+  /** Objects on the current path (created at the first object: scalars need none). */
+  seen?: Set<object>,
 ): string | null {
   switch (typeof value) {
     case 'string':
@@ -19,13 +20,14 @@ export function findNonJsonValue(
   }
   if (value === null) return null;
   const obj = value as object;
-  if (seen.has(obj)) return `${path} is a circular reference`;
+  if (seen?.has(obj) === true) return `${path} is a circular reference`;
   if (obj instanceof Date) return null;
-  seen.add(obj);
+  const onPath = seen ?? new Set<object>();
+  onPath.add(obj);
   try {
     if (Array.isArray(obj)) {
       for (let i = 0; i < obj.length; i++) {
-        const bad = findNonJsonValue(obj[i], `${path}[${i}]`, seen);
+        const bad = findNonJsonValue(obj[i], `${path}[${i}]`, onPath);
         if (bad !== null) return bad;
       }
       return null;
@@ -37,11 +39,11 @@ export function findNonJsonValue(
     }
     for (const [k, v] of Object.entries(obj)) {
       if (v === undefined) continue;
-      const bad = findNonJsonValue(v, `${path}.${k}`, seen);
+      const bad = findNonJsonValue(v, `${path}.${k}`, onPath);
       if (bad !== null) return bad;
     }
     return null;
   } finally {
-    seen.delete(obj);
+    onPath.delete(obj);
   }
 }
