@@ -72,6 +72,6 @@ function cycleFrom(
 function runRef(step: Record<string, unknown>): string | undefined {
   const run = step.run;
   if (!isRecord(run) || typeof run.workflow !== 'string') return undefined;
-  // A workflow chosen by an expression is only known at run time.
+  // An expression here is refused by validation (checkRunTargets) and not resolved.
   return run.workflow.includes('${') ? undefined : run.workflow;
 }

@@ -43,6 +43,7 @@ export function checkWorkflowSemantics(
     ...checkRetries(steps),
     ...checkForeachNames(steps),
     ...checkExecutors(document, steps, options.knownExecutors),
+    ...checkRunTargets(steps),
     ...checkStages(document),
     ...checkStepReferences(document),
     ...(options.resolveWorkflow === undefined
@@ -121,6 +122,27 @@ function checkExecutors(
     });
   }
   return issues;
+}
+
+/**
+ * `run.workflow` names its workflow literally: the cycle check and what a run records of the
+ * workflows it may start need every target known when the file loads.
+ */
+function checkRunTargets(steps: StepVisit[]): DocumentIssue[] {
+  return steps.flatMap(({ step, path, kind }): DocumentIssue[] => {
+    const run = step.run;
+    if (kind !== 'run' || !isRecord(run) || typeof run.workflow !== 'string') return [];
+    const at = run.workflow.indexOf('${');
+    if (at < 0) return [];
+    return [
+      {
+        path: [...path, 'run', 'workflow'],
+        index: at,
+        message: 'run.workflow is not an expression: it names one workflow, by id or path',
+        hint: 'to choose the workflow at run time, use a switch with one run step per case',
+      },
+    ];
+  });
 }
 
 function checkStages(doc: Record<string, unknown>): DocumentIssue[] {

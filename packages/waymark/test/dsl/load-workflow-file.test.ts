@@ -484,6 +484,31 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
       [4, 'workflow "missing" not found'],
     ]);
   });
+
+  it('an expression in run.workflow, at its ${, once (the cycle check does not resolve it)', () => {
+    const text = lines(
+      'id: a',
+      'inputs: { which: { type: string, default: b } }',
+      'steps:',
+      '  - id: call',
+      '    run: { workflow: "notify-${ inputs.which }" }',
+    );
+    const found: string[] = [];
+    const all = errors(text, {
+      resolveWorkflow: (ref) => {
+        found.push(ref);
+        return undefined;
+      },
+    });
+    expect(all).toEqual([
+      {
+        ...pos(text, '${'),
+        message: 'run.workflow is not an expression: it names one workflow, by id or path',
+        hint: 'to choose the workflow at run time, use a switch with one run step per case',
+      },
+    ]);
+    expect(found).toEqual([]);
+  });
 });
 
 describe('loadWorkflowDocument: all errors at once', () => {
