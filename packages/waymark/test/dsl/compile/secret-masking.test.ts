@@ -168,4 +168,31 @@ describe('secrets in YAML workflows', () => {
     await first.close();
     t = undefined;
   });
+
+  it('inputs are validated once, at the start: a masked enum input still runs, and resumes', async () => {
+    // The input equals a secret, so the run records it as ***, which is no value of the enum.
+    const wf = compileYaml(
+      lines(
+        'id: masked-input',
+        'secrets: [TARGET]',
+        'inputs:',
+        '  target: { type: enum, values: [production-eu, staging-eu] }',
+        'steps:',
+        '  - id: nap',
+        '    wait: { duration: 1m }',
+        'output: ${ inputs.target }',
+      ),
+      { executors: testExecutors(newCalls()) },
+    );
+    t = await createTestEngine({ workflows: [wf], secrets: { TARGET: 'production-eu' } });
+    await expect(t.engine.start(wf, { target: 'prod' })).rejects.toThrow(
+      'invalid input for workflow "masked-input"',
+    );
+    const run = await t.engine.start(wf, { target: 'production-eu' });
+    await t.waitForStatus(run.id, 'sleeping');
+    expect((await t.engine.getRun(run.id))?.input).toEqual({ target: '***' });
+    await t.clock.advance('1m');
+    await t.waitForStatus(run.id, 'completed');
+    expect(await run.result()).toBe('***');
+  });
 });
