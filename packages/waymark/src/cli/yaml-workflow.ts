@@ -8,9 +8,8 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Diagnostic, hasErrors } from '../dsl/diagnostics.ts';
-import type { WorkflowDocument } from '../dsl/document.ts';
 import { compileWorkflowDocument } from '../dsl/compile/index.ts';
-import { loadWorkflowDocument } from '../dsl/load-workflow-file.ts';
+import { type LoadedWorkflow, loadWorkflowDocument } from '../dsl/load-workflow-file.ts';
 import { resolveWorkflowFrom, WORKFLOW_FILE_SUFFIX } from '../dsl/registry/index.ts';
 import { WORKFLOW_ID } from '../dsl/schema.ts';
 import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
@@ -58,7 +57,7 @@ export async function resolveWorkflowTarget(
 }
 
 export type LoadedYaml =
-  | { ok: true; document: WorkflowDocument; diagnostics: Diagnostic[] }
+  | (LoadedWorkflow & { ok: true; diagnostics: Diagnostic[] })
   | { ok: false; diagnostics: Diagnostic[] };
 
 /**
@@ -72,15 +71,16 @@ export function validateYaml(
   path: string,
   workflowsDir: string | undefined,
 ): LoadedYaml {
-  const { document, diagnostics } = loadWorkflowDocument(
+  const loaded = loadWorkflowDocument(
     source,
     label,
     workflowsDir === undefined
       ? {}
       : { resolveWorkflow: resolveWorkflowFrom({ dir: workflowsDir, file: path }) },
   );
+  const { document, tree, diagnostics } = loaded;
   if (document === undefined || hasErrors(diagnostics)) return { ok: false, diagnostics };
-  return { ok: true, document, diagnostics };
+  return { ok: true, document, tree, diagnostics };
 }
 
 export interface CompileYamlOptions {
@@ -100,7 +100,7 @@ export interface CompileYamlOptions {
  * nested `run`s are read, validated and compiled from disk when a run reaches them.
  */
 export function compileYaml(
-  document: WorkflowDocument,
+  workflow: LoadedWorkflow,
   source: string,
   path: string | null,
   options: CompileYamlOptions,
@@ -109,11 +109,7 @@ export function compileYaml(
     builtinExecutors({ shell: { baseEnv: options.config.env } }),
   );
   const compiled = new Map<string, WorkflowDefinition>();
-  const compile = (
-    doc: WorkflowDocument,
-    text: string,
-    file: string | null,
-  ): WorkflowDefinition => {
+  const compile = (doc: LoadedWorkflow, text: string, file: string | null): WorkflowDefinition => {
     const definition = compileWorkflowDocument(doc, {
       file: file ?? '<recorded definition>',
       source: text,
@@ -135,7 +131,7 @@ export function compileYaml(
             `nested workflow ${ref} (${child}) is invalid:\n${loaded.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
           );
         }
-        const childDefinition = compile(loaded.document, childText, child);
+        const childDefinition = compile(loaded, childText, child);
         compiled.set(child, childDefinition);
         return childDefinition;
       },
@@ -161,14 +157,14 @@ export function compileYaml(
           if (!loaded.ok) {
             throw new CliError(`the recorded definition of run ${ctx.runId} does not validate`);
           }
-          other = compile(loaded.document, recorded.source, recorded.file);
+          other = compile(loaded, recorded.source, recorded.file);
           byHash.set(recorded.hash, other);
         }
         return other.fn(ctx, input);
       },
     });
   };
-  return compile(document, source, path);
+  return compile(workflow, source, path);
 }
 
 /** The compiled definition, carrying the text it came from (the engine records it). */

@@ -1,7 +1,9 @@
-/** Text of a workflow file → a typed document, or every diagnostic of the file at once. */
-import { builtinExecutors } from '../executors/index.ts';
+/** Text of a workflow file → a typed document and the tree it runs, or every diagnostic of the file at once. */
+import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
+import type { ExecutorRegistry } from '../executors/index.ts';
 import { checkWorkflowShape } from './check-shape.ts';
-import { checkExpressions } from './compile/check-expressions.ts';
+import { buildWorkflow } from './compile/build.ts';
+import type { BuiltWorkflow } from './compile/step-nodes.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors, sortDiagnostics } from './diagnostics.ts';
 import type { WorkflowDocument } from './document.ts';
@@ -10,26 +12,35 @@ import { type ParsedYaml, parseYaml, type YamlLimits } from './parse-yaml.ts';
 import type { ResolveWorkflow } from './run-cycles.ts';
 import { checkWorkflowSemantics } from './validate.ts';
 
-/** Names of the executors that ship with the engine (from the executors themselves, so they cannot drift). */
-let builtinNames: ReadonlySet<string> | undefined;
-function builtinExecutorNames(): ReadonlySet<string> {
-  builtinNames ??= new Set(builtinExecutors().map((executor) => executor.name));
-  return builtinNames;
+/** The built-in executors (built once, when first needed: no work at import time). */
+let builtins: ExecutorRegistry | undefined;
+function builtinRegistry(): ExecutorRegistry {
+  builtins ??= createExecutorRegistry(builtinExecutors());
+  return builtins;
 }
 
 export interface LoadWorkflowOptions {
-  /** Names `uses` may take. Default: the built-in executors. */
-  knownExecutors?: ReadonlySet<string>;
+  /**
+   * The executors `uses` may name, whose argument rules (literal and word arguments) shape the
+   * tree; compile the workflow with the same ones. Default: the built-ins.
+   */
+  executors?: ExecutorRegistry;
   /** Finds workflows named by `run`, to check for cycles; without it they are not checked. */
   resolveWorkflow?: ResolveWorkflow;
   limits?: Partial<YamlLimits>;
 }
 
-export interface LoadWorkflowResult {
-  /** Set when there are no errors (warnings may remain). */
-  document?: WorkflowDocument;
-  diagnostics: Diagnostic[];
+/** A workflow that validated, ready for compileWorkflowDocument. */
+export interface LoadedWorkflow {
+  document: WorkflowDocument;
+  /** Its steps with their expressions compiled: built once, while it was validated. */
+  tree: BuiltWorkflow;
 }
+
+/** A loaded workflow when there are no errors (warnings may remain); else only diagnostics. */
+export type LoadWorkflowResult =
+  | (LoadedWorkflow & { diagnostics: Diagnostic[] })
+  | { document?: undefined; tree?: undefined; diagnostics: Diagnostic[] };
 
 /**
  * Parses and validates one workflow file. YAML syntax errors stop there; otherwise schema
@@ -46,16 +57,18 @@ export function loadWorkflowDocument(
 ): LoadWorkflowResult {
   const { parsed, diagnostics } = parseYaml(text, file, options.limits);
   if (parsed === undefined) return { diagnostics };
+  const executors = options.executors ?? builtinRegistry();
   const shapeIssues = checkWorkflowShape(parsed.value);
+  const shapeIsRight = !shapeIssues.some((i) => (i.severity ?? 'error') === 'error');
+  const built = buildWorkflow(parsed.value, executors);
   const issues = [
     ...shapeIssues,
     // Expressions are type-checked once the shape is right: a malformed part would only
     // produce a second message about the same mistake.
-    ...(shapeIssues.some((i) => (i.severity ?? 'error') === 'error')
-      ? []
-      : checkExpressions(parsed.value)),
+    ...(shapeIsRight ? built.issues : []),
+    ...built.unknownSteps,
     ...checkWorkflowSemantics(parsed.value, {
-      knownExecutors: options.knownExecutors ?? builtinExecutorNames(),
+      knownExecutors: new Set(executors.names()),
       ...(options.resolveWorkflow === undefined
         ? {}
         : { resolveWorkflow: options.resolveWorkflow }),
@@ -67,7 +80,7 @@ export function loadWorkflowDocument(
   ]);
   if (hasErrors(all)) return { diagnostics: all };
   // The shape checker validated every part against schema.ts, which document.ts mirrors.
-  return { document: parsed.value as WorkflowDocument, diagnostics: all };
+  return { document: parsed.value as WorkflowDocument, tree: built.tree, diagnostics: all };
 }
 
 function issueToDiagnostic(issue: DocumentIssue, file: string, parsed: ParsedYaml): Diagnostic {

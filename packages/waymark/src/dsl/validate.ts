@@ -1,7 +1,8 @@
 /**
  * Semantic checks of a workflow document: what the schema cannot see. They read the parsed
  * document whether or not it passed the schema, skipping malformed parts (the schema
- * reports those), so a file's errors are all reported at once.
+ * reports those), so a file's errors are all reported at once. (References to unknown steps
+ * are found by the build, which reads every expression anyway: compile/build.ts.)
  */
 import { checkForeachNames } from './check-foreach-names.ts';
 import { checkRetries } from './check-retries.ts';
@@ -10,8 +11,7 @@ import type { DocumentPath } from './parse-yaml.ts';
 import { findRunCycles, type ResolveWorkflow } from './run-cycles.ts';
 import type { StepKind } from './schema.ts';
 import { RESERVED_NAMES, reservedName } from './scope-names.ts';
-import { findStepReferences } from './step-references.ts';
-import { allSteps, knownStepIds, type StepVisit } from './step-tree.ts';
+import { allSteps, type StepVisit } from './step-tree.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Kinds whose steps are durable units (keys, outputs): they must have an id. */
@@ -45,7 +45,6 @@ export function checkWorkflowSemantics(
     ...checkExecutors(document, steps, options.knownExecutors),
     ...checkRunTargets(steps),
     ...checkStages(document),
-    ...checkStepReferences(document),
     ...(options.resolveWorkflow === undefined
       ? []
       : findRunCycles(document, steps, options.resolveWorkflow)),
@@ -195,26 +194,6 @@ function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
         path: ['loop', 'fallback_next_stage'],
         message: `fallback_next_stage "${target}" is not one of the stages${didYouMean(target, seen)}`,
         hint: seen.size === 0 ? 'list the stages in "stages"' : `stages: ${[...seen].join(', ')}`,
-      });
-    }
-  }
-  return issues;
-}
-
-function checkStepReferences(doc: Record<string, unknown>): DocumentIssue[] {
-  // Step ids and stage names (the compiler records each stage's result as steps.<stage name>).
-  const ids = knownStepIds(doc);
-  const issues: DocumentIssue[] = [];
-  // Inputs are data: their defaults are never evaluated, so they are not scanned.
-  for (const [key, value] of Object.entries(doc)) {
-    if (key === 'inputs') continue;
-    for (const ref of findStepReferences(value, [key])) {
-      if (ids.has(ref.id)) continue;
-      issues.push({
-        path: ref.path,
-        index: ref.index,
-        message: `reference to unknown step "${ref.id}"${didYouMean(ref.id, ids)}`,
-        hint: 'steps.<id> names a step by its id',
       });
     }
   }

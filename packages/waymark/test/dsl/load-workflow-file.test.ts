@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type Diagnostic, WorkflowValidationError } from '../../src/dsl/diagnostics.ts';
 import { loadWorkflowDocument } from '../../src/dsl/load-workflow-file.ts';
 import { parseYaml } from '../../src/dsl/parse-yaml.ts';
+import { createExecutorRegistry, defineExecutor } from '../../src/executors/index.ts';
 
 const lines = (...l: string[]): string => `${l.join('\n')}\n`;
 
@@ -332,10 +334,35 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
 
   it('executors come from the caller', () => {
     const text = step('  - id: s', '    uses: http');
+    const http = defineExecutor({
+      name: 'http',
+      withSchema: z.object({}),
+      run: async () => ({}),
+    });
     const { diagnostics } = loadWorkflowDocument(text, 'wf.yaml', {
-      knownExecutors: new Set(['http']),
+      executors: createExecutorRegistry([http]),
     });
     expect(diagnostics).toEqual([]);
+  });
+
+  it("the caller's executors' argument rules apply at load, where they stand", () => {
+    const render = defineExecutor({
+      name: 'render',
+      withSchema: z.object({ template: z.string() }),
+      literalArgs: ['template'],
+      run: async () => ({}),
+    });
+    const text = step('  - id: s', '    uses: render', '    with: { template: "hi ${ run.id }" }');
+    const loaded = loadWorkflowDocument(text, 'wf.yaml', {
+      executors: createExecutorRegistry([render]),
+    });
+    expect(loaded.diagnostics).toEqual([
+      expect.objectContaining({
+        ...pos(text, '"hi'),
+        message:
+          '"template" of render must be literal text: expressions are not substituted into it',
+      }),
+    ]);
   });
 
   it.each(['inputs', 'vars', 'steps', 'item', 'iter', 'stage', 'run', 'secrets'])(

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import { type Diagnostic, formatDiagnostic } from '../../dsl/diagnostics.ts';
-import type { WorkflowDocument } from '../../dsl/document.ts';
+import type { LoadedWorkflow } from '../../dsl/load-workflow-file.ts';
 import { formatPlan, planWorkflow } from '../../dsl/plan/index.ts';
 import { createEngine, type Engine } from '../../runtime/engine.ts';
 import type { WorkflowDefinition } from '../../runtime/workflow.ts';
@@ -142,7 +142,7 @@ export async function runCommand(
     throw new UsageError('--dry-run works with YAML workflows (.yaml/.yml) only');
   }
   let yaml: YamlTarget | undefined;
-  let document: WorkflowDocument | undefined;
+  let workflow: LoadedWorkflow | undefined;
   let module: WorkflowModule | undefined;
   if (target.kind === 'yaml') {
     if (options.workflow !== undefined) {
@@ -161,7 +161,7 @@ export async function runCommand(
         ctx.io.stdout(options.json === true ? formatJson(plan) : formatPlan(plan));
         return EXIT_OK;
       }
-      document = loaded.document;
+      workflow = loaded;
     }
   } else {
     module = await loadWorkflowModule(file, ctx.config.cwd, {
@@ -177,9 +177,9 @@ export async function runCommand(
       workflowsDir,
       recordedDefinition: async (runId) => (await store.getRun({ runId }))?.definition ?? null,
     });
-    if (yaml !== undefined && document !== undefined) {
+    if (yaml !== undefined && workflow !== undefined) {
       const compiled = compileYaml(
-        document,
+        workflow,
         yaml.source,
         yaml.path,
         compileOptions(yaml.workflowsDir),
@@ -393,7 +393,7 @@ function resumeYamlModule(
       `the definition of run ${run.id} does not validate:\n${loaded.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
     );
   }
-  return yamlModule(compileYaml(loaded.document, source, path, compileOptions), yaml.path);
+  return yamlModule(compileYaml(loaded, source, path, compileOptions), yaml.path);
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * One walk of a workflow document that compiles every `${ }` template against the scope
- * visible where it stands, and builds the tree the interpreter runs. Load-time validation
- * runs the same walk for its diagnostics, so what validates is what compiles. The walk reads
- * documents that may be malformed (validation runs it before the shape is known to be good)
- * and skips what it does not understand; the shape checker reports that.
+ * visible where it stands, and builds the tree the interpreter runs. It runs once, when the
+ * workflow loads: its problems are the load's diagnostics, and the tree it builds is what
+ * compileWorkflowDocument runs, so what validates is what compiles. The walk reads documents
+ * that may be malformed (validation runs it before the shape is known to be good) and skips
+ * what it does not understand; the shape checker reports that.
  */
 import { type DocumentIssue, isRecord } from '../document-issue.ts';
 import {
@@ -13,37 +14,34 @@ import {
   type ScopeDeclaration,
   type TemplatePart,
 } from '../expressions/index.ts';
+import type { ExecutorRegistry } from '../../executors/index.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
-import { stepIdsReferencedIn } from '../step-references.ts';
+import { stepReferencesIn } from '../step-references.ts';
 import { knownStepIds, stepKindOf } from '../step-tree.ts';
+import { didYouMean } from '../suggest.ts';
 import { inputTypes, varNames } from './scope-declaration.ts';
 import type { BuiltWorkflow, Evaluate, NodeBase, StageNode, StepNode } from './step-nodes.ts';
 import { duration, onFailureOf, retryPolicy, stageRetryPolicy } from './step-options.ts';
 import { hasTemplate, splitWordsAt } from './template-text.ts';
 
-export interface BuildOptions {
-  /** Per executor, the `with` arguments that must be literal text. Default: shell's `script`. */
-  literalArgs?: ReadonlyMap<string, readonly string[]>;
+export interface BuildResult {
+  tree: BuiltWorkflow;
+  /** Problems of expressions (syntax, unknown names, types) and of executor arguments. */
+  issues: DocumentIssue[];
   /**
-   * Per executor, the `with` arguments that, given as one string, are split into words when
-   * the workflow loads, before any `${ }` is evaluated: each word becomes one list element,
-   * so a value never adds or splits words. Default: shell's `command`.
+   * References to unknown steps (`steps.<id>`), each once, at the reference; an expression
+   * naming one is not type-checked further. Kept apart because they are worth reporting even
+   * when the document's shape is wrong, when the other issues are not.
    */
-  wordArgs?: ReadonlyMap<string, readonly string[]>;
+  unknownSteps: DocumentIssue[];
 }
 
-const DEFAULT_LITERAL_ARGS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['shell', ['script']],
-]);
-const DEFAULT_WORD_ARGS: ReadonlyMap<string, readonly string[]> = new Map([['shell', ['command']]]);
-
 /** The walk. Never throws on a malformed document. */
-export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWorkflow {
+export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildResult {
   const issues: DocumentIssue[] = [];
+  const unknownSteps: DocumentIssue[] = [];
   const d = isRecord(doc) ? doc : {};
   const known = knownStepIds(d);
-  const literalArgs = options.literalArgs ?? DEFAULT_LITERAL_ARGS;
-  const wordArgs = options.wordArgs ?? DEFAULT_WORD_ARGS;
 
   const declaration: ScopeDeclaration = {
     inputs: inputTypes(d.inputs),
@@ -60,12 +58,23 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     expect?: ExprType,
     at = 0,
   ): Evaluate | undefined => {
-    // References to unknown steps are reported once, by the step-reference check.
     const parsed = parseTemplate(text);
-    const refs = parsed.parts.flatMap((p) =>
-      p.kind === 'expr' ? stepIdsReferencedIn(p.source) : [],
-    );
-    if (refs.some((id) => !known.has(id))) return undefined;
+    let namesUnknownStep = false;
+    for (const part of parsed.parts) {
+      if (part.kind !== 'expr') continue;
+      for (const ref of stepReferencesIn(part.source)) {
+        if (known.has(ref.id)) continue;
+        namesUnknownStep = true;
+        unknownSteps.push({
+          path,
+          index: at + part.offset + ref.index,
+          message: `reference to unknown step "${ref.id}"${didYouMean(ref.id, known)}`,
+          hint: 'steps.<id> names a step by its id',
+        });
+      }
+    }
+    // Reported once, above: the type checker would only say it again, less clearly.
+    if (namesUnknownStep) return undefined;
     const { template: compiled, diagnostics } = compileTemplate(
       text,
       where,
@@ -148,7 +157,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     path: DocumentPath,
   ): { with: Evaluate; literalWith: unknown } => {
     let args: unknown = given;
-    const words = wordArgs.get(executor) ?? [];
+    const words = executors.get(executor)?.wordArgs ?? [];
     if (isRecord(given) && words.some((name) => typeof given[name] === 'string')) {
       const copy: Record<string, unknown> = { ...given };
       for (const name of words) {
@@ -164,7 +173,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
       }
       args = copy;
     }
-    for (const name of literalArgs.get(executor) ?? []) {
+    for (const name of executors.get(executor)?.literalArgs ?? []) {
       const literal = isRecord(args) ? args[name] : undefined;
       if (
         typeof literal === 'string' &&
@@ -358,13 +367,16 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
   const output = d.output === undefined ? undefined : value(d.output, declaration, ['output']);
   const defaults = isRecord(d.defaults) ? d.defaults : {};
   return {
-    vars,
-    steps,
-    stages,
-    loop,
-    output,
-    defaults: { retry: retryPolicy(defaults.retry), timeout: duration(defaults.timeout) },
+    tree: {
+      vars,
+      steps,
+      stages,
+      loop,
+      output,
+      defaults: { retry: retryPolicy(defaults.retry), timeout: duration(defaults.timeout) },
+    },
     issues,
+    unknownSteps,
   };
 }
 

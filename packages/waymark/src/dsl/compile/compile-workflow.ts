@@ -5,9 +5,8 @@ import type { ExecutorRegistry } from '../../executors/index.ts';
 import { defineWorkflow, type WorkflowDefinition } from '../../runtime/workflow.ts';
 import { formatPath } from '../document-issue.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
-import type { WorkflowDocument } from '../document.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
-import { buildWorkflow } from './build.ts';
+import type { LoadedWorkflow } from '../load-workflow-file.ts';
 import { inputSchema } from './inputs.ts';
 import { type Interpreter, runSteps } from './interpret.ts';
 import { runStages } from './stages.ts';
@@ -17,7 +16,10 @@ export interface CompileWorkflowOptions {
   file: string;
   /** Its text (kept for callers that record the definition's source). */
   source?: string;
-  /** Default: the built-ins, with a shell that starts from an empty environment. */
+  /**
+   * Default: the built-ins, with a shell that starts from an empty environment. Use the
+   * executors the workflow was loaded with, or ones with the same argument rules.
+   */
   executors?: ExecutorRegistry;
   /** Finds the workflow a `run:` step names (by id or path), compiled. Asked when reached. */
   resolveWorkflow?: (ref: string) => WorkflowDefinition | undefined;
@@ -25,23 +27,18 @@ export interface CompileWorkflowOptions {
 
 /**
  * @example
- * const { document } = loadWorkflowDocument(text, file);
- * const workflow = compileWorkflowDocument(document, { file, executors });
+ * const loaded = loadWorkflowDocument(text, file, { executors });
+ * if (loaded.document === undefined) throw new WorkflowValidationError(loaded.diagnostics);
+ * const workflow = compileWorkflowDocument(loaded, { file, executors });
  * const run = await engine.start(workflow, { version: '1.2.3' });
  */
 export function compileWorkflowDocument(
-  document: WorkflowDocument,
+  loaded: LoadedWorkflow,
   options: CompileWorkflowOptions,
 ): WorkflowDefinition<Record<string, unknown>, unknown> {
+  const { document, tree: built } = loaded;
   const executors = options.executors ?? createExecutorRegistry(builtinExecutors());
-  const literalArgs = new Map(
-    executors.names().map((name) => [name, executors.get(name)?.literalArgs ?? []]),
-  );
-  const wordArgs = new Map(
-    executors.names().map((name) => [name, executors.get(name)?.wordArgs ?? []]),
-  );
-  const built = buildWorkflow(document, { literalArgs, wordArgs });
-  const problems = [...built.issues];
+  const problems: Array<{ path: DocumentPath; message: string }> = [];
   type UsesNode = { executor: string; literalWith: unknown; path: DocumentPath };
   const usesOf = (nodes: typeof built.steps): UsesNode[] =>
     nodes.flatMap((n): UsesNode[] => {

@@ -1,3 +1,2 @@
-/** YAML → WorkflowDefinition: the compiler and its load-time expression check. */
-export { checkExpressions } from './check-expressions.ts';
+/** YAML → WorkflowDefinition: the compiler (the tree it runs is built when the file loads). */
 export { compileWorkflowDocument, type CompileWorkflowOptions } from './compile-workflow.ts';

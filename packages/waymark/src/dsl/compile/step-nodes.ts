@@ -1,10 +1,9 @@
 /**
- * The tree the interpreter runs, built once from a workflow document (build.ts): each step
- * with its compiled expressions, and the stages.
+ * The tree the interpreter runs, built once from a workflow document when it loads (build.ts):
+ * each step with its compiled expressions, and the stages.
  */
 import type { Duration } from '../../core/durations.ts';
 import type { RetryPolicy } from '../../core/retry-policy.ts';
-import type { DocumentIssue } from '../document-issue.ts';
 import type { OnFailure } from '../document.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
@@ -80,5 +79,4 @@ export interface BuiltWorkflow {
     { maxIters: number; stopWhen: Evaluate | undefined; fallback: string | undefined } | undefined;
   output: Evaluate | undefined;
   defaults: { retry: RetryPolicy | undefined; timeout: Duration | undefined };
-  issues: DocumentIssue[];
 }

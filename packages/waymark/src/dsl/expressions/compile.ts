@@ -7,7 +7,7 @@ import { WaymarkError } from '../../core/errors.ts';
 import { celContext, environmentFor } from './environment.ts';
 import { EXPRESSION_LIMITS } from './limits.ts';
 import { meterAst } from './meter.ts';
-import { collectReferences, unknownNameHint } from './names.ts';
+import { unknownNameHint } from './names.ts';
 import type { ExprType, ExpressionScope, ScopeDeclaration } from './scope.ts';
 import { parseTemplate } from './template.ts';
 import { fromCelValue } from './values.ts';
@@ -30,10 +30,6 @@ export interface CompileOptions {
 export interface CompiledExpression {
   source: string;
   resultType: ExprType;
-  /** Step ids read via `steps.<id>` (all visible steps if `steps` is used whole), sorted. */
-  referencedSteps: string[];
-  /** Secret names read via `secrets.<NAME>`, sorted. */
-  referencedSecrets: string[];
   /**
    * Evaluates to a plain JSON value. Throws a WaymarkError with code 'EXPRESSION' quoting the
    * expression when evaluation fails (no such key, division by zero, a limit).
@@ -49,8 +45,6 @@ export interface CompiledTemplate {
   parts: CompiledTemplatePart[];
   /** The expression's type when the template is exactly one `${ }`; otherwise 'string'. */
   resultType: ExprType;
-  referencedSteps: string[];
-  referencedSecrets: string[];
   /**
    * A template that is exactly one `${ }` keeps the value's type (`${ inputs.n }` → 3);
    * text around expressions interpolates to a string (`v${ inputs.n }` → "v3").
@@ -99,7 +93,6 @@ export function compileExpression(
   }
 
   const meter = meterAst(parsed.ast);
-  const references = collectReferences(parsed.ast, declaration);
   const quoted = source.trim();
   const fail = (reason: string, cause: unknown): WaymarkError =>
     new WaymarkError('EXPRESSION', `expression \`${quoted}\` failed: ${reason}`, {
@@ -133,8 +126,6 @@ export function compileExpression(
     expression: {
       source,
       resultType,
-      referencedSteps: references.steps,
-      referencedSecrets: references.secrets,
       evaluate,
     },
     diagnostics: [],
@@ -193,16 +184,11 @@ export function compileTemplate(
       .map((p) => (p.kind === 'text' ? p.text : interpolate(p.expression.evaluate(scope))))
       .join('');
   };
-  const union = (pick: (e: CompiledExpression) => string[]): string[] =>
-    [...new Set(expressions.flatMap(pick))].sort();
-
   return {
     template: {
       source: text,
       parts: compiled,
       resultType: only?.resultType ?? 'string',
-      referencedSteps: union((e) => e.referencedSteps),
-      referencedSecrets: union((e) => e.referencedSecrets),
       evaluate,
     },
     diagnostics: [],

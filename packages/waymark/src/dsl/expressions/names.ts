@@ -1,7 +1,4 @@
-/**
- * Names in a parsed expression: which steps and secrets it references, and a hint naming the
- * closest known name when cel-js rejects an unknown one.
- */
+/** Names in a parsed expression: a hint naming the closest known name when cel-js rejects an unknown one. */
 import { STEP_FIELDS, type ScopeDeclaration } from './scope.ts';
 import { closestMatch } from '../suggest.ts';
 
@@ -13,43 +10,6 @@ interface Node {
 
 const isNode = (value: unknown): value is Node =>
   typeof value === 'object' && value !== null && typeof (value as Node).op === 'string';
-
-export interface References {
-  steps: string[];
-  secrets: string[];
-}
-
-/** Step ids and secret names the expression reads (`steps.<id>`, `secrets["NAME"]`, …). */
-export function collectReferences(root: unknown, declaration: ScopeDeclaration): References {
-  const steps = new Set<string>();
-  const secrets = new Set<string>();
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (Array.isArray(value)) {
-      pending.push(...(value as unknown[]));
-      continue;
-    }
-    if (!isNode(value)) {
-      const plain = typeof value === 'object' && value !== null;
-      if (plain && Object.getPrototypeOf(value) === Object.prototype) {
-        pending.push(...Object.values(value));
-      }
-      continue;
-    }
-    const member = memberOf(value);
-    if (member !== undefined && member.root === 'steps') steps.add(member.name);
-    else if (member !== undefined && member.root === 'secrets') secrets.add(member.name);
-    else if (value.op === 'id' && value.args === 'steps') {
-      Object.keys(declaration.steps).forEach((id) => steps.add(id));
-    } else if (value.op === 'id' && value.args === 'secrets') {
-      declaration.secrets.forEach((name) => secrets.add(name));
-    }
-    // A member access's left side is the root id itself; do not count it as a whole-scope read.
-    if (member === undefined) pending.push(value.args);
-  }
-  return { steps: [...steps].sort(), secrets: [...secrets].sort() };
-}
 
 /** `root.name` or `root["name"]` where root is a bare identifier. */
 function memberOf(node: Node): { root: string; name: string } | undefined {

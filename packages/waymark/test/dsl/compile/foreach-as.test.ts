@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
 import { createTestEngine, type TestEngine } from '../../../src/testing/test-engine.ts';
-import { compileYaml, lines, newCalls, testExecutors, TEST_EXECUTOR_NAMES } from './helpers.ts';
+import { compileYaml, lines, newCalls, testExecutors } from './helpers.ts';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -17,7 +17,7 @@ async function run(text: string): Promise<unknown> {
 
 function diagnostics(text: string): string[] {
   const { diagnostics } = loadWorkflowDocument(text, 'as.workflow.yaml', {
-    knownExecutors: TEST_EXECUTOR_NAMES,
+    executors: testExecutors(newCalls()),
   });
   return diagnostics.map(
     (d) => `${d.line}:${d.column}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`,

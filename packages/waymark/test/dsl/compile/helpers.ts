@@ -125,31 +125,18 @@ export async function openGate(calls: Calls, name: string): Promise<void> {
 /** The step ids the test executors were called with, in order. */
 export const calledSteps = (calls: Calls): string[] => calls.list.map(([id]) => id);
 
-export const TEST_EXECUTOR_NAMES = new Set([
-  'log',
-  'set',
-  'fail',
-  'noop',
-  'shell',
-  'echo',
-  'flaky',
-  'slow',
-  'gate',
-  'fails_first',
-]);
-
 export function compileYaml(
   text: string,
   options: Partial<CompileWorkflowOptions> & { executors: ExecutorRegistry },
 ): WorkflowDefinition<Record<string, unknown>, unknown> {
   const file = options.file ?? 'test.workflow.yaml';
-  const { document, diagnostics } = loadWorkflowDocument(text, file, {
-    knownExecutors: new Set(options.executors.names()),
-  });
-  if (document === undefined) {
-    throw new Error(diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`).join('\n'));
+  const loaded = loadWorkflowDocument(text, file, { executors: options.executors });
+  if (loaded.document === undefined) {
+    throw new Error(
+      loaded.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`).join('\n'),
+    );
   }
-  return compileWorkflowDocument(document, { ...options, file });
+  return compileWorkflowDocument(loaded, { ...options, file });
 }
 
 export const lines = (...l: string[]): string => `${l.join('\n')}\n`;

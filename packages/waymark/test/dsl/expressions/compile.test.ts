@@ -219,32 +219,10 @@ describe('unknown names', () => {
   });
 });
 
-describe('references', () => {
-  it('lists the steps and secrets a template reads', () => {
+describe('steps and secrets', () => {
+  it('are read by field and by index', () => {
     const t = template('${steps.build.output.artifact}:${secrets.TOKEN}:${steps["count"].status}');
-    expect(t.referencedSteps).toEqual(['build', 'count']);
-    expect(t.referencedSecrets).toEqual(['TOKEN']);
     expect(t.evaluate(scope())).toBe('app.tar:s3cr3t:succeeded');
-  });
-
-  it('lists nothing for an expression that reads no step or secret', () => {
-    const t = template('${inputs.n}');
-    expect(t.referencedSteps).toEqual([]);
-    expect(t.referencedSecrets).toEqual([]);
-  });
-
-  it('counts a dynamic index into steps as reading every visible step', () => {
-    const { expression } = compileExpression('steps[inputs.version].status', declaration);
-    expect(expression?.referencedSteps).toEqual(['build', 'count']);
-  });
-
-  it('reads references inside comprehensions', () => {
-    const { expression } = compileExpression(
-      'inputs.tags.map(t, t + secrets.API_KEY + steps.build.status)',
-      declaration,
-    );
-    expect(expression?.referencedSteps).toEqual(['build']);
-    expect(expression?.referencedSecrets).toEqual(['API_KEY']);
   });
 });
 
