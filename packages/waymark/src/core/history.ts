@@ -19,6 +19,7 @@ export type HistoryEventType =
   | 'step.succeeded'
   | 'step.failed'
   | 'step.retrying'
+  | 'step.skipped'
   | 'step.cancelled'
   | 'step.sleeping'
   | 'step.waiting'

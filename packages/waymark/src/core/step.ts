@@ -9,8 +9,10 @@ import type { SerializedError } from './serialize-error.ts';
  * - `wait`: reserved for events and signals.
  * - `group`: other durable calls retried as a whole (`ctx.group`); the record holds the attempt
  *   the calls inside belong to.
+ * - `skip`: a step the workflow decided not to run (`ctx.skip`); recorded so the history shows
+ *   the decision once, however often the run is replayed.
  */
-export type StepKind = 'run' | 'sleep' | 'wait' | 'child' | 'value' | 'group';
+export type StepKind = 'run' | 'sleep' | 'wait' | 'child' | 'value' | 'group' | 'skip';
 
 /**
  * `running`: an attempt started and has no result yet (after a crash: the attempt was lost).

@@ -4,7 +4,7 @@ import { isValidStepName } from '../core/step-key.ts';
 import type { RunExecution } from './run-execution.ts';
 import { runGroup } from './group-step.ts';
 import { runStep } from './run-step.ts';
-import { recordValue, runChild, sleepTarget, sleepUntil } from './step-operations.ts';
+import { recordSkip, recordValue, runChild, sleepTarget, sleepUntil } from './step-operations.ts';
 import type {
   ChildRunOptions,
   GroupOptions,
@@ -78,6 +78,12 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
       const k = key(name);
       const { signal } = options;
       return ex.track(() => runChild(ex, k, name, child, input, signal), signal);
+    },
+
+    skip(name, reason, options = {}) {
+      const k = key(name);
+      const data = { reason, ...options.data };
+      return ex.track(() => recordSkip(ex, k, name, data, options.signal));
     },
 
     now() {

@@ -94,6 +94,28 @@ export async function recordValue<T>(
   return saved.output as T;
 }
 
+/** `ctx.skip`: the decision recorded once, with its `step.skipped` event. */
+export async function recordSkip(
+  ex: RunExecution,
+  key: string,
+  name: string,
+  data: Record<string, unknown>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const recorded = ex.recorded(key);
+  if (recorded !== undefined) return assertSameStep(recorded, name, 'skip');
+  // Nothing more of a cancelled scope is recorded.
+  if (signal?.aborted === true) return;
+  const now = ex.now();
+  const step: StepRecord = {
+    ...newStep(ex, key, name, 'skip', 1),
+    status: 'completed',
+    output: null,
+    finishedAt: now,
+  };
+  await ex.saveStep(step, [event('step.skipped', step, now, { data })], true);
+}
+
 /**
  * `ctx.run`: a child run, created with its parent's step in one transaction, awaited durably.
  * Cancelling the step (its signal) cancels the child run too.

@@ -38,6 +38,11 @@ export interface GroupOptions extends CancelOptions {
   retry?: RetryPolicy;
 }
 
+export interface SkipOptions extends CancelOptions {
+  /** More about the decision, for the history (`step.skipped` data). */
+  data?: Record<string, unknown>;
+}
+
 export type StepFunction<T> = (step: StepContext) => T | Promise<T>;
 
 /**
@@ -75,6 +80,17 @@ export interface WorkflowContext {
    * });
    */
   group<T>(name: string, options: GroupOptions, fn: (attempt: number) => Promise<T>): Promise<T>;
+
+  /**
+   * Records that the step `name` was skipped, and why: the history shows `step.skipped` with
+   * `{ reason, ...data }`. A replay finds the record and writes nothing again; a skip reached
+   * after its `signal` aborted records nothing.
+   *
+   * @example
+   * if (input.dryRun) await ctx.skip('publish', 'dry run');
+   * else await ctx.step('publish', publish);
+   */
+  skip(name: string, reason: string, options?: SkipOptions): Promise<void>;
 
   /** The current time, recorded: replay sees the same value. */
   now(): Promise<Date>;

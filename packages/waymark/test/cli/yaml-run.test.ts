@@ -24,6 +24,11 @@ steps:
     uses: log
     with:
       message: Hello \${ inputs.name }
+  - id: shout
+    if: \${ inputs.name == "" }
+    uses: log
+    with:
+      message: nobody there
   - id: count
     uses: set
     with:
@@ -76,6 +81,7 @@ describe('waymark run <file.yaml>', () => {
     expect(lines[0]).toMatch(/^Run [0-9a-f-]{36} of hello \(db .*test\.db\)$/);
     // Without a retry policy or on_failure: retry, a YAML step makes one attempt.
     expect(lines).toContain('▶ greet  attempt 1/1');
+    expect(lines).toContain('⤼ shout  skipped: if ${ inputs.name == "" } is false');
     expect(lines.some((l) => /^✔ echo {2}\d+ms$/.test(l))).toBe(true);
     expect(stdout).toContain(
       JSON.stringify(
@@ -158,7 +164,7 @@ describe('waymark run <file.yaml>', () => {
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout) as { id: string; steps: { id: string }[] };
     expect(plan.id).toBe('hello');
-    expect(plan.steps.map((s) => s.id)).toEqual(['greet', 'count', 'echo']);
+    expect(plan.steps.map((s) => s.id)).toEqual(['greet', 'shout', 'count', 'echo']);
     expect(existsSync(join(scratch.dir, '.waymark'))).toBe(false);
   });
 

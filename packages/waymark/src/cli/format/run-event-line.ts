@@ -11,6 +11,7 @@ import { formatMs, formatTime } from './time.ts';
  *   ✖ fetch  attempt 1/3 failed: connection reset — retrying in 2s
  *   ✔ fetch  12ms
  *   ⏸ pause  sleeping until 2025-01-31T12:00:01.000Z (1s)
+ *   ⤼ publish  skipped: if ${ !inputs.dry_run } is false
  *
  * Stateful: a failure that will be retried is printed together with the retry decision,
  * which arrives as the next event.
@@ -50,6 +51,8 @@ export class RunEventFormatter {
       }
       case 'step.cancelled':
         return `${style.yellow('⊘')} ${key}  cancelled: ${String(data['message'] ?? '')}`;
+      case 'step.skipped':
+        return `${style.dim('⤼')} ${key}  ${style.dim(`skipped: ${String(data['reason'] ?? '')}`)}`;
       case 'step.sleeping': {
         const wakeAt = typeof data['wakeAt'] === 'number' ? data['wakeAt'] : null;
         const length =

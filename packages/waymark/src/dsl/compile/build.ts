@@ -208,6 +208,7 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
       id: typeof s.id === 'string' ? s.id : undefined,
       path,
       condition: s.if === undefined ? undefined : condition(s.if, where, [...path, 'if']),
+      conditionText: s.if === undefined ? undefined : String(s.if),
       onFailure: onFailureOf(s.on_failure),
       retry: retryPolicy(s.retry),
       outputs: s.outputs === undefined ? undefined : value(s.outputs, where, [...path, 'outputs']),

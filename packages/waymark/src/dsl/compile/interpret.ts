@@ -11,6 +11,7 @@ import { NonRetryableError } from '../../core/errors.ts';
 import type { WorkflowContext } from '../../runtime/workflow-context.ts';
 import type { WorkflowDefinition } from '../../runtime/workflow.ts';
 import type { ExecutorRegistry } from '../../executors/index.ts';
+import { formatPath } from '../document-issue.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import type { StepNode } from './step-nodes.ts';
 import { runBranches } from './branches.ts';
@@ -60,6 +61,7 @@ export async function runStep(it: Interpreter, node: StepNode, frame: Frame): Pr
   const { scope } = frame;
   if (node.condition !== undefined && node.condition(scope) !== true) {
     setStep(scope, node.id, { output: null, status: 'skipped', error: null });
+    await recordSkip(it, node, frame);
     return null;
   }
   let output: unknown;
@@ -89,6 +91,19 @@ export async function runStep(it: Interpreter, node: StepNode, frame: Frame): Pr
     setStep(scope, node.id, { output, status: 'succeeded', error: null });
   }
   return output;
+}
+
+/**
+ * The skip of a step whose `if` is false, recorded under the key the step would have had (a
+ * step without an id: its place in the file), so the history shows the decision.
+ */
+function recordSkip(it: Interpreter, node: StepNode, frame: Frame): Promise<void> {
+  const key = `${frame.prefix}${node.id ?? formatPath(node.path)}`;
+  const reason = node.conditionText === 'false' ? 'if: false' : `if ${node.conditionText} is false`;
+  return it.ctx.skip(key, reason, {
+    data: { condition: node.conditionText },
+    ...(frame.signal === undefined ? {} : { signal: frame.signal }),
+  });
 }
 
 /** A step that is one durable call: it either started or it did not. */

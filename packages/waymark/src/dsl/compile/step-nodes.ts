@@ -15,6 +15,8 @@ export interface NodeBase {
   id: string | undefined;
   path: DocumentPath;
   condition: Evaluate | undefined;
+  /** The `if` as written, for the history of a skip. */
+  conditionText: string | undefined;
   onFailure: OnFailure;
   /** The step's own `retry`: an executor step's attempts, or how a group is retried. */
   retry: RetryPolicy | undefined;

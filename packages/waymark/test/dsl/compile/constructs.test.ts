@@ -92,7 +92,8 @@ describe('compiled YAML workflows', () => {
       ),
     );
     expect(await run.result()).toBe('skipped');
-    expect(await stepTable(t, run.id)).toEqual(['after completed 1']);
+    expect(await stepTable(t, run.id)).toEqual(['after completed 1', 'maybe completed 1']);
+    expect((await t.engine.steps(run.id)).find((s) => s.key === 'maybe')?.kind).toBe('skip');
   });
 
   it('on_failure: continue records the failure and goes on', async () => {

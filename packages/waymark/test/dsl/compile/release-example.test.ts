@@ -88,6 +88,7 @@ describe('examples/yaml/release.workflow.yaml', () => {
       'smoke[0].health failed',
       'smoke[0].pause completed',
       'smoke[1].health completed',
+      'smoke[1].pause completed', // its if was false: a skip record
       'unit_tests completed',
     ]);
   });

@@ -67,6 +67,45 @@ describe('replay of compiled workflows', () => {
     ]);
   });
 
+  it('a step skipped by its if is recorded once (step.skipped, its condition), replays or not', async () => {
+    const wf = compileYaml(
+      lines(
+        'id: skips',
+        'steps:',
+        '  - id: each',
+        '    foreach:',
+        '      items: ${ [1, 2, 3] }',
+        '      steps:',
+        '        - { id: even, if: "${ item % 2 == 0 }", uses: echo, with: { value: "${ item }" } }',
+        '        - { id: pause, wait: { duration: 1m } }',
+        '  - if: false',
+        '    steps: [{ id: never, uses: noop }]',
+        'output: ${ steps.each.output.map(o, o.even) }',
+      ),
+      { executors: testExecutors(newCalls()) },
+    );
+    const t = await createTestEngine({ workflows: [wf] });
+    engines.push(t);
+    const run = await t.engine.start(wf, {});
+    for (let i = 0; i < 3; i++) {
+      await t.waitForStatus(run.id, 'sleeping');
+      await t.clock.advance('1m');
+    }
+    expect(await run.result()).toEqual([null, 2, null]);
+    const skipped = (await t.engine.history(run.id)).filter((e) => e.type === 'step.skipped');
+    expect(skipped.map((e) => [e.stepKey, e.data])).toEqual([
+      [
+        'each[0].even',
+        { reason: 'if ${ item % 2 == 0 } is false', condition: '${ item % 2 == 0 }' },
+      ],
+      [
+        'each[2].even',
+        { reason: 'if ${ item % 2 == 0 } is false', condition: '${ item % 2 == 0 }' },
+      ],
+      ['steps[1]', { reason: 'if: false', condition: 'false' }],
+    ]);
+  });
+
   it('outputs reshape a step result', async () => {
     const calls = newCalls();
     const wf = compileYaml(

@@ -99,7 +99,33 @@ export const onFailureInCode = defineWorkflow(
   },
 );
 
+/** `if` in code: the step is skipped with ctx.skip, under the key the YAML step has. */
+export const sequenceIfInCode = defineWorkflow(
+  {
+    name: 'sequence-if',
+    retry: ONE_ATTEMPT,
+    input: z.object({ version: z.string().default('1.2.3'), dry_run: z.boolean().default(true) }),
+  },
+  async (ctx, input) => {
+    const tag = `v${input.version}`;
+    const skip = (key: string, condition: string): Promise<void> =>
+      ctx.skip(key, `if ${condition} is false`, { data: { condition } });
+    await ctx.step('announce', () => `Releasing ${tag}`);
+    let publish = 'skipped';
+    if (input.dry_run) await skip('publish', '${ !inputs.dry_run }');
+    else publish = await ctx.step('publish', () => `published ${tag}`);
+    const note = input.dry_run
+      ? await ctx.step('note', () => `publish was ${publish}`)
+      : (await skip('note', '${ inputs.dry_run }'), null);
+    const released = await ctx.step('record', () => tag);
+    if (input.dry_run) await skip('steps[4]', '${ !inputs.dry_run }');
+    else await ctx.step('tweet', () => `Released ${tag}`);
+    return { released, publish, note };
+  },
+);
+
 export const CODE_TWINS: ReadonlyArray<[string, WorkflowDefinition]> = [
+  ['sequence-if', sequenceIfInCode as WorkflowDefinition],
   ['retry', retryInCode as WorkflowDefinition],
   ['foreach-concurrency', foreachInCode as WorkflowDefinition],
   ['wait', waitInCode as WorkflowDefinition],
