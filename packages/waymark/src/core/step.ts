@@ -34,7 +34,10 @@ export interface StepRecord {
   error: SerializedError | null;
   startedAt: number;
   finishedAt: number | null;
-  /** Next attempt's due time (`retrying`) or the wake time (`sleep`). */
+  /**
+   * Next attempt's due time (`retrying`), the wake time (`sleep`), or the deadline of a step
+   * under way (a group attempt with a timeout, a child step with one).
+   */
   wakeAt: number | null;
   childRunId: string | null;
 }

@@ -22,12 +22,36 @@ export function startAttempt(
   policy: ResolvedRetryPolicy,
 ): { step: StepRecord; takeStart: () => NewHistoryEvent[] } {
   const step = newStep(ex, key, name, kind, attempt);
-  const start = ex.deferStepStart(step, [
-    event('step.started', step, step.startedAt, {
-      data: { message: `attempt ${attempt} of ${policy.maxAttempts}` },
-    }),
-  ]);
+  const start = ex.deferStepStart(step, [attemptStarted(step, policy)]);
   return { step, takeStart: () => start.take() };
+}
+
+/**
+ * A new attempt with a deadline `timeoutMs` ahead, its start recorded before it runs, with the
+ * deadline as the record's `wakeAt`: a replay finds it there, whatever happened since.
+ */
+export async function startAttemptWithDeadline(
+  ex: RunExecution,
+  key: string,
+  name: string,
+  kind: StepKind,
+  attempt: number,
+  policy: ResolvedRetryPolicy,
+  timeoutMs: number,
+): Promise<StepRecord> {
+  const started = newStep(ex, key, name, kind, attempt);
+  const step: StepRecord = { ...started, wakeAt: started.startedAt + timeoutMs };
+  return ex.saveStep(step, [attemptStarted(step, policy, { deadlineAt: step.wakeAt })]);
+}
+
+function attemptStarted(
+  step: StepRecord,
+  policy: ResolvedRetryPolicy,
+  data: Record<string, unknown> = {},
+): NewHistoryEvent {
+  return event('step.started', step, step.startedAt, {
+    data: { message: `attempt ${step.attempt} of ${policy.maxAttempts}`, ...data },
+  });
 }
 
 /**

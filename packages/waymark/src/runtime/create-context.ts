@@ -1,9 +1,11 @@
+import { parseDuration } from '../core/durations.ts';
 import { ValidationError } from '../core/errors.ts';
 import { uuidv4 } from '../core/ids.ts';
 import { isValidStepName } from '../core/step-key.ts';
 import type { RunExecution } from './run-execution.ts';
 import { runGroup } from './group-step.ts';
 import { runStep } from './run-step.ts';
+import { StepDeadline } from './step-deadline.ts';
 import { recordSkip, recordValue, runChild, sleepTarget, sleepUntil } from './step-operations.ts';
 import type {
   ChildRunOptions,
@@ -57,7 +59,11 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
       return ex.track(() => sleepUntil(ex, k, name, () => at, signal), signal);
     },
 
-    group<T>(name: string, options: GroupOptions, fn: (attempt: number) => Promise<T>) {
+    group<T>(
+      name: string,
+      options: GroupOptions,
+      fn: (attempt: number, signal: AbortSignal | undefined) => Promise<T>,
+    ) {
       if (typeof fn !== 'function') {
         return Promise.reject(new ValidationError(`group "${name}" needs a function`));
       }
@@ -76,8 +82,21 @@ export function createWorkflowContext(ex: RunExecution): WorkflowContext {
       }
       const name = options.name ?? child.name;
       const k = key(name);
-      const { signal } = options;
-      return ex.track(() => runChild(ex, k, name, child, input, signal), signal);
+      const { signal, timeout } = options;
+      if (timeout === undefined) {
+        return ex.track(() => runChild(ex, k, name, child, input, { signal }), signal);
+      }
+      let timeoutMs: number;
+      try {
+        timeoutMs = parseDuration(timeout, `timeout of child run "${k}"`);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      const deadline = new StepDeadline(ex, k, signal);
+      const bounded = { signal, deadline, timeoutMs };
+      return ex
+        .track(() => runChild(ex, k, name, child, input, bounded), deadline.signal)
+        .finally(() => deadline.dispose());
     },
 
     skip(name, reason, options = {}) {

@@ -7,7 +7,13 @@
  * so a retry runs them anew. A replay re-enters the recorded attempt: its finished calls
  * replay from their own records (which rebuilds whatever the caller derives from them), and
  * a settled group's record, not the replayed calls, decides how it ends.
+ *
+ * With a `timeout`, each attempt has a deadline, recorded with its start (step-deadline.ts):
+ * past it, the signal `fn` received aborts, cancelling the calls inside, and once `fn` has
+ * ended the attempt fails STEP_TIMEOUT. The group waits for `fn` rather than racing it, so
+ * the calls inside end — and record their end — before the group does, as in a replay.
  */
+import { parseDuration } from '../core/durations.ts';
 import type { NewHistoryEvent } from '../core/history.ts';
 import type { ResolvedRetryPolicy } from '../core/retry-policy.ts';
 import { serializeError } from '../core/serialize-error.ts';
@@ -16,7 +22,8 @@ import type { RunExecution } from './run-execution.ts';
 import { notStarted, recordCancelled } from './step-cancellation.ts';
 import { assertSameStep, event, recordedError } from './step-records.ts';
 import { Suspend } from './suspension.ts';
-import { recordAttemptFailure, startAttempt } from './attempts.ts';
+import { recordAttemptFailure, startAttempt, startAttemptWithDeadline } from './attempts.ts';
+import { StepDeadline } from './step-deadline.ts';
 import type { GroupOptions } from './workflow-context.ts';
 
 interface GroupAttempt {
@@ -33,18 +40,45 @@ export async function runGroup<T>(
   key: string,
   name: string,
   options: GroupOptions,
-  fn: (attempt: number) => Promise<T>,
+  fn: (attempt: number, signal: AbortSignal | undefined) => Promise<T>,
 ): Promise<T> {
   const { signal } = options;
   // Only the group's own reads and writes are tracked: while `fn` runs, its calls are.
   const entry = await ex.track(() => enterGroup(ex, key, name, options), signal);
+  const deadline = attemptDeadline(ex, entry, signal);
   let output: T;
   try {
-    output = await fn(entry.attempt);
+    output = await fn(entry.attempt, deadline?.signal ?? signal);
   } catch (error) {
-    return ex.track(() => attemptFailed(ex, entry, error, signal), signal);
+    deadline?.dispose();
+    const thrown = deadline?.timedOut === true ? deadline.error() : error;
+    return ex.track(() => attemptFailed(ex, entry, thrown, signal), signal);
+  }
+  deadline?.dispose();
+  if (deadline?.timedOut === true) {
+    // `fn` ended well though its deadline passed (its calls did not take the signal).
+    return ex.track(() => attemptFailed(ex, entry, deadline.error(), signal), signal);
   }
   return ex.track(() => attemptSucceeded(ex, entry, output), signal);
+}
+
+/**
+ * The deadline of the attempt entered, from its record: an attempt under way keeps the one it
+ * recorded; a replayed attempt that its deadline ended gets it again (already past, so the
+ * calls inside end as they did); any other settled attempt has none.
+ */
+function attemptDeadline(
+  ex: RunExecution,
+  entry: GroupAttempt,
+  scope: AbortSignal | undefined,
+): StepDeadline | undefined {
+  const { step } = entry;
+  if (step.wakeAt === null) return undefined;
+  const timedOut = step.error?.code === 'STEP_TIMEOUT' && step.error.step === step.key;
+  if (isStepSettled(step) && !timedOut) return undefined;
+  const deadline = new StepDeadline(ex, step.key, scope);
+  deadline.arm(step.wakeAt, step.startedAt, step.attempt);
+  return deadline;
 }
 
 async function enterGroup(
@@ -70,6 +104,11 @@ async function enterGroup(
   } else if (signal?.aborted === true) {
     throw notStarted(signal, key);
   }
+  if (options.timeout !== undefined) {
+    const timeoutMs = parseDuration(options.timeout, `timeout of group "${key}"`);
+    const step = await startAttemptWithDeadline(ex, key, name, 'group', attempt, policy, timeoutMs);
+    return { attempt, step, takeStart: () => [], policy };
+  }
   const { step, takeStart } = startAttempt(ex, key, name, 'group', attempt, policy);
   return { attempt, step, takeStart, policy };
 }
@@ -82,7 +121,13 @@ async function attemptSucceeded<T>(ex: RunExecution, entry: GroupAttempt, output
   }
   const now = ex.now();
   // The output is rebuilt by replaying the calls inside; the record keeps only the outcome.
-  const step: StepRecord = { ...entry.step, status: 'completed', output: null, finishedAt: now };
+  const step: StepRecord = {
+    ...entry.step,
+    status: 'completed',
+    output: null,
+    finishedAt: now,
+    wakeAt: null,
+  };
   await ex.saveStep(
     step,
     [

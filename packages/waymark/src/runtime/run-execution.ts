@@ -84,6 +84,8 @@ export class RunExecution {
   private quiescenceCheck = false;
   private finished = false;
   private cancelDeadline: (() => void) | undefined;
+  /** Pending step deadlines (addStepDeadline): their times, and how to cancel each timer. */
+  private readonly stepDeadlines = new Map<{ at: number }, () => void>();
   private resolveOutcome!: (outcome: ExecutionOutcome) => void;
   readonly outcome = new Promise<ExecutionOutcome>((resolve) => (this.resolveOutcome = resolve));
   constructor(
@@ -159,6 +161,24 @@ export class RunExecution {
   retryPolicy(step: RetryPolicy | undefined): ResolvedRetryPolicy {
     this.workflowRetry ??= resolveRetryPolicy(this.deps.defaultRetry, this.definition.retry);
     return step === undefined ? this.workflowRetry : resolveRetryPolicy(this.workflowRetry, step);
+  }
+
+  /**
+   * Calls `fire` at `at`: a step's deadline (a group's or a child run's timeout). Until then a
+   * park wakes the run by `at`, so the deadline is kept while the run is parked; the timer goes
+   * when the execution ends. Returns a function that cancels it.
+   */
+  addStepDeadline(at: number, fire: () => void): () => void {
+    const entry = { at };
+    const cancelTimer = this.clock.setTimer(at - this.now(), () => {
+      this.stepDeadlines.delete(entry);
+      fire();
+    });
+    this.stepDeadlines.set(entry, cancelTimer);
+    return () => {
+      this.stepDeadlines.delete(entry);
+      cancelTimer();
+    };
   }
 
   /** Suspends instead of starting new work when a pause was requested. */
@@ -258,9 +278,9 @@ export class RunExecution {
     this.deps.notifyWork();
   }
 
-  /** Cancels a child run of this one whose step was cancelled. */
-  async cancelChildRun(childRunId: string, stepKey: string): Promise<void> {
-    await this.deps.cancelRun(childRunId, `step "${stepKey}" of run ${this.runId} was cancelled`);
+  /** Cancels a child run of this one whose step was cancelled (or timed out). */
+  async cancelChildRun(childRunId: string, stepKey: string, why = 'was cancelled'): Promise<void> {
+    await this.deps.cancelRun(childRunId, `step "${stepKey}" of run ${this.runId} ${why}`);
   }
 
   /**
@@ -340,7 +360,7 @@ export class RunExecution {
     if (this.finished) return;
     this.finished = true;
     this.abort.abort(new WaymarkError('WORKER_STOPPING', 'the worker is shutting down'));
-    this.cancelDeadline?.();
+    this.stopTimers();
     try {
       await this.deps.store.releaseRun({
         runId: this.runId,
@@ -451,6 +471,21 @@ export class RunExecution {
     );
   }
 
+  private stopTimers(): void {
+    this.cancelDeadline?.();
+    for (const cancel of this.stepDeadlines.values()) cancel();
+    this.stepDeadlines.clear();
+  }
+
+  /** When a parked run must be due again at the latest: the run's deadline or a step's. */
+  private latestWake(): number | null {
+    let at = this.run.deadlineAt;
+    for (const deadline of this.stepDeadlines.keys()) {
+      at = at === null ? deadline.at : Math.min(at, deadline.at);
+    }
+    return at;
+  }
+
   private scheduleQuiescenceCheck(): void {
     if (this.inflight > 0 || this.suspensions.length === 0 || this.finished || this.quiescenceCheck)
       return;
@@ -463,7 +498,7 @@ export class RunExecution {
   }
 
   private park(): Promise<void> {
-    const { wakeAt, waitingOn, reasons } = parkTarget(this.suspensions, this.run.deadlineAt);
+    const { wakeAt, waitingOn, reasons } = parkTarget(this.suspensions, this.latestWake());
     const now = this.now();
     const status =
       reasons.includes('pause') || reasons.includes('shutdown')
@@ -505,7 +540,7 @@ export class RunExecution {
   ): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    this.cancelDeadline?.();
+    this.stopTimers();
     if (outcome.type !== 'parked') this.abort.abort(new WaymarkError('RUN_ENDED', 'the run ended'));
     try {
       await write();
@@ -520,7 +555,7 @@ export class RunExecution {
   private finish(outcome: ExecutionOutcome, reason: Error): void {
     if (this.finished) return;
     this.finished = true;
-    this.cancelDeadline?.();
+    this.stopTimers();
     this.abort.abort(reason);
     this.resolveOutcome(outcome);
   }

@@ -1,9 +1,11 @@
 import { type Duration, parseDuration } from '../core/durations.ts';
-import { StepCancelledError } from '../core/errors.ts';
+import { StepCancelledError, StepTimeoutError } from '../core/errors.ts';
 import { uuidv7 } from '../core/ids.ts';
+import { serializeError } from '../core/serialize-error.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
 import { afterRecordedWork, notStarted, recordCancelled } from './step-cancellation.ts';
+import type { StepDeadline } from './step-deadline.ts';
 import { assertSameStep, event, newStep, recordedError } from './step-records.ts';
 import { Suspend } from './suspension.ts';
 import { validateInput } from './validate-input.ts';
@@ -116,9 +118,17 @@ export async function recordSkip(
   await ex.saveStep(step, [event('step.skipped', step, now, { data })], true);
 }
 
+export interface ChildStepOptions {
+  signal?: AbortSignal | undefined;
+  /** With a timeout: the deadline that bounds the child run, and its length. */
+  deadline?: StepDeadline;
+  timeoutMs?: number;
+}
+
 /**
  * `ctx.run`: a child run, created with its parent's step in one transaction, awaited durably.
- * Cancelling the step (its signal) cancels the child run too.
+ * Cancelling the step (its signal) cancels the child run too; so does its deadline, which the
+ * step records as its `wakeAt` (the parent wakes by then) and which fails it `STEP_TIMEOUT`.
  */
 export async function runChild<CI, CO>(
   ex: RunExecution,
@@ -126,20 +136,28 @@ export async function runChild<CI, CO>(
   name: string,
   child: WorkflowDefinition<CI, CO>,
   input: CI,
-  signal: AbortSignal | undefined,
+  options: ChildStepOptions,
 ): Promise<CO> {
+  const { signal, deadline } = options;
   const recorded = ex.recorded(key);
   if (recorded !== undefined) {
     assertSameStep(recorded, name, 'child');
     if (recorded.status === 'completed') return recorded.output as CO;
-    if (recorded.status === 'failed') throw recordedError(recorded);
-    if (recorded.status === 'cancelled') {
+    if (recorded.status === 'failed' || recorded.status === 'cancelled') {
       // Again on replay: the worker may have died between recording the step and this.
-      if (recorded.childRunId !== null) await ex.cancelChildRun(recorded.childRunId, key);
+      const ended = recorded.status === 'cancelled' || ownTimeout(recorded);
+      if (ended && recorded.childRunId !== null) {
+        await ex.cancelChildRun(recorded.childRunId, key, stopReason(recorded));
+      }
       throw recordedError(recorded);
     }
     if (signal?.aborted === true) return cancelChildStep(ex, recorded, signal);
-    throw new Suspend({ reason: 'child', wakeAt: null, stepKey: key });
+    const due = recorded.wakeAt;
+    if (due !== null && (deadline?.timedOut === true || due <= ex.now())) {
+      return timeOutChildStep(ex, recorded, due);
+    }
+    if (due !== null) deadline?.arm(due, recorded.startedAt);
+    throw new Suspend({ reason: 'child', wakeAt: due, stepKey: key });
   }
   if (signal !== undefined) {
     await afterRecordedWork();
@@ -150,7 +168,13 @@ export async function runChild<CI, CO>(
   const validInput = await validateInput(child.inputSchema, input, child.name);
   const now = ex.now();
   const childRunId = uuidv7(now);
-  const step: StepRecord = { ...newStep(ex, key, name, 'child', 1), status: 'waiting', childRunId };
+  const due = options.timeoutMs === undefined ? null : now + options.timeoutMs;
+  const step: StepRecord = {
+    ...newStep(ex, key, name, 'child', 1),
+    status: 'waiting',
+    childRunId,
+    wakeAt: due,
+  };
   await ex.startChildRun({
     step,
     now,
@@ -170,7 +194,43 @@ export async function runChild<CI, CO>(
       ],
     },
   });
-  throw new Suspend({ reason: 'child', wakeAt: null, stepKey: key });
+  if (due !== null) deadline?.arm(due, now);
+  throw new Suspend({ reason: 'child', wakeAt: due, stepKey: key });
+}
+
+/** A child step that failed by its own deadline (not by a failing child). */
+function ownTimeout(step: StepRecord): boolean {
+  return step.error?.code === 'STEP_TIMEOUT' && step.error.step === step.key;
+}
+
+function stopReason(step: StepRecord): string {
+  return ownTimeout(step) ? 'timed out' : 'was cancelled';
+}
+
+/** Records the step failed `STEP_TIMEOUT`, then (only once that is recorded) cancels the child. */
+async function timeOutChildStep(
+  ex: RunExecution,
+  recorded: StepRecord,
+  deadlineAt: number,
+): Promise<never> {
+  const now = ex.now();
+  const timeoutMs = deadlineAt - recorded.startedAt;
+  const { stack: _stack, ...error } = serializeError(new StepTimeoutError(recorded.key, timeoutMs));
+  const step: StepRecord = { ...recorded, status: 'failed', error, finishedAt: now, wakeAt: null };
+  const saved = await ex.saveStep(
+    step,
+    [
+      event('step.failed', step, now, {
+        durationMs: now - recorded.startedAt,
+        data: { error, willRetry: false },
+      }),
+    ],
+    true,
+  );
+  if (recorded.childRunId !== null) {
+    await ex.cancelChildRun(recorded.childRunId, recorded.key, 'timed out');
+  }
+  throw recordedError(saved);
 }
 
 /** Records the parent's step cancelled, then (only once that is recorded) cancels the child. */

@@ -18,7 +18,7 @@ export class Suspend {
 /** A promise that never settles: what an operation hands to user code once the run parked. */
 export const NEVER: Promise<never> = new Promise<never>(() => {});
 
-/** Where a parked run is due: the earliest timer, capped by the workflow deadline. */
+/** Where a parked run is due: the earliest timer, capped by a deadline (the run's, a step's). */
 export function parkTarget(
   suspensions: readonly Suspension[],
   deadlineAt: number | null,

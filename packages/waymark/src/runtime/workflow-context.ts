@@ -19,7 +19,7 @@ export interface CancelOptions {
    * step is recorded `cancelled`; a step not started yet does not start. Either way the call
    * rejects with StepCancelledError (code `STEP_CANCELLED`), and so does its replay.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface StepOptions extends CancelOptions {
@@ -31,11 +31,22 @@ export interface StepOptions extends CancelOptions {
 export interface ChildRunOptions extends CancelOptions {
   /** Step name of the child in this workflow; defaults to the child workflow's name. */
   name?: string;
+  /**
+   * Bounds the child run, from its start (the deadline is recorded with the step): past it the
+   * child run is cancelled and this step fails `STEP_TIMEOUT`.
+   */
+  timeout?: Duration;
 }
 
 export interface GroupOptions extends CancelOptions {
   /** How the group is retried; defaults to the workflow's policy, like a step's. */
   retry?: RetryPolicy;
+  /**
+   * A deadline for each attempt, from its start (recorded with it, so a resumed run keeps it):
+   * past it the signal `fn` receives aborts — the calls inside given that signal are cancelled
+   * — and once `fn` has ended, the attempt fails `STEP_TIMEOUT` (retried like any failure).
+   */
+  timeout?: Duration;
 }
 
 export interface SkipOptions extends CancelOptions {
@@ -71,15 +82,21 @@ export interface WorkflowContext {
    * inside records the group `retrying` and parks the run until the next attempt, like a
    * step's retry. `fn` gets the attempt (1 first); the calls inside must be named after it
    * (`deploy.attempt[2].upload`), or attempt 2 would replay attempt 1's recorded failure.
+   * It also gets the group's signal — aborted when the group times out or its own `signal`
+   * aborts; undefined with neither — to pass to the calls inside.
    *
    * @example
-   * await ctx.group('deploy', { retry: { maxAttempts: 3 } }, async (attempt) => {
+   * await ctx.group('deploy', { retry: { maxAttempts: 3 }, timeout: '10m' }, async (attempt, signal) => {
    *   const at = attempt === 1 ? '' : `attempt[${attempt}].`;
-   *   await ctx.step(`deploy.${at}upload`, upload);
-   *   await ctx.step(`deploy.${at}verify`, verify);
+   *   await ctx.step(`deploy.${at}upload`, { signal }, upload);
+   *   await ctx.step(`deploy.${at}verify`, { signal }, verify);
    * });
    */
-  group<T>(name: string, options: GroupOptions, fn: (attempt: number) => Promise<T>): Promise<T>;
+  group<T>(
+    name: string,
+    options: GroupOptions,
+    fn: (attempt: number, signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T>;
 
   /**
    * Records that the step `name` was skipped, and why: the history shows `step.skipped` with
