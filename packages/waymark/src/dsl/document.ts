@@ -37,6 +37,10 @@ interface StepBase {
   name?: string;
   if?: Condition;
   retry?: Retry;
+  /**
+   * An executor step: each attempt. A `run`: the child run. Any other step but a `wait`: a
+   * deadline for the whole (each attempt of it, when it is retried).
+   */
   timeout?: Duration;
   on_failure?: OnFailure;
   outputs?: Record<string, unknown>;
@@ -91,6 +95,8 @@ export interface StageConfig {
   on_failure?: OnFailure;
   retries?: number;
   retry_backoff?: Backoff;
+  /** Each attempt of a `uses` or `provider` stage; a deadline for a stage of `steps`. */
+  timeout?: Duration;
   steps?: Step[];
 }
 

@@ -235,6 +235,7 @@ export function stageConfigSchema(stepList: z.ZodType) {
     on_failure: z.enum(ON_FAILURE).optional(),
     retries: z.int().min(0).optional(),
     retry_backoff: backoffSchema.optional(),
+    timeout: durationSchema.optional(),
     steps: stepList.optional(),
   });
 }

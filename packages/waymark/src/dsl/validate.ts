@@ -6,6 +6,7 @@
  */
 import { checkForeachNames } from './check-foreach-names.ts';
 import { checkRetries } from './check-retries.ts';
+import { checkTimeouts } from './check-timeouts.ts';
 import { type DocumentIssue, formatPath, isRecord } from './document-issue.ts';
 import type { DocumentPath } from './parse-yaml.ts';
 import { findRunCycles, type ResolveWorkflow } from './run-cycles.ts';
@@ -41,6 +42,7 @@ export function checkWorkflowSemantics(
     ...checkWorkflowBody(document),
     ...checkStepIds(steps),
     ...checkRetries(steps),
+    ...checkTimeouts(steps),
     ...checkForeachNames(steps),
     ...checkExecutors(document, steps, options.knownExecutors),
     ...checkRunTargets(steps),

@@ -178,7 +178,11 @@ export async function runChild<CI, CO>(
   await ex.startChildRun({
     step,
     now,
-    events: [event('step.waiting', step, now, { data: { childRunId, workflow: child.name } })],
+    events: [
+      event('step.waiting', step, now, {
+        data: { childRunId, workflow: child.name, ...(due === null ? {} : { deadlineAt: due }) },
+      }),
+    ],
     child: {
       id: childRunId,
       workflowName: child.name,

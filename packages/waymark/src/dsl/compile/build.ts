@@ -211,6 +211,7 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
       conditionText: s.if === undefined ? undefined : String(s.if),
       onFailure: onFailureOf(s.on_failure),
       retry: retryPolicy(s.retry),
+      timeout: duration(s.timeout),
       outputs: s.outputs === undefined ? undefined : value(s.outputs, where, [...path, 'outputs']),
     };
     const body = s[kind];
@@ -223,7 +224,6 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
           kind,
           executor,
           ...executorArgs(executor, s.with ?? {}, where, path),
-          timeout: duration(s.timeout),
         };
       }
       case 'steps':
@@ -331,6 +331,7 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
         onFailure: onFailureOf(c.on_failure),
         mode: (c.mode === 'parallel' ? 'parallel' : 'sequential') as 'sequential' | 'parallel',
         retry: stageRetryPolicy(c.retries, c.retry_backoff),
+        timeout: duration(c.timeout),
       };
       if (typeof c.prompt === 'string') value(c.prompt, staged, [...p, 'prompt']);
       if (typeof c.uses === 'string') {
@@ -340,7 +341,6 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
             kind: 'uses' as const,
             executor: c.uses,
             ...executorArgs(c.uses, c.with ?? {}, staged, p),
-            timeout: undefined,
           },
         ];
       }

@@ -16,7 +16,7 @@ import type { ExpressionScope } from '../expressions/index.ts';
 import type { StepNode } from './step-nodes.ts';
 import { runBranches } from './branches.ts';
 import { runExecutor } from './run-executor.ts';
-import { attemptPrefix, retriedAsGroup, runRetried } from './retried-steps.ts';
+import { attemptPrefix, runAsGroup, runsAsGroup } from './retried-steps.ts';
 import {
   cancelledBeforeStart,
   errorValue,
@@ -66,10 +66,14 @@ export async function runStep(it: Interpreter, node: StepNode, frame: Frame): Pr
   }
   let output: unknown;
   try {
-    if (retriedAsGroup(node)) {
+    if (runsAsGroup(node)) {
       const key = `${frame.prefix}${node.id ?? ''}`;
-      output = await runRetried(it, key, node.retry, frame.signal, (n) =>
-        runBody(it, node, n === 1 ? frame : { ...frame, prefix: attemptPrefix(key, n) }),
+      output = await runAsGroup(it, key, node, frame.signal, (n, signal) =>
+        runBody(it, node, {
+          ...frame,
+          prefix: n === 1 ? frame.prefix : attemptPrefix(key, n),
+          signal,
+        }),
       );
     } else {
       output = await runBody(it, node, frame);
@@ -148,7 +152,8 @@ async function runBody(it: Interpreter, node: StepNode, frame: Frame): Promise<u
       }
       return it.ctx.run(child, node.inputs(frame.scope), {
         name: key,
-        ...(signal === undefined ? {} : { signal }),
+        signal,
+        ...(node.timeout === undefined ? {} : { timeout: node.timeout }),
       });
     }
     case 'wait': {

@@ -1,10 +1,12 @@
 /**
- * What a failing step does again. An executor step retries itself (its attempts are ctx.step
- * attempts); any other step retried — `on_failure: retry` or a `retry` policy on a group,
- * parallel, foreach, switch or loop, and on a stage of `steps` — runs as one ctx.group: the
- * whole is retried, its steps running anew under `<key>.attempt[<n>].` from attempt 2 on
- * (attempt 1 keeps their plain keys).
+ * What a failing step does again, and how long it may take. An executor step retries itself
+ * (its attempts are ctx.step attempts, each bounded by its timeout); any other step retried —
+ * `on_failure: retry` or a `retry` policy on a group, parallel, foreach, switch or loop, and
+ * on a stage of `steps` — or given a timeout runs as one ctx.group: the whole is retried, its
+ * steps running anew under `<key>.attempt[<n>].` from attempt 2 on (attempt 1 keeps their
+ * plain keys), and each attempt has the deadline.
  */
+import type { Duration } from '../../core/durations.ts';
 import type { RetryPolicy } from '../../core/retry-policy.ts';
 import type { OnFailure } from '../document.ts';
 import type { Interpreter } from './interpret.ts';
@@ -37,20 +39,45 @@ export function retriedAsGroup(step: {
   return step.onFailure === 'retry' || (step.retry?.maxAttempts ?? 1) > 1;
 }
 
+/** A step as a group: what decides whether it is one, and its options. */
+export interface GroupedStep {
+  kind: string;
+  retry: RetryPolicy | undefined;
+  onFailure: OnFailure;
+  timeout: Duration | undefined;
+}
+
 /**
- * Runs `attempt` as the group `key`, retried per `retry` (default: the workflow's policy).
- * `attempt(n)` runs the steps inside with keys prefixed by `attemptPrefix(key, n)`.
+ * Whether a step runs as one ctx.group: retried as a whole, or bounded by a timeout (which an
+ * executor step gives each attempt, a `run` its child run, and a `wait` cannot have).
  */
-export function runRetried<T>(
+export function runsAsGroup(step: GroupedStep): boolean {
+  if (retriedAsGroup(step)) return true;
+  const bounded = !['uses', 'provider', 'run', 'wait'].includes(step.kind);
+  return bounded && step.timeout !== undefined;
+}
+
+/**
+ * Runs `attempt` as the group `key`: retried per the step's `retry` (default: the workflow's
+ * policy) when it is retried, else once; each attempt within its timeout. `attempt(n, signal)`
+ * runs the steps inside with keys prefixed by `attemptPrefix(key, n)`, under `signal` (aborted
+ * at the deadline, or with `signal` of the scope around).
+ */
+export function runAsGroup<T>(
   it: Interpreter,
   key: string,
-  retry: RetryPolicy | undefined,
+  step: GroupedStep,
   signal: AbortSignal | undefined,
-  attempt: (n: number) => Promise<T>,
+  attempt: (n: number, signal: AbortSignal | undefined) => Promise<T>,
 ): Promise<T> {
+  const retry = retriedAsGroup(step) ? step.retry : { maxAttempts: 1 };
   return it.ctx.group(
     key,
-    { ...(retry === undefined ? {} : { retry }), ...(signal === undefined ? {} : { signal }) },
+    {
+      ...(retry === undefined ? {} : { retry }),
+      ...(step.timeout === undefined ? {} : { timeout: step.timeout }),
+      ...(signal === undefined ? {} : { signal }),
+    },
     attempt,
   );
 }

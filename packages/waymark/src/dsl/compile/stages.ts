@@ -4,7 +4,7 @@ import type { ExpressionScope } from '../expressions/index.ts';
 import type { Evaluate, StageNode, StepNode } from './step-nodes.ts';
 import { runBranches } from './branches.ts';
 import { branchLabel, type Frame, type Interpreter, runStep, runSteps } from './interpret.ts';
-import { attemptPrefix, retriedAsGroup, runRetried } from './retried-steps.ts';
+import { attemptPrefix, runAsGroup, runsAsGroup } from './retried-steps.ts';
 import { runExecutor } from './run-executor.ts';
 import { errorValue, setStep } from './step-state.ts';
 
@@ -48,15 +48,20 @@ async function runStage(
     if (stage.kind === 'uses') {
       output = await runExecutor(it, frame, key, stage);
     } else if (stage.kind === 'provider') {
-      output = await it.ctx.step(key, { retry: { maxAttempts: 1 } }, () => {
+      const timeout = stage.timeout === undefined ? {} : { timeout: stage.timeout };
+      output = await it.ctx.step(key, { retry: { maxAttempts: 1 }, ...timeout }, () => {
         throw new WaymarkError(
           'NOT_IMPLEMENTED',
           `stage "${stage.name}" uses provider "${stage.provider}": agent providers are not implemented yet`,
         );
       });
-    } else if (retriedAsGroup(stage)) {
-      output = await runRetried(it, key, stage.retry, undefined, (n) =>
-        runStageSteps(it, stage, { ...frame, prefix: n === 1 ? `${key}.` : attemptPrefix(key, n) }),
+    } else if (runsAsGroup(stage)) {
+      output = await runAsGroup(it, key, stage, undefined, (n, signal) =>
+        runStageSteps(it, stage, {
+          ...frame,
+          prefix: n === 1 ? `${key}.` : attemptPrefix(key, n),
+          signal,
+        }),
       );
     } else {
       output = await runStageSteps(it, stage, { ...frame, prefix: `${key}.` });

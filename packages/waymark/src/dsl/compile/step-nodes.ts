@@ -20,6 +20,8 @@ export interface NodeBase {
   onFailure: OnFailure;
   /** The step's own `retry`: an executor step's attempts, or how a group is retried. */
   retry: RetryPolicy | undefined;
+  /** Each attempt of an executor step; the child run of a `run`; else the whole step's. */
+  timeout: Duration | undefined;
   outputs: Evaluate | undefined;
 }
 
@@ -31,7 +33,6 @@ export type StepNode = NodeBase &
         with: Evaluate;
         /** The arguments, when they hold no `${ }`: validated when the workflow compiles. */
         literalWith: unknown;
-        timeout: Duration | undefined;
       }
     | { kind: 'steps'; steps: StepNode[] }
     | { kind: 'parallel'; branches: StepNode[]; failFast: boolean }
@@ -60,14 +61,10 @@ export type StageNode = {
   mode: 'sequential' | 'parallel';
   /** From `retries` and `retry_backoff`. */
   retry: RetryPolicy | undefined;
+  /** Each attempt of a `uses` or `provider` stage; the deadline of a stage of `steps`. */
+  timeout: Duration | undefined;
 } & (
-  | {
-      kind: 'uses';
-      executor: string;
-      with: Evaluate;
-      literalWith: unknown;
-      timeout: Duration | undefined;
-    }
+  | { kind: 'uses'; executor: string; with: Evaluate; literalWith: unknown }
   | { kind: 'provider'; provider: string }
   | { kind: 'steps'; steps: StepNode[] }
 );

@@ -69,6 +69,7 @@ function formatStage(stage: PlanStage, index: number, lines: string[]): void {
     ['mode', stage.mode],
     ['on_failure', stage.on_failure],
     ['retries', stage.retries],
+    ['timeout', stage.timeout],
   ];
   for (const [key, value] of facts) if (value !== undefined) lines.push(`${pad}${key}: ${value}`);
   if (stage.retry_backoff !== undefined) {

@@ -124,6 +124,33 @@ export const sequenceIfInCode = defineWorkflow(
   },
 );
 
+const childSlow = defineWorkflow({ name: 'child-slow', retry: ONE_ATTEMPT }, async (ctx) => {
+  await ctx.sleep('nap', '1d');
+  return null;
+});
+
+/** ctx.group and ctx.run with timeouts, as the YAML steps with a timeout are. */
+export const timeoutInCode = defineWorkflow(
+  { name: 'timeout', retry: ONE_ATTEMPT },
+  async (ctx) => {
+    const code = (error: unknown): string => (error as { code: string }).code;
+    let tooLong = 'succeeded';
+    const bounded = await ctx
+      .group('bounded', { timeout: '5m' }, async (_attempt, signal) => {
+        await ctx.step('quick', { signal }, () => 'quick');
+        await ctx.sleep('too_long', '1h', { signal }).catch((error: unknown) => {
+          tooLong = 'cancelled';
+          throw error;
+        });
+      })
+      .then(() => 'none', code);
+    const notify = await ctx
+      .run(childSlow, {}, { name: 'notify', timeout: '10m' })
+      .then(() => 'none', code);
+    return ctx.step('after', () => `${bounded} ${tooLong} ${notify}`);
+  },
+);
+
 export const CODE_TWINS: ReadonlyArray<[string, WorkflowDefinition]> = [
   ['sequence-if', sequenceIfInCode as WorkflowDefinition],
   ['retry', retryInCode as WorkflowDefinition],
@@ -131,4 +158,5 @@ export const CODE_TWINS: ReadonlyArray<[string, WorkflowDefinition]> = [
   ['wait', waitInCode as WorkflowDefinition],
   ['run-child', runChildInCode as WorkflowDefinition],
   ['on-failure-continue', onFailureInCode as WorkflowDefinition],
+  ['timeout', timeoutInCode as WorkflowDefinition],
 ];

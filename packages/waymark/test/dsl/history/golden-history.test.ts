@@ -28,9 +28,10 @@ const CASES = [
   'stages-loop',
   'on-failure-continue',
   'retry',
+  'timeout',
 ] as const;
 /** Workflows of golden/ that run only as children of a case. */
-const CHILDREN = ['child-notify'];
+const CHILDREN = ['child-notify', 'child-slow'];
 
 let t: TestEngine | undefined;
 afterEach(async () => {

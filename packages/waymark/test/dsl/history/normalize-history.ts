@@ -1,7 +1,7 @@
 /**
  * A run as a golden file holds it: its outcome, its steps and its history (and those of its
  * child runs), without what differs from one execution to the next. Ids become `<id>`,
- * stacks are dropped, and times (`at`, `wakeAt`) count milliseconds from the start of the
+ * stacks are dropped, and times (`at`, `wakeAt`, `deadlineAt`) count milliseconds from the start of the
  * root run, which on a FakeClock driven by runToEnd are the same on every execution.
  * Events keep the order the store recorded them in.
  */
@@ -42,7 +42,7 @@ interface NormalizedEvent {
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const ID_KEYS = new Set(['runId', 'childRunId', 'parentRunId', 'worker']);
-const TIME_KEYS = new Set(['wakeAt']);
+const TIME_KEYS = new Set(['wakeAt', 'deadlineAt']);
 
 export async function normalizeRun(engine: Engine, runId: string): Promise<NormalizedRun> {
   const run = await engine.getRun(runId);
