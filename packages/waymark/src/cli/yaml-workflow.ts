@@ -13,7 +13,7 @@ import { type LoadedWorkflow, loadWorkflowDocument } from '../dsl/load-workflow-
 import { resolveWorkflowFrom, WORKFLOW_FILE_SUFFIX } from '../dsl/registry/index.ts';
 import { WORKFLOW_ID } from '../dsl/schema.ts';
 import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
-import type { RunDefinitionSource } from '../core/run.ts';
+import { definitionIdentity, type RunDefinitionSource } from '../core/run.ts';
 import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
 import { CliError } from './cli-error.ts';
@@ -96,84 +96,106 @@ export interface CompileYamlOptions {
 }
 
 /**
- * Compiles a validated document. The definition carries its source (recorded with the run);
- * nested `run`s are read, validated and compiled from disk when a run reaches them.
+ * Compiles a validated document. The definition carries its text and those of the workflows
+ * its `run`s name, which a run records when it starts. Those are compiled now, with it: from
+ * `nested` — what a run recorded — when given, else from the files as they are (read,
+ * validated and compiled once each).
  */
 export function compileYaml(
   workflow: LoadedWorkflow,
   source: string,
   path: string | null,
   options: CompileYamlOptions,
+  nested?: Record<string, RunDefinitionSource>,
 ): WorkflowDefinition {
   const executors = createExecutorRegistry(
     builtinExecutors({ shell: { baseEnv: options.config.env } }),
   );
-  const compiled = new Map<string, WorkflowDefinition>();
-  const compile = (doc: LoadedWorkflow, text: string, file: string | null): WorkflowDefinition => {
+  const fromFiles = new Map<string, WorkflowDefinition>();
+  const compiling = new Set<string>();
+  /** Compiled definitions by what a run records of them (definitionIdentity). */
+  const byIdentity = new Map<string, WorkflowDefinition>();
+  const compile = (
+    doc: LoadedWorkflow,
+    text: string,
+    file: string | null,
+    recorded: Record<string, RunDefinitionSource> | undefined,
+  ): WorkflowDefinition => {
     const definition = compileWorkflowDocument(doc, {
       file: file ?? '<recorded definition>',
-      source: text,
+      source: { text, file },
       executors,
       resolveWorkflow: (ref) => {
-        const child = childPath(ref, file, options.workflowsDir);
-        if (child === undefined) return undefined;
-        const known = compiled.get(child);
-        if (known !== undefined) return known;
-        let childText: string;
-        try {
-          childText = readFileSync(child, 'utf8');
-        } catch {
-          return undefined;
-        }
-        const loaded = validateYaml(childText, child, child, options.workflowsDir);
-        if (!loaded.ok) {
-          throw new CliError(
-            `nested workflow ${ref} (${child}) is invalid:\n${loaded.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
-          );
-        }
-        const childDefinition = compile(loaded, childText, child);
-        compiled.set(child, childDefinition);
-        return childDefinition;
+        if (recorded === undefined) return fromFile(ref, file);
+        const child = recorded[ref];
+        return child === undefined ? undefined : fromRecord(child, 'its parent run');
       },
     });
-    return dispatching(withSource(definition, text, file));
+    return dispatching(definition);
   };
-  const byHash = new Map<string, WorkflowDefinition>();
-  /** Runs whose recorded text differs from this one execute their recorded text instead. */
+  const fromFile = (ref: string, parent: string | null): WorkflowDefinition | undefined => {
+    const child = childPath(ref, parent, options.workflowsDir);
+    if (child === undefined) return undefined;
+    const known = fromFiles.get(child);
+    if (known !== undefined) return known;
+    if (compiling.has(child)) {
+      throw new CliError(`nested runs form a cycle: ${[...compiling, child].join(' → ')}`);
+    }
+    let childText: string;
+    try {
+      childText = readFileSync(child, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const loaded = validateYaml(childText, child, child, options.workflowsDir);
+    if (!loaded.ok) {
+      throw new CliError(
+        `nested workflow ${ref} (${child}) is invalid:\n${loaded.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
+      );
+    }
+    compiling.add(child);
+    try {
+      const childDefinition = compile(loaded, childText, child, undefined);
+      fromFiles.set(child, childDefinition);
+      return childDefinition;
+    } finally {
+      compiling.delete(child);
+    }
+  };
+  /** A recorded definition, compiled from its recorded text (and its nested ones' when it has them). */
+  const fromRecord = (recorded: RunDefinitionSource, by: string): WorkflowDefinition => {
+    const identity = definitionIdentity(recorded);
+    let known = byIdentity.get(identity);
+    if (known === undefined) {
+      const label = `${recorded.file ?? '<definition>'} (recorded by ${by})`;
+      const loaded = validateYaml(recorded.source, label, recorded.file ?? label, undefined);
+      if (!loaded.ok) {
+        throw new CliError(`the definition recorded by ${by} does not validate`);
+      }
+      known = compile(loaded, recorded.source, recorded.file, recorded.nested);
+      byIdentity.set(identity, known);
+    }
+    return known;
+  };
+  /** Runs whose recorded definition differs from this one execute theirs instead. */
   const dispatching = (own: WorkflowDefinition): WorkflowDefinition => {
     const lookup = options.recordedDefinition;
-    const hash = recordedDefinition(own)?.hash;
-    if (lookup === undefined || hash === undefined) return own;
-    byHash.set(hash, own);
+    const mine = recordedDefinition(own);
+    if (lookup === undefined || mine === null) return own;
+    const identity = definitionIdentity(mine);
+    byIdentity.set(identity, own);
     return Object.freeze({
       ...own,
       fn: async (ctx: WorkflowContext, input: unknown): Promise<unknown> => {
         const recorded = await lookup(ctx.runId);
-        if (recorded === null || recorded.hash === hash) return own.fn(ctx, input);
-        let other = byHash.get(recorded.hash);
-        if (other === undefined) {
-          const label = `${recorded.file ?? '<definition>'} (recorded by run ${ctx.runId})`;
-          const loaded = validateYaml(recorded.source, label, recorded.file ?? label, undefined);
-          if (!loaded.ok) {
-            throw new CliError(`the recorded definition of run ${ctx.runId} does not validate`);
-          }
-          other = compile(loaded, recorded.source, recorded.file);
-          byHash.set(recorded.hash, other);
+        if (recorded === null || definitionIdentity(recorded) === identity) {
+          return own.fn(ctx, input);
         }
-        return other.fn(ctx, input);
+        return fromRecord(recorded, `run ${ctx.runId}`).fn(ctx, input);
       },
     });
   };
-  return compile(workflow, source, path);
-}
-
-/** The compiled definition, carrying the text it came from (the engine records it). */
-function withSource(
-  definition: WorkflowDefinition,
-  source: string,
-  file: string | null,
-): WorkflowDefinition {
-  return Object.freeze({ ...definition, definitionSource: { source, file } });
+  return compile(workflow, source, path, nested);
 }
 
 function childPath(ref: string, parent: string | null, workflowsDir: string): string | undefined {

@@ -101,4 +101,20 @@ export interface RunDefinitionSource {
   source: string;
   hash: string;
   file: string | null;
+  /**
+   * The workflows its `run` steps name, by the reference as written (`notify`,
+   * `./deploy.workflow.yaml`), as they were when the run started: a run resumed later starts
+   * these, whatever the files say by then. Absent from runs recorded without them.
+   */
+  nested?: Record<string, RunDefinitionSource>;
+}
+
+/** A key that is the same for two recorded definitions exactly when they and their nested ones are. */
+export function definitionIdentity(definition: RunDefinitionSource): string {
+  const { nested } = definition;
+  if (nested === undefined) return definition.hash;
+  const parts = Object.keys(nested)
+    .sort()
+    .map((ref) => [ref, definitionIdentity(nested[ref] as RunDefinitionSource)]);
+  return JSON.stringify([definition.hash, parts]);
 }

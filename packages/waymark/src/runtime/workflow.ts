@@ -50,33 +50,51 @@ export interface WorkflowDefinition<I = unknown, O = unknown> {
   /** A method, so a definition of any input type fits where `WorkflowDefinition` is expected. */
   fn(ctx: WorkflowContext, input: I): Promise<O>;
   /**
-   * The text the definition was compiled from (a YAML workflow), recorded with every run it
-   * starts (source, sha256 hash, file) so a run can be resumed with exactly that definition.
+   * The text the definition was compiled from (a YAML workflow), with those of the workflows
+   * it may start, recorded with every run it starts (each with its sha256 hash) so a run can
+   * be resumed with exactly that definition.
    */
-  readonly definitionSource?: { source: string; file: string | null };
+  readonly definitionSource?: DefinitionSource;
+}
+
+/** A workflow's text as compiled, and those of the workflows it may start as child runs. */
+export interface DefinitionSource {
+  source: string;
+  file: string | null;
+  /** By the reference its `run` steps use. */
+  nested?: Readonly<Record<string, DefinitionSource>>;
 }
 
 const recorded = new WeakMap<WorkflowDefinition, RunDefinitionSource | null>();
 
 /**
- * What a run records of its definition: the source, its sha256 hex, its file; or null.
- * Hashed once per definition (definitions are frozen), not once per run started.
+ * What a run records of its definition: the source, its sha256 hex, its file, its nested
+ * workflows; or null. Hashed once per definition (definitions are frozen), not once per run.
  */
 export function recordedDefinition(definition: WorkflowDefinition): RunDefinitionSource | null {
   let source = recorded.get(definition);
   if (source === undefined) {
     const from = definition.definitionSource;
-    source =
-      from === undefined
-        ? null
-        : {
-            source: from.source,
-            hash: createHash('sha256').update(from.source, 'utf8').digest('hex'),
-            file: from.file,
-          };
+    source = from === undefined ? null : hashed(from);
     recorded.set(definition, source);
   }
   return source;
+}
+
+function hashed(from: DefinitionSource): RunDefinitionSource {
+  const { nested } = from;
+  return {
+    source: from.source,
+    hash: createHash('sha256').update(from.source, 'utf8').digest('hex'),
+    file: from.file,
+    ...(nested === undefined
+      ? {}
+      : {
+          nested: Object.fromEntries(
+            Object.keys(nested).map((ref) => [ref, hashed(nested[ref] as DefinitionSource)]),
+          ),
+        }),
+  };
 }
 
 export const DEFAULT_PANIC_POLICY = { maxRestarts: 5, restartDelayMs: 1_000 } as const;

@@ -255,6 +255,47 @@ describe('waymark run <file.yaml>', () => {
     );
   });
 
+  it('resumes a parent whose child had not started with the child text recorded at its start', async () => {
+    const CHILD = (label: string): string =>
+      `id: child\nsteps:\n  - id: say\n    uses: set\n    with:\n      label: ${label}\noutput: \${ vars.label }\n`;
+    const child = writeFixture(scratch.dir, 'child.workflow.yaml', CHILD('original'));
+    writeFixture(
+      scratch.dir,
+      'parent.workflow.yaml',
+      'id: parent\nsteps:\n  - id: pause\n    wait:\n      duration: 400ms\n  - id: child\n    run:\n      workflow: ./child.workflow.yaml\noutput: ${ steps.child.output }\n',
+    );
+    const harness = new CliHarness(scratch.dir);
+    const running = harness.run('run', 'parent.workflow.yaml', '--db', 'test.db');
+    await waitUntil(() => harness.stdout.includes('⏸ pause'));
+    harness.interrupt();
+    const interrupted = await running;
+    expect(interrupted.code).toBe(130);
+    const runId = runIdOf(interrupted.stdout);
+    const status = await cli(scratch.dir, 'status', runId, '--db', 'test.db', '--json');
+    const { run } = JSON.parse(status.stdout) as {
+      run: { definition: { nested: Record<string, { source: string; file: string }> } };
+    };
+    expect(run.definition.nested).toEqual({
+      './child.workflow.yaml': expect.objectContaining({ source: CHILD('original'), file: child }),
+    });
+
+    // Edited into a file that does not even validate: the run does not read it again.
+    writeFileSync(child, CHILD('edited').replace('uses: set', 'uses: sett'));
+    const resumed = await cli(
+      scratch.dir,
+      'run',
+      'parent.workflow.yaml',
+      '--resume',
+      runId,
+      '--db',
+      'test.db',
+    );
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('"original"');
+    expect(resumed.stdout).not.toContain('edited');
+  });
+
   it('a worker started from the edited file runs older runs with their recorded text', async () => {
     const file = writeFixture(scratch.dir, 'paused.workflow.yaml', PAUSED('original'));
     const harness = new CliHarness(scratch.dir);

@@ -10,6 +10,7 @@ import { LeaseLostError } from '../../src/core/errors.ts';
 import { uuidv7 } from '../../src/core/ids.ts';
 import type { ClaimedRun, Store } from '../../src/core/store.ts';
 import { GroupCommit } from '../../src/storage/sqlite/group-commit.ts';
+import { loadMigrations } from '../../src/storage/sqlite/migrations.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.ts';
 import { describeStoreConformance } from '../../src/testing/store-conformance.ts';
 
@@ -83,6 +84,7 @@ describe('SQLite store: opening', () => {
     expect(migrationRows(path)).toEqual([
       { version: 1, name: 'init', applied_at: expect.any(Number) as number },
       { version: 2, name: 'run_definitions', applied_at: expect.any(Number) as number },
+      { version: 3, name: 'nested_definitions', applied_at: expect.any(Number) as number },
     ]);
   });
 
@@ -156,7 +158,7 @@ describe('SQLite store: two connections on one file', () => {
     const path = join(dir, 'shared.db');
     const children = Array.from({ length: 3 }, (_, i) => startClaimProcess(path, `p${i}`));
     await Promise.all(children.map((c) => c.ready));
-    expect(migrationRows(path)).toHaveLength(2);
+    expect(migrationRows(path)).toHaveLength(loadMigrations().length);
     const creator = await open(path);
     await Promise.all(Array.from({ length: 300 }, () => createRun(creator)));
     for (const c of children) c.go();

@@ -393,7 +393,9 @@ function resumeYamlModule(
       `the definition of run ${run.id} does not validate:\n${loaded.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
     );
   }
-  return yamlModule(compileYaml(loaded, source, path, compileOptions), yaml.path);
+  // Its nested workflows too, as recorded (a run recorded without them reads the files).
+  const compiled = compileYaml(loaded, source, path, compileOptions, recorded?.nested);
+  return yamlModule(compiled, yaml.path);
 }
 
 /**

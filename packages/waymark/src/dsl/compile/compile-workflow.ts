@@ -2,7 +2,11 @@
 import { ValidationError } from '../../core/errors.ts';
 import { createExecutorRegistry, builtinExecutors } from '../../executors/index.ts';
 import type { ExecutorRegistry } from '../../executors/index.ts';
-import { defineWorkflow, type WorkflowDefinition } from '../../runtime/workflow.ts';
+import {
+  type DefinitionSource,
+  defineWorkflow,
+  type WorkflowDefinition,
+} from '../../runtime/workflow.ts';
 import { formatPath } from '../document-issue.ts';
 import type { DocumentPath } from '../parse-yaml.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
@@ -10,18 +14,27 @@ import type { LoadedWorkflow } from '../load-workflow-file.ts';
 import { inputSchema } from './inputs.ts';
 import { type Interpreter, runSteps } from './interpret.ts';
 import { runStages } from './stages.ts';
+import { allStepNodes } from './step-nodes.ts';
 
 export interface CompileWorkflowOptions {
   /** The file the document came from, for messages. */
   file: string;
-  /** Its text (kept for callers that record the definition's source). */
-  source?: string;
+  /**
+   * Its text and file, which every run of the workflow records — with the texts of the
+   * workflows its `run` steps name, as `resolveWorkflow` gave them — so that a resumed run
+   * executes exactly what it started with.
+   */
+  source?: { text: string; file: string | null };
   /**
    * Default: the built-ins, with a shell that starts from an empty environment. Use the
    * executors the workflow was loaded with, or ones with the same argument rules.
    */
   executors?: ExecutorRegistry;
-  /** Finds the workflow a `run:` step names (by id or path), compiled. Asked when reached. */
+  /**
+   * Finds the workflow a `run:` step names (by id or path), compiled. Asked once per name,
+   * while the workflow compiles: what a run starts is fixed when the run starts. A name it
+   * does not know fails the step that reaches it.
+   */
   resolveWorkflow?: (ref: string) => WorkflowDefinition | undefined;
 }
 
@@ -40,37 +53,14 @@ export function compileWorkflowDocument(
   const executors = options.executors ?? createExecutorRegistry(builtinExecutors());
   const problems: Array<{ path: DocumentPath; message: string }> = [];
   type UsesNode = { executor: string; literalWith: unknown; path: DocumentPath };
-  const usesOf = (nodes: typeof built.steps): UsesNode[] =>
-    nodes.flatMap((n): UsesNode[] => {
-      switch (n.kind) {
-        case 'uses':
-          return [{ executor: n.executor, literalWith: n.literalWith, path: n.path }];
-        case 'steps':
-        case 'foreach':
-        case 'loop':
-          return usesOf(n.steps);
-        case 'parallel':
-          return usesOf(n.branches);
-        case 'switch':
-          return [...n.cases.flatMap((c) => usesOf(c.steps)), ...usesOf(n.otherwise ?? [])];
-        default:
-          return [];
-      }
-    });
-  const used = [
-    ...usesOf(built.steps),
+  const used: UsesNode[] = [
+    ...allStepNodes(built).flatMap((n): UsesNode[] =>
+      n.kind === 'uses' ? [{ executor: n.executor, literalWith: n.literalWith, path: n.path }] : [],
+    ),
     ...built.stages.flatMap((s): UsesNode[] =>
       s.kind === 'uses'
-        ? [
-            {
-              executor: s.executor,
-              literalWith: s.literalWith,
-              path: ['stage_configs', s.name],
-            },
-          ]
-        : s.kind === 'steps'
-          ? usesOf(s.steps)
-          : [],
+        ? [{ executor: s.executor, literalWith: s.literalWith, path: ['stage_configs', s.name] }]
+        : [],
     ),
   ];
   for (const use of used) {
@@ -104,11 +94,12 @@ export function compileWorkflowDocument(
 
   const secretNames = document.secrets ?? [];
   const schema = inputSchema(document.inputs);
-  const children = new Map<string, WorkflowDefinition | undefined>();
-  const resolveWorkflow = (ref: string): WorkflowDefinition | undefined => {
-    if (!children.has(ref)) children.set(ref, options.resolveWorkflow?.(ref));
-    return children.get(ref);
-  };
+  const children = new Map<string, WorkflowDefinition>();
+  for (const node of allStepNodes(built)) {
+    if (node.kind !== 'run' || children.has(node.workflow)) continue;
+    const child = options.resolveWorkflow?.(node.workflow);
+    if (child !== undefined) children.set(node.workflow, child);
+  }
 
   const definition = defineWorkflow(
     {
@@ -143,7 +134,7 @@ export function compileWorkflowDocument(
       const it: Interpreter = {
         ctx,
         executors,
-        resolveWorkflow,
+        resolveWorkflow: (ref) => children.get(ref),
         defaultTimeout: built.defaults.timeout,
         hasDefaultRetry: built.defaults.retry !== undefined,
       };
@@ -152,5 +143,15 @@ export function compileWorkflowDocument(
       return built.output === undefined ? null : built.output(scope);
     },
   );
-  return definition as WorkflowDefinition<Record<string, unknown>, unknown>;
+  const { source } = options;
+  if (source === undefined)
+    return definition as WorkflowDefinition<Record<string, unknown>, unknown>;
+  const nested: Record<string, DefinitionSource> = {};
+  for (const [ref, child] of children) {
+    if (child.definitionSource !== undefined) nested[ref] = child.definitionSource;
+  }
+  return Object.freeze({
+    ...definition,
+    definitionSource: { source: source.text, file: source.file, nested },
+  }) as WorkflowDefinition<Record<string, unknown>, unknown>;
 }

@@ -79,3 +79,24 @@ export interface BuiltWorkflow {
   output: Evaluate | undefined;
   defaults: { retry: RetryPolicy | undefined; timeout: Duration | undefined };
 }
+
+/** Every step of the tree, nested ones and those of stages included, in document order. */
+export function allStepNodes(tree: BuiltWorkflow): StepNode[] {
+  const out: StepNode[] = [];
+  const visit = (nodes: readonly StepNode[]): void => {
+    for (const node of nodes) {
+      out.push(node);
+      if (node.kind === 'steps' || node.kind === 'foreach' || node.kind === 'loop') {
+        visit(node.steps);
+      } else if (node.kind === 'parallel') {
+        visit(node.branches);
+      } else if (node.kind === 'switch') {
+        for (const c of node.cases) visit(c.steps);
+        visit(node.otherwise ?? []);
+      }
+    }
+  };
+  visit(tree.steps);
+  for (const stage of tree.stages) if (stage.kind === 'steps') visit(stage.steps);
+  return out;
+}

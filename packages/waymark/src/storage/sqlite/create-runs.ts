@@ -26,6 +26,7 @@ export interface EncodedRun {
     definition_source: string | null;
     definition_hash: string | null;
     definition_file: string | null;
+    definition_nested: string | null;
   };
   events: EventParams[];
 }
@@ -49,6 +50,7 @@ export function encodeRun(
       definition_source: params.definition?.source ?? null,
       definition_hash: params.definition?.hash ?? null,
       definition_file: params.definition?.file ?? null,
+      definition_nested: encodeJson(params.definition?.nested),
     },
     events: params.events.map((event) => eventParams(params.id, event)),
   };

@@ -23,10 +23,10 @@ export function prepareStatements(db: Database.Database) {
     insertRun: p(`
       INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
         parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at,
-        definition_source, definition_hash, definition_file)
+        definition_source, definition_hash, definition_file, definition_nested)
       VALUES (@id, @workflow_name, @workflow_version, 'pending', @input, @parent_run_id,
         @parent_step_key, @idempotency_key, @now, @now, @wake_at, @deadline_at,
-        @definition_source, @definition_hash, @definition_file)
+        @definition_source, @definition_hash, @definition_file, @definition_nested)
       RETURNING *`),
 
     // Claiming: one statement per parked status keeps each an ordered index range scan.

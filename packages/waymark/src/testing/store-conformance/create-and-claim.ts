@@ -64,6 +64,23 @@ export function describeCreateRun(fx: StoreFixture): void {
       expect((await fx.store.getRun({ runId: plain.id }))?.definition).toBeNull();
     });
 
+    it('records the nested definitions a run starts with (by reference, at any depth)', async () => {
+      const leaf = { source: 'id: leaf\n', hash: 'c'.repeat(64), file: null, nested: {} };
+      const definition = {
+        source: 'id: root\n',
+        hash: 'a'.repeat(64),
+        file: '/work/root.workflow.yaml',
+        nested: {
+          child: { source: 'id: child\n', hash: 'b'.repeat(64), file: '/w/c.yaml', nested: {} },
+          './leaf.workflow.yaml': leaf,
+        },
+      };
+      const run = await createRun(fx.store, { definition });
+      expect((await fx.store.getRun({ runId: run.id }))?.definition).toEqual(definition);
+      const none = await createRun(fx.store, { definition: { ...definition, nested: {} } });
+      expect((await fx.store.getRun({ runId: none.id }))?.definition?.nested).toEqual({});
+    });
+
     it('keeps null and undefined inputs apart', async () => {
       const none = await createRun(fx.store, { input: undefined });
       const nil = await createRun(fx.store, { input: null });
