@@ -27,19 +27,16 @@ export function startAttempt(
 }
 
 /**
- * A new attempt with a deadline `timeoutMs` ahead, its start recorded before it runs, with the
- * deadline as the record's `wakeAt`: a replay finds it there, whatever happened since.
+ * A new attempt (`started`, a new step record) with a deadline `timeoutMs` ahead, its start
+ * recorded before it runs, with the deadline as the record's `wakeAt`: a replay finds it
+ * there, whatever happened since.
  */
 export async function startAttemptWithDeadline(
   ex: RunExecution,
-  key: string,
-  name: string,
-  kind: StepKind,
-  attempt: number,
+  started: StepRecord,
   policy: ResolvedRetryPolicy,
   timeoutMs: number,
 ): Promise<StepRecord> {
-  const started = newStep(ex, key, name, kind, attempt);
   const step: StepRecord = { ...started, wakeAt: started.startedAt + timeoutMs };
   return ex.saveStep(step, [attemptStarted(step, policy, { deadlineAt: step.wakeAt })]);
 }

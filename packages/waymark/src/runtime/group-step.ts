@@ -20,7 +20,7 @@ import { serializeError } from '../core/serialize-error.ts';
 import { isStepSettled, type StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
 import { notStarted, recordCancelled } from './step-cancellation.ts';
-import { assertSameStep, event, recordedError } from './step-records.ts';
+import { assertSameStep, event, newStep, recordedError } from './step-records.ts';
 import { Suspend } from './suspension.ts';
 import { recordAttemptFailure, startAttempt, startAttemptWithDeadline } from './attempts.ts';
 import { StepDeadline } from './step-deadline.ts';
@@ -106,7 +106,8 @@ async function enterGroup(
   }
   if (options.timeout !== undefined) {
     const timeoutMs = parseDuration(options.timeout, `timeout of group "${key}"`);
-    const step = await startAttemptWithDeadline(ex, key, name, 'group', attempt, policy, timeoutMs);
+    const started = newStep(ex, key, name, 'group', attempt);
+    const step = await startAttemptWithDeadline(ex, started, policy, timeoutMs);
     return { attempt, step, takeStart: () => [], policy };
   }
   const { step, takeStart } = startAttempt(ex, key, name, 'group', attempt, policy);

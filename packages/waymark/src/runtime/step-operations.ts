@@ -2,7 +2,8 @@ import { type Duration, parseDuration } from '../core/durations.ts';
 import { StepCancelledError, StepTimeoutError } from '../core/errors.ts';
 import { uuidv7 } from '../core/ids.ts';
 import { serializeError } from '../core/serialize-error.ts';
-import type { StepRecord } from '../core/step.ts';
+import type { NewHistoryEvent } from '../core/history.ts';
+import type { StepKind, StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
 import { afterRecordedWork, notStarted, recordCancelled } from './step-cancellation.ts';
 import type { StepDeadline } from './step-deadline.ts';
@@ -81,18 +82,7 @@ export async function recordValue<T>(
     return recorded.output as T;
   }
   const value = produce();
-  const now = ex.now();
-  const step: StepRecord = {
-    ...newStep(ex, key, name, 'value', 1),
-    status: 'completed',
-    output: value,
-    finishedAt: now,
-  };
-  const saved = await ex.saveStep(
-    step,
-    [event('step.recorded', step, now, { data: { value } })],
-    true,
-  );
+  const saved = await recordSettled(ex, key, name, 'value', value, 'step.recorded', { value });
   return saved.output as T;
 }
 
@@ -108,14 +98,27 @@ export async function recordSkip(
   if (recorded !== undefined) return assertSameStep(recorded, name, 'skip');
   // Nothing more of a cancelled scope is recorded.
   if (signal?.aborted === true) return;
+  await recordSettled(ex, key, name, 'skip', null, 'step.skipped', data);
+}
+
+/** A step settled when it is reached (a recorded value, a skip): one write, with its event. */
+function recordSettled(
+  ex: RunExecution,
+  key: string,
+  name: string,
+  kind: StepKind,
+  output: unknown,
+  type: NewHistoryEvent['type'],
+  data: Record<string, unknown>,
+): Promise<StepRecord> {
   const now = ex.now();
   const step: StepRecord = {
-    ...newStep(ex, key, name, 'skip', 1),
+    ...newStep(ex, key, name, kind, 1),
     status: 'completed',
-    output: null,
+    output,
     finishedAt: now,
   };
-  await ex.saveStep(step, [event('step.skipped', step, now, { data })], true);
+  return ex.saveStep(step, [event(type, step, now, { data })], true);
 }
 
 export interface ChildStepOptions {

@@ -63,6 +63,33 @@ output:
   after: \${ vars.after }
 `;
 
+/** Runs `file` until its `pause` step sleeps, interrupts it (Ctrl-C), and returns the run id. */
+async function interruptedAtPause(file: string): Promise<string> {
+  const harness = new CliHarness(scratch.dir);
+  const running = harness.run('run', file, '--db', 'test.db');
+  await waitUntil(() => harness.stdout.includes('⏸ pause'));
+  harness.interrupt();
+  const interrupted = await running;
+  expect(interrupted.code).toBe(130);
+  return runIdOf(interrupted.stdout);
+}
+
+/** `waymark run <file> --resume <runId>`, expected to end well. */
+async function resumed(file: string, runId: string): Promise<string> {
+  const { code, stdout, stderr } = await cli(
+    scratch.dir,
+    'run',
+    file,
+    '--resume',
+    runId,
+    '--db',
+    'test.db',
+  );
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return stdout;
+}
+
 describe('waymark run <file.yaml>', () => {
   it('validates, compiles and runs a YAML workflow like a code workflow', async () => {
     writeFixture(scratch.dir, 'hello.workflow.yaml', HELLO);
@@ -197,27 +224,9 @@ describe('waymark run <file.yaml>', () => {
 
   it('resumes with the definition the run recorded, not the edited file', async () => {
     const file = writeFixture(scratch.dir, 'paused.workflow.yaml', PAUSED('original'));
-    const harness = new CliHarness(scratch.dir);
-    const running = harness.run('run', 'paused.workflow.yaml', '--db', 'test.db');
-    await waitUntil(() => harness.stdout.includes('⏸ pause'));
-    harness.interrupt();
-    const interrupted = await running;
-    expect(interrupted.code).toBe(130);
-    const runId = runIdOf(interrupted.stdout);
-
+    const runId = await interruptedAtPause('paused.workflow.yaml');
     writeFileSync(file, PAUSED('edited'));
-    const resumed = await cli(
-      scratch.dir,
-      'run',
-      'paused.workflow.yaml',
-      '--resume',
-      runId,
-      '--db',
-      'test.db',
-    );
-    expect(resumed.stderr).toBe('');
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain(
+    expect(await resumed('paused.workflow.yaml', runId)).toContain(
       JSON.stringify({ label: 'original', after: 'original' }, null, 2),
     );
     // A new run uses the file as it is now.
@@ -232,25 +241,9 @@ describe('waymark run <file.yaml>', () => {
       'parent.workflow.yaml',
       'id: parent\nsteps:\n  - id: child\n    run:\n      workflow: ./paused.workflow.yaml\noutput: ${ steps.child.output }\n',
     );
-    const harness = new CliHarness(scratch.dir);
-    const running = harness.run('run', 'parent.workflow.yaml', '--db', 'test.db');
-    await waitUntil(() => harness.stdout.includes('⏸ pause'));
-    harness.interrupt();
-    const interrupted = await running;
-    expect(interrupted.code).toBe(130);
+    const runId = await interruptedAtPause('parent.workflow.yaml');
     writeFileSync(child, PAUSED('edited'));
-    const resumed = await cli(
-      scratch.dir,
-      'run',
-      'parent.workflow.yaml',
-      '--resume',
-      runIdOf(interrupted.stdout),
-      '--db',
-      'test.db',
-    );
-    expect(resumed.stderr).toBe('');
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain(
+    expect(await resumed('parent.workflow.yaml', runId)).toContain(
       JSON.stringify({ label: 'original', after: 'original' }, null, 2),
     );
   });
@@ -264,13 +257,7 @@ describe('waymark run <file.yaml>', () => {
       'parent.workflow.yaml',
       'id: parent\nsteps:\n  - id: pause\n    wait:\n      duration: 400ms\n  - id: child\n    run:\n      workflow: ./child.workflow.yaml\noutput: ${ steps.child.output }\n',
     );
-    const harness = new CliHarness(scratch.dir);
-    const running = harness.run('run', 'parent.workflow.yaml', '--db', 'test.db');
-    await waitUntil(() => harness.stdout.includes('⏸ pause'));
-    harness.interrupt();
-    const interrupted = await running;
-    expect(interrupted.code).toBe(130);
-    const runId = runIdOf(interrupted.stdout);
+    const runId = await interruptedAtPause('parent.workflow.yaml');
     const status = await cli(scratch.dir, 'status', runId, '--db', 'test.db', '--json');
     const { run } = JSON.parse(status.stdout) as {
       run: { definition: { nested: Record<string, { source: string; file: string }> } };
@@ -281,28 +268,14 @@ describe('waymark run <file.yaml>', () => {
 
     // Edited into a file that does not even validate: the run does not read it again.
     writeFileSync(child, CHILD('edited').replace('uses: set', 'uses: sett'));
-    const resumed = await cli(
-      scratch.dir,
-      'run',
-      'parent.workflow.yaml',
-      '--resume',
-      runId,
-      '--db',
-      'test.db',
-    );
-    expect(resumed.stderr).toBe('');
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('"original"');
-    expect(resumed.stdout).not.toContain('edited');
+    const stdout = await resumed('parent.workflow.yaml', runId);
+    expect(stdout).toContain('"original"');
+    expect(stdout).not.toContain('edited');
   });
 
   it('a worker started from the edited file runs older runs with their recorded text', async () => {
     const file = writeFixture(scratch.dir, 'paused.workflow.yaml', PAUSED('original'));
-    const harness = new CliHarness(scratch.dir);
-    const running = harness.run('run', 'paused.workflow.yaml', '--db', 'test.db');
-    await waitUntil(() => harness.stdout.includes('⏸ pause'));
-    harness.interrupt();
-    const older = runIdOf((await running).stdout);
+    const older = await interruptedAtPause('paused.workflow.yaml');
 
     writeFileSync(file, PAUSED('edited'));
     // This process's worker also claims the older run (same workflow name) when it is due.
