@@ -45,13 +45,14 @@ export function claimRun(
   params: { workerId: string; now: number; leaseMs: number },
 ): ClaimedRun {
   const recovered = row.status === 'running';
-  const claimed = sql.claim.get({
+  sql.claim.run({
     id: row.id,
     owner: params.workerId,
     expires: params.now + params.leaseMs,
     now: params.now,
     recovered: recovered ? 1 : 0,
-  }) as RunRow;
+  });
+  const claimed = sql.getRun.get(row.id) as RunRow;
   const run: ClaimedRun = { ...toRunRecord(claimed), recovered };
   sql.insertEvent.run(eventParams(run.id, claimEvent(run, params.now)));
   return run;

@@ -64,7 +64,8 @@ export function insertRun(sql: Statements, run: EncodedRun): { row: RunRow; crea
     const existing = sql.getRunByIdempotencyKey.get(key) as RunRow | undefined;
     if (existing !== undefined) return { row: existing, created: false };
   }
-  const row = sql.insertRun.get(run.bind) as RunRow;
+  sql.insertRun.run(run.bind);
+  const row = sql.getRun.get(run.bind.id) as RunRow;
   for (const event of run.events) sql.insertEvent.run(event);
   return { row, created: true };
 }

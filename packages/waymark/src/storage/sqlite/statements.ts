@@ -26,8 +26,7 @@ export function prepareStatements(db: Database.Database) {
         definition_source, definition_hash, definition_file)
       VALUES (@id, @workflow_name, @workflow_version, 'pending', @input, @parent_run_id,
         @parent_step_key, @idempotency_key, @now, @now, @wake_at, @deadline_at,
-        @definition_source, @definition_hash, @definition_file)
-      RETURNING *`),
+        @definition_source, @definition_hash, @definition_file)`),
 
     // Claiming: one statement per parked status keeps each an ordered index range scan.
     dueParked: p(`
@@ -42,7 +41,7 @@ export function prepareStatements(db: Database.Database) {
       UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = @expires,
         fencing_token = fencing_token + 1, started_at = COALESCE(started_at, @now),
         recovery_count = recovery_count + @recovered, wake_at = NULL, updated_at = @now
-      WHERE id = @id RETURNING *`),
+      WHERE id = @id`),
     extendLease: p(`
       UPDATE runs SET lease_expires_at = @expires
       WHERE id = @id AND status = 'running' AND fencing_token = @token AND lease_owner = @owner
@@ -57,7 +56,7 @@ export function prepareStatements(db: Database.Database) {
       UPDATE runs SET status = @status, paused_from = @paused_from, wake_at = @wake_at,
         lease_owner = NULL, lease_expires_at = NULL,
         recovery_count = recovery_count + @recovery, updated_at = @now
-      WHERE id = @id RETURNING *`),
+      WHERE id = @id`),
     anyStepSettled: p(`
       SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = @run_id AND status IN ('completed', 'failed')
         AND key IN (SELECT value FROM json_each(@keys))) AS settled`),
@@ -68,7 +67,8 @@ export function prepareStatements(db: Database.Database) {
       UPDATE runs SET status = @status, output = @output, error = @error, finished_at = @now,
         wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL, paused_from = NULL,
         updated_at = @now
-      WHERE id = @id RETURNING id, workflow_name, parent_run_id, parent_step_key`),
+      WHERE id = @id`),
+    endedRun: p(`SELECT id, workflow_name, parent_run_id, parent_step_key FROM runs WHERE id = ?`),
     cancel: p(`
       UPDATE runs SET status = 'cancelled', error = @error, finished_at = @now, wake_at = NULL,
         lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,
@@ -81,13 +81,14 @@ export function prepareStatements(db: Database.Database) {
       SELECT runs.* FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`),
 
     // A child that ends settles every unsettled step linked to it (normally its parent's one
-    // step), except in runs listed in @exclude (being cancelled along with it).
+    // step), except in runs being cancelled along with it (@exclude). Read first, then
+    // updated: most runs are no one's child, so the UPDATE is usually skipped.
+    linkedSteps: p(`
+      SELECT run_id, key, attempt FROM steps WHERE child_run_id = ? AND ${NOT_ENDED}`),
     settleLinkedSteps: p(`
       UPDATE steps SET status = @status, output = @output, error = @error,
         finished_at = @now, wake_at = NULL
-      WHERE child_run_id = @child AND ${NOT_ENDED}
-        AND run_id NOT IN (SELECT value FROM json_each(@exclude))
-      RETURNING run_id, key, attempt`),
+      WHERE child_run_id = @child AND run_id = @run_id AND ${NOT_ENDED}`),
     // The parent's step named by the child's parent_step_key, for a child created with
     // createRun whose step does not name it yet.
     settleParentStep: p(`
