@@ -5,7 +5,7 @@ import type { HistoryEvent } from '../core/history.ts';
 import { uuidv4, uuidv7 } from '../core/ids.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
-import { type RunRecord, isTerminalStatus } from '../core/run.ts';
+import { type EndedRun, type RunRecord, isTerminalStatus } from '../core/run.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { ClaimedRun, ListRunsParams, Store } from '../core/store.ts';
 import { type EngineEventListener, EventBus } from '../telemetry/event-bus.ts';
@@ -84,7 +84,8 @@ export class Engine {
   private readonly secrets: SecretSource | undefined;
   private readonly worker: Worker | null;
   private readonly shutdownGraceMs: number;
-  private readonly endWaiters = new Map<string, Set<() => void>>();
+  /** Called when the run ended: with how, if this process's worker ended it. */
+  private readonly endWaiters = new Map<string, Set<(ended: EndedRun | undefined) => void>>();
   private cancelEndPoll: (() => void) | undefined;
   private stopped = false;
 
@@ -246,7 +247,7 @@ export class Engine {
         if (current?.status === 'cancelled') this.worker.execution(id)?.cancel();
       }
     }
-    this.notifyEnded(runId);
+    this.notifyEnded(runId, undefined);
     return run;
   }
 
@@ -274,16 +275,41 @@ export class Engine {
     for (;;) {
       const run = await this.requireRun(runId);
       if (isTerminalStatus(run.status)) return run;
-      await new Promise<void>((resolve) => {
-        let waiters = this.endWaiters.get(runId);
-        if (waiters === undefined) {
-          waiters = new Set();
-          this.endWaiters.set(runId, waiters);
-        }
-        waiters.add(resolve);
-        this.armEndPoll();
-      });
+      await this.nextEnd(runId);
     }
+  }
+
+  /**
+   * Waits until the run is terminal and returns how it ended (what `RunHandle.result()`
+   * needs). A run this process is executing is not read at all: its execution hands over
+   * how it ended when its end is committed. Any other run is read, and re-read when it may
+   * have ended.
+   */
+  async awaitEnd(runId: string): Promise<EndedRun> {
+    const local = this.worker?.execution(runId);
+    let read = local === undefined || local.isFinished;
+    for (;;) {
+      if (read) {
+        const run = await this.requireRun(runId);
+        if (isTerminalStatus(run.status)) return run;
+      }
+      const ended = await this.nextEnd(runId);
+      if (ended !== undefined) return ended;
+      read = true;
+    }
+  }
+
+  /** Resolves when the run may have ended (see `endWaiters`). */
+  private nextEnd(runId: string): Promise<EndedRun | undefined> {
+    return new Promise((resolve) => {
+      let waiters = this.endWaiters.get(runId);
+      if (waiters === undefined) {
+        waiters = new Set();
+        this.endWaiters.set(runId, waiters);
+      }
+      waiters.add(resolve);
+      this.armEndPoll();
+    });
   }
 
   /**
@@ -295,7 +321,7 @@ export class Engine {
     this.cancelEndPoll = this.clock.setTimer(DEFAULT_WORKER_OPTIONS.pollMs, () => {
       this.cancelEndPoll = undefined;
       const all = [...this.endWaiters.keys()];
-      for (const runId of all) this.notifyEnded(runId);
+      for (const runId of all) this.notifyEnded(runId, undefined);
     });
   }
 
@@ -322,15 +348,16 @@ export class Engine {
       event.type === 'run.failed' ||
       event.type === 'run.cancelled'
     ) {
-      this.notifyEnded(event.runId);
+      // Emitted by this process's execution once the end was committed: it knows how.
+      this.notifyEnded(event.runId, this.worker?.execution(event.runId)?.ended);
     }
   }
 
-  private notifyEnded(runId: string): void {
+  private notifyEnded(runId: string, ended: EndedRun | undefined): void {
     const waiters = this.endWaiters.get(runId);
     if (waiters === undefined) return;
     this.endWaiters.delete(runId);
-    for (const resolve of waiters) resolve();
+    for (const resolve of waiters) resolve(ended);
     if (this.endWaiters.size === 0) {
       this.cancelEndPoll?.();
       this.cancelEndPoll = undefined;

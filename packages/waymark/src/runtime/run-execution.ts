@@ -15,6 +15,7 @@ import {
 } from '../core/retry-policy.ts';
 import { type SerializedError, serializeError } from '../core/serialize-error.ts';
 import { StepKeyCounter } from '../core/step-key.ts';
+import type { EndedRun } from '../core/run.ts';
 import type { StepRecord } from '../core/step.ts';
 import type {
   ClaimedRun,
@@ -83,6 +84,8 @@ export class RunExecution {
   private inflight = 0;
   private quiescenceCheck = false;
   private finished = false;
+  /** How the run ended, once this execution completed or failed it (committed). */
+  private endedAs: EndedRun | undefined;
   private cancelDeadline: (() => void) | undefined;
   private resolveOutcome!: (outcome: ExecutionOutcome) => void;
   readonly outcome = new Promise<ExecutionOutcome>((resolve) => (this.resolveOutcome = resolve));
@@ -95,6 +98,14 @@ export class RunExecution {
     this.fencingToken = run.fencingToken;
     this.pauseRequested = run.pauseRequested;
     this.secrets = new RunSecrets(deps.secrets, definition.secrets);
+  }
+
+  /**
+   * The run's end as this execution recorded it, from the moment its commit resolved: the
+   * engine hands it to `result()` waiters instead of reading the run back.
+   */
+  get ended(): EndedRun | undefined {
+    return this.endedAs;
   }
 
   get isFinished(): boolean {
@@ -373,6 +384,7 @@ export class RunExecution {
     ];
     void this.finishWith(
       { type: 'completed' },
+      { id: this.runId, status: 'completed', output: value, error: null },
       () =>
         this.deps.store.completeRun({
           runId: this.runId,
@@ -400,6 +412,8 @@ export class RunExecution {
     ];
     return this.finishWith(
       { type: 'failed', error },
+      // As a read would return it: the stored JSON, not this object.
+      { id: this.runId, status: 'failed', output: null, error: JSON.parse(JSON.stringify(error)) },
       () =>
         this.deps.store.failRun({
           runId: this.runId,
@@ -494,12 +508,13 @@ export class RunExecution {
       // The store turned the park into a pause (and recorded it): tell live listeners too.
       if (run.status === 'paused') this.emit([{ type: 'run.paused', at: now }]);
     };
-    return this.finishWith({ type: 'parked', wakeAt: target.wakeAt }, write, events);
+    return this.finishWith({ type: 'parked', wakeAt: target.wakeAt }, undefined, write, events);
   }
 
   /** Marks the execution finished, performs its final fenced write, then reports the outcome. */
   private async finishWith(
     outcome: ExecutionOutcome,
+    ended: EndedRun | undefined,
     write: () => Promise<void>,
     events: NewHistoryEvent[],
   ): Promise<void> {
@@ -509,6 +524,7 @@ export class RunExecution {
     if (outcome.type !== 'parked') this.abort.abort(new WaymarkError('RUN_ENDED', 'the run ended'));
     try {
       await write();
+      this.endedAs = ended;
       this.emit(events);
       this.resolveOutcome(outcome);
     } catch (error) {
