@@ -39,7 +39,7 @@ export function claimRuns(sql: Statements, params: ClaimRunsParams): ClaimedRun[
 }
 
 /** Claims one due run (in the caller's write transaction) and records the claim's event. */
-export function claimRun(
+function claimRun(
   sql: Statements,
   row: Pick<RunRow, 'id' | 'status'>,
   params: { workerId: string; now: number; leaseMs: number },

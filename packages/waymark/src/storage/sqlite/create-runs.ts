@@ -1,4 +1,6 @@
-import type { CreateRunParams, RunControl } from '../../core/store.ts';
+import { claimEvent } from '../../core/history.ts';
+import type { RunRecord } from '../../core/run.ts';
+import type { ClaimedRun, CreateRunParams, RunControl } from '../../core/store.ts';
 import { outcomeColumns, outcomeOfEndedRun } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
 import {
@@ -7,6 +9,7 @@ import {
   type EventParams,
   type RunRow,
   type StepParams,
+  toRunRecord,
 } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
@@ -59,15 +62,40 @@ export function encodeRun(
  * write transaction, so two concurrent creations with one key cannot both insert.
  */
 export function insertRun(sql: Statements, run: EncodedRun): { row: RunRow; created: boolean } {
-  const key = run.bind.idempotency_key;
-  if (key !== null) {
-    const existing = sql.getRunByIdempotencyKey.get(key) as RunRow | undefined;
-    if (existing !== undefined) return { row: existing, created: false };
-  }
+  const existing = runWithKey(sql, run);
+  if (existing !== undefined) return { row: existing, created: false };
   sql.insertRun.run(run.bind);
   const row = sql.getRun.get(run.bind.id) as RunRow;
   for (const event of run.events) sql.insertEvent.run(event);
   return { row, created: true };
+}
+
+/**
+ * An eager start: inserts the run already claimed by `claim.workerId` (one INSERT instead of
+ * an INSERT and the claim's UPDATE), with the claim's event after the run's own, exactly as
+ * `insertRun` followed by `claimRun` would leave it. An existing run is returned unclaimed.
+ */
+export function insertClaimedRun(
+  sql: Statements,
+  run: EncodedRun,
+  claim: { workerId: string; leaseMs: number },
+): { run: RunRecord; created: boolean } {
+  const existing = runWithKey(sql, run);
+  if (existing !== undefined) return { run: toRunRecord(existing), created: false };
+  const { now } = run.bind;
+  sql.insertClaimedRun.run({ ...run.bind, owner: claim.workerId, expires: now + claim.leaseMs });
+  const claimed: ClaimedRun = {
+    ...toRunRecord(sql.getRun.get(run.bind.id) as RunRow),
+    recovered: false,
+  };
+  for (const event of run.events) sql.insertEvent.run(event);
+  sql.insertEvent.run(eventParams(claimed.id, claimEvent(claimed, now)));
+  return { run: claimed, created: true };
+}
+
+function runWithKey(sql: Statements, run: EncodedRun): RunRow | undefined {
+  const key = run.bind.idempotency_key;
+  return key === null ? undefined : (sql.getRunByIdempotencyKey.get(key) as RunRow | undefined);
 }
 
 /**

@@ -27,6 +27,16 @@ export function prepareStatements(db: Database.Database) {
       VALUES (@id, @workflow_name, @workflow_version, 'pending', @input, @parent_run_id,
         @parent_step_key, @idempotency_key, @now, @now, @wake_at, @deadline_at,
         @definition_source, @definition_hash, @definition_file)`),
+    // An eager start: the run is inserted already claimed, as `claim` would leave it.
+    insertClaimedRun: p(`
+      INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
+        parent_step_key, idempotency_key, created_at, updated_at, started_at, wake_at,
+        deadline_at, lease_owner, lease_expires_at, fencing_token,
+        definition_source, definition_hash, definition_file)
+      VALUES (@id, @workflow_name, @workflow_version, 'running', @input, @parent_run_id,
+        @parent_step_key, @idempotency_key, @now, @now, @now, NULL,
+        @deadline_at, @owner, @expires, 1,
+        @definition_source, @definition_hash, @definition_file)`),
 
     // Claiming: one statement per parked status keeps each an ordered index range scan.
     dueParked: p(`
