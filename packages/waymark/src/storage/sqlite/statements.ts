@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { RUN_COLUMNS, runRowOf, type RunRow } from './row-mapping.ts';
 
 // Runs and steps end in the same three statuses.
 const NOT_ENDED = `status NOT IN ('completed', 'failed', 'cancelled')`;
@@ -7,6 +8,24 @@ const IN_WORKFLOWS = `(@workflows IS NULL OR workflow_name IN (SELECT value FROM
 // the statement every time the parameter is bound again (better-sqlite3 binds on every call):
 // ~20 µs per claim query instead of ~1.5 µs. A scalar subquery keeps the plan fixed.
 const LIMIT = `LIMIT (SELECT @limit)`;
+export const RUN_SELECT = RUN_COLUMNS.join(', ');
+
+/** A statement returning runs rows (its columns: RUN_COLUMNS), read as arrays: see runRowOf. */
+export interface RunRowStatement {
+  get(...params: unknown[]): RunRow | undefined;
+  all(...params: unknown[]): RunRow[];
+}
+
+export function runRows(statement: Database.Statement): RunRowStatement {
+  statement.raw(true);
+  return {
+    get(...params) {
+      const values = statement.get(...params) as unknown[] | undefined;
+      return values === undefined ? undefined : runRowOf(values);
+    },
+    all: (...params) => (statement.all(...params) as unknown[][]).map(runRowOf),
+  };
+}
 
 /**
  * Every statement the store runs, prepared once per connection. Lists are passed as one JSON
@@ -14,9 +33,10 @@ const LIMIT = `LIMIT (SELECT @limit)`;
  */
 export function prepareStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
+  const r = (sql: string) => runRows(db.prepare(sql));
   return {
-    getRun: p(`SELECT * FROM runs WHERE id = ?`),
-    getRunByIdempotencyKey: p(`SELECT * FROM runs WHERE idempotency_key = ?`),
+    getRun: r(`SELECT ${RUN_SELECT} FROM runs WHERE id = ?`),
+    getRunByIdempotencyKey: r(`SELECT ${RUN_SELECT} FROM runs WHERE idempotency_key = ?`),
     fence: p(
       `SELECT status, fencing_token, pause_requested, recovery_count FROM runs WHERE id = ?`,
     ),
@@ -39,12 +59,12 @@ export function prepareStatements(db: Database.Database) {
         @definition_source, @definition_hash, @definition_file)`),
 
     // Claiming: one statement per parked status keeps each an ordered index range scan.
-    dueParked: p(`
-      SELECT * FROM runs
+    dueParked: r(`
+      SELECT ${RUN_SELECT} FROM runs
       WHERE status = @status AND wake_at <= @now AND pause_requested = 0 AND ${IN_WORKFLOWS}
       ORDER BY wake_at, id ${LIMIT}`),
-    expiredLeases: p(`
-      SELECT * FROM runs
+    expiredLeases: r(`
+      SELECT ${RUN_SELECT} FROM runs
       WHERE status = 'running' AND lease_expires_at <= @now AND ${IN_WORKFLOWS}
       ORDER BY lease_expires_at, id ${LIMIT}`),
     claim: p(`
@@ -79,16 +99,16 @@ export function prepareStatements(db: Database.Database) {
         updated_at = @now
       WHERE id = @id`),
     endedRun: p(`SELECT id, workflow_name, parent_run_id, parent_step_key FROM runs WHERE id = ?`),
-    cancel: p(`
+    cancel: r(`
       UPDATE runs SET status = 'cancelled', error = @error, finished_at = @now, wake_at = NULL,
         lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,
         paused_from = NULL, updated_at = @now
-      WHERE id = @id RETURNING *`),
-    unfinishedTree: p(`
+      WHERE id = @id RETURNING ${RUN_SELECT}`),
+    unfinishedTree: r(`
       WITH RECURSIVE tree (id) AS (
         SELECT @id UNION SELECT runs.id FROM runs JOIN tree ON runs.parent_run_id = tree.id
       )
-      SELECT runs.* FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`),
+      SELECT ${RUN_COLUMNS.map((c) => `runs.${c}`).join(', ')} FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`),
 
     // A child that ends settles every unsettled step linked to it (normally its parent's one
     // step), except in runs being cancelled along with it (@exclude). Read first, then
@@ -118,14 +138,14 @@ export function prepareStatements(db: Database.Database) {
         updated_at = @now
       WHERE id = @id AND ${NOT_ENDED}`),
 
-    pause: p(`
+    pause: r(`
       UPDATE runs SET
         pause_requested = 1,
         status = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN 'paused' ELSE status END,
         paused_from = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN status ELSE paused_from END,
         updated_at = @now
-      WHERE id = @id RETURNING *`),
-    resume: p(`
+      WHERE id = @id RETURNING ${RUN_SELECT}`),
+    resume: r(`
       UPDATE runs SET
         pause_requested = 0,
         status = CASE WHEN status = 'paused' THEN COALESCE(paused_from, 'pending') ELSE status END,
@@ -133,7 +153,7 @@ export function prepareStatements(db: Database.Database) {
           THEN COALESCE(wake_at, @now) ELSE wake_at END,
         paused_from = NULL,
         updated_at = @now
-      WHERE id = @id RETURNING *`),
+      WHERE id = @id RETURNING ${RUN_SELECT}`),
 
     upsertStep: p(`
       INSERT INTO steps (run_id, key, name, kind, status, attempt, output, error, started_at,
