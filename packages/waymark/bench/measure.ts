@@ -44,7 +44,9 @@ export async function measureScenario(
   scenario: Scenario,
   options: { trace: boolean },
 ): Promise<RoundResult> {
-  await runRound(scenario, scenario.warmupWorkflows, false);
+  for (let round = 0; round < scenario.warmupRounds; round++) {
+    await runRound(scenario, scenario.warmupWorkflows, false);
+  }
   const diskMsPerCommit = probeCommitMs();
   return { ...(await runRound(scenario, scenario.workflows, options.trace)), diskMsPerCommit };
 }
