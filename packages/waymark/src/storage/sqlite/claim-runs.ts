@@ -38,21 +38,36 @@ export function claimRuns(sql: Statements, params: ClaimRunsParams): ClaimedRun[
   return candidates.slice(0, limit).map(({ row }) => claimRun(sql, row, params));
 }
 
-/** Claims one due run (in the caller's write transaction) and records the claim's event. */
+/**
+ * Claims one due run (in the caller's write transaction) and records the claim's event. The
+ * claimed row is `row` as the claim UPDATE leaves it, computed here rather than read back
+ * (the conformance suite checks it equals the stored run).
+ */
 function claimRun(
   sql: Statements,
-  row: Pick<RunRow, 'id' | 'status'>,
+  row: RunRow,
   params: { workerId: string; now: number; leaseMs: number },
 ): ClaimedRun {
   const recovered = row.status === 'running';
+  const expires = params.now + params.leaseMs;
   sql.claim.run({
     id: row.id,
     owner: params.workerId,
-    expires: params.now + params.leaseMs,
+    expires,
     now: params.now,
     recovered: recovered ? 1 : 0,
   });
-  const claimed = sql.getRun.get(row.id) as RunRow;
+  const claimed: RunRow = {
+    ...row,
+    status: 'running',
+    lease_owner: params.workerId,
+    lease_expires_at: expires,
+    fencing_token: row.fencing_token + 1,
+    started_at: row.started_at ?? params.now,
+    recovery_count: row.recovery_count + (recovered ? 1 : 0),
+    wake_at: null,
+    updated_at: params.now,
+  };
   const run: ClaimedRun = { ...toRunRecord(claimed), recovered };
   sql.insertEvent.run(eventParams(run.id, claimEvent(run, params.now)));
   return run;

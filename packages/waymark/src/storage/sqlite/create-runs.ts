@@ -82,14 +82,40 @@ export function insertClaimedRun(
 ): { run: RunRecord; created: boolean } {
   const existing = runWithKey(sql, run);
   if (existing !== undefined) return { run: toRunRecord(existing), created: false };
-  const { now } = run.bind;
-  sql.insertClaimedRun.run({ ...run.bind, owner: claim.workerId, expires: now + claim.leaseMs });
-  const claimed: ClaimedRun = {
-    ...toRunRecord(sql.getRun.get(run.bind.id) as RunRow),
-    recovered: false,
+  const { bind } = run;
+  const expires = bind.now + claim.leaseMs;
+  sql.insertClaimedRun.run({ ...bind, owner: claim.workerId, expires });
+  // The row as inserted, not read back (the conformance suite checks it equals the stored run).
+  const row: RunRow = {
+    id: bind.id,
+    workflow_name: bind.workflow_name,
+    workflow_version: bind.workflow_version,
+    status: 'running',
+    input: bind.input,
+    output: null,
+    error: null,
+    parent_run_id: bind.parent_run_id,
+    parent_step_key: bind.parent_step_key,
+    idempotency_key: bind.idempotency_key,
+    created_at: bind.now,
+    updated_at: bind.now,
+    started_at: bind.now,
+    finished_at: null,
+    wake_at: null,
+    deadline_at: bind.deadline_at,
+    lease_owner: claim.workerId,
+    lease_expires_at: expires,
+    fencing_token: 1,
+    recovery_count: 0,
+    pause_requested: 0,
+    paused_from: null,
+    definition_source: bind.definition_source,
+    definition_hash: bind.definition_hash,
+    definition_file: bind.definition_file,
   };
+  const claimed: ClaimedRun = { ...toRunRecord(row), recovered: false };
   for (const event of run.events) sql.insertEvent.run(event);
-  sql.insertEvent.run(eventParams(claimed.id, claimEvent(claimed, now)));
+  sql.insertEvent.run(eventParams(claimed.id, claimEvent(claimed, bind.now)));
   return { run: claimed, created: true };
 }
 
