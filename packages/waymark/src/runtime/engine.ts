@@ -286,8 +286,7 @@ export class Engine {
    * have ended.
    */
   async awaitEnd(runId: string): Promise<EndedRun> {
-    const local = this.worker?.execution(runId);
-    let read = local === undefined || local.isFinished;
+    let read = !this.executesHere(runId);
     for (;;) {
       if (read) {
         const run = await this.requireRun(runId);
@@ -297,6 +296,12 @@ export class Engine {
       if (ended !== undefined) return ended;
       read = true;
     }
+  }
+
+  /** This process's worker is executing the run: its end will be announced here. */
+  private executesHere(runId: string): boolean {
+    const execution = this.worker?.execution(runId);
+    return execution !== undefined && !execution.isFinished;
   }
 
   /** Resolves when the run may have ended (see `endWaiters`). */
@@ -321,7 +326,10 @@ export class Engine {
     this.cancelEndPoll = this.clock.setTimer(DEFAULT_WORKER_OPTIONS.pollMs, () => {
       this.cancelEndPoll = undefined;
       const all = [...this.endWaiters.keys()];
-      for (const runId of all) this.notifyEnded(runId, undefined);
+      for (const runId of all) {
+        if (!this.executesHere(runId)) this.notifyEnded(runId, undefined);
+      }
+      if (this.endWaiters.size > 0) this.armEndPoll();
     });
   }
 

@@ -57,18 +57,16 @@ function claimRun(
     now: params.now,
     recovered: recovered ? 1 : 0,
   });
-  const claimed: RunRow = {
-    ...row,
-    status: 'running',
-    lease_owner: params.workerId,
-    lease_expires_at: expires,
-    fencing_token: row.fencing_token + 1,
-    started_at: row.started_at ?? params.now,
-    recovery_count: row.recovery_count + (recovered ? 1 : 0),
-    wake_at: null,
-    updated_at: params.now,
-  };
-  const run: ClaimedRun = { ...toRunRecord(claimed), recovered };
+  // `row` is this claim's own copy: updated in place, as the UPDATE left it.
+  row.status = 'running';
+  row.lease_owner = params.workerId;
+  row.lease_expires_at = expires;
+  row.fencing_token += 1;
+  row.started_at ??= params.now;
+  if (recovered) row.recovery_count += 1;
+  row.wake_at = null;
+  row.updated_at = params.now;
+  const run = toRunRecord(row, recovered);
   sql.insertEvent.run(eventParams(run.id, claimEvent(run, params.now)));
   return run;
 }

@@ -1,6 +1,6 @@
 import { claimEvent } from '../../core/history.ts';
 import type { RunRecord } from '../../core/run.ts';
-import type { ClaimedRun, CreateRunParams, RunControl } from '../../core/store.ts';
+import type { CreateRunParams, RunControl } from '../../core/store.ts';
 import { outcomeColumns, outcomeOfEndedRun } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
 import {
@@ -113,7 +113,7 @@ export function insertClaimedRun(
     definition_hash: bind.definition_hash,
     definition_file: bind.definition_file,
   };
-  const claimed: ClaimedRun = { ...toRunRecord(row), recovered: false };
+  const claimed = toRunRecord(row, false);
   for (const event of run.events) sql.insertEvent.run(event);
   sql.insertEvent.run(eventParams(claimed.id, claimEvent(claimed, bind.now)));
   return { run: claimed, created: true };

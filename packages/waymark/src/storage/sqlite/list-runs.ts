@@ -47,7 +47,7 @@ export class RunLister {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return {
-      runs: page.map(toRunRecord),
+      runs: page.map((row) => toRunRecord(row)),
       nextCursor: more ? (page.at(-1)?.id ?? null) : null,
     };
   }

@@ -1,5 +1,6 @@
 import type { HistoryEvent, HistoryEventType, NewHistoryEvent } from '../../core/history.ts';
 import type { RunRecord, RunStatus } from '../../core/run.ts';
+import type { ClaimedRun } from '../../core/store.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepKind, StepRecord, StepStatus } from '../../core/step.ts';
 
@@ -108,7 +109,10 @@ export function runRowOf(v: readonly unknown[]): RunRow {
   };
 }
 
-export function toRunRecord(row: RunRow): RunRecord {
+export function toRunRecord(row: RunRow): RunRecord;
+/** A claimed run: the record plus whether the claim took over an expired lease. */
+export function toRunRecord(row: RunRow, recovered: boolean): ClaimedRun;
+export function toRunRecord(row: RunRow, recovered?: boolean): RunRecord | ClaimedRun {
   return {
     id: row.id,
     workflowName: row.workflow_name,
@@ -135,6 +139,8 @@ export function toRunRecord(row: RunRow): RunRecord {
       row.definition_source === null || row.definition_hash === null
         ? null
         : { source: row.definition_source, hash: row.definition_hash, file: row.definition_file },
+    // Set in the literal (not added later), so claimed and plain records keep one shape each.
+    ...(recovered === undefined ? {} : { recovered }),
   };
 }
 
