@@ -243,12 +243,31 @@ export class Engine {
     });
     if (this.worker !== null) {
       for (const id of this.worker.activeRunIds()) {
-        const current = id === runId ? run : await this.store.getRun({ runId: id });
-        if (current?.status === 'cancelled') this.worker.execution(id)?.cancel();
+        const inTree =
+          this.descendsFrom(id, runId) ??
+          (await this.store.getRun({ runId: id }))?.status === 'cancelled';
+        if (!inTree) continue;
+        this.worker.execution(id)?.cancel();
+        if (id !== runId) this.notifyEnded(id, undefined);
       }
     }
     this.notifyEnded(runId, undefined);
     return run;
+  }
+
+  /**
+   * Whether the run executing here is `ancestorId` or below it, from the parent links of the
+   * runs executing here; undefined when the chain leaves this process (the store knows).
+   */
+  private descendsFrom(runId: string, ancestorId: string): boolean | undefined {
+    let current = this.worker?.execution(runId)?.run;
+    while (current !== undefined) {
+      if (current.id === ancestorId) return true;
+      if (current.parentRunId === null) return false;
+      if (current.parentRunId === ancestorId) return true;
+      current = this.worker?.execution(current.parentRunId)?.run;
+    }
+    return undefined;
   }
 
   /** Pauses a run at its next step boundary (at once if it is parked). Survives restarts. */
