@@ -100,7 +100,6 @@ export class Engine {
       options.worker === false
         ? 0
         : (options.worker?.shutdownGraceMs ?? DEFAULT_WORKER_OPTIONS.shutdownGraceMs);
-    this.bus.on((event) => this.onEvent(event));
     this.worker =
       workerOptions === null
         ? null
@@ -117,6 +116,7 @@ export class Engine {
               defaultRetry: resolveRetryPolicy(options.retry),
               registerWorkflow: (workflow) => this.registry.add(workflow),
               cancelRun: async (runId, reason) => void (await this.cancel(runId, reason)),
+              onEnded: (ended) => this.notifyEnded(ended.id, ended),
               ...(options.random === undefined ? {} : { random: options.random }),
               ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
             },
@@ -366,18 +366,6 @@ export class Engine {
     const run = await this.store.getRun({ runId });
     if (run === null) throw new NotFoundError(`no run with id ${runId}`);
     return run;
-  }
-
-  private onEvent(event: Parameters<EngineEventListener>[0]): void {
-    if (event.kind !== 'run-event') return;
-    if (
-      event.type === 'run.completed' ||
-      event.type === 'run.failed' ||
-      event.type === 'run.cancelled'
-    ) {
-      // Emitted by this process's execution once the end was committed: it knows how.
-      this.notifyEnded(event.runId, this.worker?.execution(event.runId)?.ended);
-    }
   }
 
   private notifyEnded(runId: string, ended: EndedRun | undefined): void {

@@ -44,6 +44,8 @@ export interface ExecutionDeps {
   notifyWork(): void;
   /** Cancels a run (a child whose step was cancelled), aborting it if it runs here. */
   cancelRun(runId: string, reason: string): Promise<void>;
+  /** The run was completed or failed by this execution, committed: how it ended. */
+  onEnded(ended: EndedRun): void;
   random?: () => number;
   /** Where `ctx.secret` and the workflow's declared secrets are read from. */
   secrets?: SecretSource;
@@ -84,8 +86,6 @@ export class RunExecution {
   private inflight = 0;
   private quiescenceCheck = false;
   private finished = false;
-  /** How the run ended, once this execution completed or failed it (committed). */
-  private endedAs: EndedRun | undefined;
   private cancelDeadline: (() => void) | undefined;
   private resolveOutcome!: (outcome: ExecutionOutcome) => void;
   readonly outcome = new Promise<ExecutionOutcome>((resolve) => (this.resolveOutcome = resolve));
@@ -98,14 +98,6 @@ export class RunExecution {
     this.fencingToken = run.fencingToken;
     this.pauseRequested = run.pauseRequested;
     this.secrets = new RunSecrets(deps.secrets, definition.secrets);
-  }
-
-  /**
-   * The run's end as this execution recorded it, from the moment its commit resolved: the
-   * engine hands it to `result()` waiters instead of reading the run back.
-   */
-  get ended(): EndedRun | undefined {
-    return this.endedAs;
   }
 
   get isFinished(): boolean {
@@ -524,8 +516,8 @@ export class RunExecution {
     if (outcome.type !== 'parked') this.abort.abort(new WaymarkError('RUN_ENDED', 'the run ended'));
     try {
       await write();
-      this.endedAs = ended;
       this.emit(events);
+      if (ended !== undefined) this.deps.onEnded(ended);
       this.resolveOutcome(outcome);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) this.reportError('finish run', error);
