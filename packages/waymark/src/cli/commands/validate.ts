@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Diagnostic, formatDiagnostic, hasErrors } from '../../dsl/diagnostics.ts';
-import { loadWorkflowDocument } from '../../dsl/load-workflow-file.ts';
+import { type Diagnostic, formatDiagnostic } from '../../dsl/diagnostics.ts';
 import { formatPlan, type Plan, planWorkflow } from '../../dsl/plan/index.ts';
-import { resolveWorkflowFrom } from '../../dsl/registry/index.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatJson } from '../format/json.ts';
+import { validateYaml } from '../yaml-workflow.ts';
 
 export interface ValidateOptions {
   json?: boolean;
@@ -64,9 +63,11 @@ async function validateFile(
   options: ValidateOptions,
   ctx: CliContext,
 ): Promise<FileReport> {
+  // Diagnostics name the file as the user typed it, so terminals and editors link to it.
+  const path = resolve(ctx.config.cwd, file);
   let text: string;
   try {
-    text = await readFile(resolve(ctx.config.cwd, file), 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
@@ -76,24 +77,11 @@ async function validateFile(
       diagnostics: [{ file, line: 1, column: 1, message: reason, severity: 'error' }],
     };
   }
-  // Diagnostics name the file as the user typed it, so terminals and editors link to it.
-  const path = resolve(ctx.config.cwd, file);
-  const { document, diagnostics } = loadWorkflowDocument(
-    text,
-    file,
-    options.dir === undefined
-      ? {}
-      : {
-          resolveWorkflow: resolveWorkflowFrom({
-            dir: resolve(ctx.config.cwd, options.dir),
-            file: path,
-          }),
-        },
-  );
-  const valid = document !== undefined && !hasErrors(diagnostics);
-  const report: FileReport = { file, valid, diagnostics };
-  if (options.plan === true && document !== undefined) {
-    const plan = planWorkflow(document);
+  const workflowsDir = options.dir === undefined ? undefined : resolve(ctx.config.cwd, options.dir);
+  const loaded = validateYaml(text, file, path, workflowsDir);
+  const report: FileReport = { file, valid: loaded.ok, diagnostics: loaded.diagnostics };
+  if (options.plan === true && loaded.ok) {
+    const plan = planWorkflow(loaded.document);
     report.plan = options.json === true ? plan : formatPlan(plan);
   }
   return report;
