@@ -19,6 +19,7 @@ import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
+import { diagnosticsMessage } from './format/diagnostics.ts';
 
 /** The workflows directory when `--dir` is not given. */
 export const DEFAULT_WORKFLOWS_DIR = 'workflows';
@@ -132,7 +133,7 @@ export function compileYaml(
         const loaded = validateYaml(childText, child, child, options.workflowsDir);
         if (!loaded.ok) {
           throw new CliError(
-            `nested workflow ${ref} (${child}) is invalid:\n${loaded.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
+            diagnosticsMessage(`nested workflow ${ref} (${child}) is invalid`, loaded.diagnostics),
           );
         }
         const childDefinition = compile(loaded.document, childText, child);
@@ -159,7 +160,12 @@ export function compileYaml(
           const label = `${recorded.file ?? '<definition>'} (recorded by run ${ctx.runId})`;
           const loaded = validateYaml(recorded.source, label, recorded.file ?? label, undefined);
           if (!loaded.ok) {
-            throw new CliError(`the recorded definition of run ${ctx.runId} does not validate`);
+            throw new CliError(
+              diagnosticsMessage(
+                `the recorded definition of run ${ctx.runId} does not validate`,
+                loaded.diagnostics,
+              ),
+            );
           }
           other = compile(loaded.document, recorded.source, recorded.file);
           byHash.set(recorded.hash, other);

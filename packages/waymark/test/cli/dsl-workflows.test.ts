@@ -76,9 +76,23 @@ describe('waymark workflows', () => {
   it('refuses an invalid document and lists its diagnostics', async () => {
     const result = await cli(dir, 'workflows', 'create', 'bad.yaml');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('bad.yaml: 1 error');
-    expect(result.stderr).toContain('bad.yaml:4:11: unknown executor "lgo"');
+    expect(result.stderr).toMatch(
+      /^bad\.yaml:4:11: unknown executor "lgo"; did you mean "log"\? \(hint: [^\n]+\)\n✘ bad\.yaml: 1 error; not registered\n$/,
+    );
     expect(existsSync(join(dir, 'workflows', 'bad.workflow.yaml'))).toBe(false);
+  });
+
+  it('prints diagnostics in the same form as validate and run', async () => {
+    const diagnosticLines = (text: string): string[] =>
+      text.split('\n').filter((line) => line.startsWith('bad.yaml:'));
+    const validate = await cli(dir, 'validate', 'bad.yaml');
+    const run = await cli(dir, 'run', 'bad.yaml');
+    const create = await cli(dir, 'workflows', 'create', 'bad.yaml');
+    expect(diagnosticLines(validate.stdout)).toHaveLength(1);
+    expect(diagnosticLines(run.stderr)).toEqual(diagnosticLines(validate.stdout));
+    expect(diagnosticLines(create.stderr)).toEqual(diagnosticLines(validate.stdout));
+    expect(validate.stdout).toContain('\n✘ bad.yaml: 1 error\n');
+    expect(run.stderr).toContain('\n✘ bad.yaml: 1 error; nothing was run\n');
   });
 
   it('updates a registered workflow and uses --dir', async () => {

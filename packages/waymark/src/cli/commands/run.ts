@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
-import { type Diagnostic, formatDiagnostic } from '../../dsl/diagnostics.ts';
+import type { Diagnostic } from '../../dsl/diagnostics.ts';
 import type { WorkflowDocument } from '../../dsl/document.ts';
 import { formatPlan, planWorkflow } from '../../dsl/plan/index.ts';
 import { createEngine, type Engine } from '../../runtime/engine.ts';
@@ -18,6 +18,7 @@ import {
 } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CLI_WORKER_OPTIONS, resolveDbPath } from '../config.ts';
+import { diagnosticsMessage, formatFileDiagnostics } from '../format/diagnostics.ts';
 import { formatJson } from '../format/json.ts';
 import { formatRunEnd, runSummary } from '../format/run-result.ts';
 import { formatMs, formatTime } from '../format/time.ts';
@@ -390,7 +391,7 @@ function resumeYamlModule(
   const loaded = validateYaml(source, label, path, undefined);
   if (!loaded.ok) {
     throw new CliError(
-      `the definition of run ${run.id} does not validate:\n${loaded.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
+      diagnosticsMessage(`the definition of run ${run.id} does not validate`, loaded.diagnostics),
     );
   }
   return yamlModule(compileYaml(loaded.document, source, path, compileOptions), yaml.path);
@@ -438,16 +439,7 @@ async function unfinishedDescendants(run: RunRecord, store: CliStore): Promise<R
 }
 
 function reportDiagnostics(label: string, diagnostics: Diagnostic[], ctx: CliContext): number {
-  const { style } = ctx;
-  for (const d of diagnostics) {
-    ctx.io.stderr(
-      (d.severity === 'error' ? formatDiagnostic(d) : style.yellow(formatDiagnostic(d))) + '\n',
-    );
-  }
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  ctx.io.stderr(
-    style.red(`✘ ${label}: ${errors} error${errors === 1 ? '' : 's'}; nothing was run`) + '\n',
-  );
+  ctx.io.stderr(formatFileDiagnostics(label, diagnostics, ctx.style, 'nothing was run'));
   return EXIT_USAGE;
 }
 

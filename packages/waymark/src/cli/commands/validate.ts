@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Diagnostic, formatDiagnostic } from '../../dsl/diagnostics.ts';
+import type { Diagnostic } from '../../dsl/diagnostics.ts';
 import { formatPlan, type Plan, planWorkflow } from '../../dsl/plan/index.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
+import { formatFileDiagnostics } from '../format/diagnostics.ts';
 import { formatJson } from '../format/json.ts';
 import { validateYaml } from '../yaml-workflow.ts';
 
@@ -88,16 +89,6 @@ async function validateFile(
 }
 
 function formatReport(report: FileReport, ctx: CliContext): string {
-  const { style } = ctx;
-  const lines = report.diagnostics.map((d) =>
-    d.severity === 'error' ? formatDiagnostic(d) : style.yellow(formatDiagnostic(d)),
-  );
-  const errors = report.diagnostics.filter((d) => d.severity === 'error').length;
-  lines.push(
-    report.valid
-      ? style.green(`✔ ${report.file}: valid`)
-      : style.red(`✘ ${report.file}: ${errors} error${errors === 1 ? '' : 's'}`),
-  );
   const plan = typeof report.plan === 'string' ? `\n${report.plan}` : '';
-  return lines.join('\n') + '\n' + plan;
+  return formatFileDiagnostics(report.file, report.diagnostics, ctx.style) + plan;
 }

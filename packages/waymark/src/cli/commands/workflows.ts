@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { WaymarkError } from '../../core/errors.ts';
-import { formatDiagnostic } from '../../dsl/diagnostics.ts';
+import { WorkflowValidationError } from '../../dsl/diagnostics.ts';
 import { loadWorkflowDocument } from '../../dsl/load-workflow-file.ts';
 import {
   createWorkflowRegistry,
@@ -11,6 +11,7 @@ import {
 } from '../../dsl/registry/index.ts';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
+import { formatDiagnosticLines, formatFileDiagnostics } from '../format/diagnostics.ts';
 import { formatJson } from '../format/json.ts';
 import { formatTable } from '../format/table.ts';
 import { DEFAULT_WORKFLOWS_DIR } from '../yaml-workflow.ts';
@@ -121,9 +122,8 @@ function formatWorkflow(workflow: RegisteredWorkflow, ctx: CliContext): string {
   if (doc?.version !== undefined) lines.push(`Version   ${doc.version}`);
   lines.push(`File      ${workflow.file}`);
   lines.push(`Status    ${doc === undefined ? style.red('invalid') : style.green('valid')}`);
-  for (const d of workflow.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
-  lines.push('', workflow.source.trimEnd(), '');
-  return lines.join('\n');
+  const diagnostics = formatDiagnosticLines(workflow.diagnostics, style, '  ');
+  return `${lines.join('\n')}\n${diagnostics}\n${workflow.source.trimEnd()}\n`;
 }
 
 async function writeWorkflow(
@@ -139,12 +139,20 @@ async function writeWorkflow(
     throw new CliError(`cannot read ${file}`);
   }
   const registry = registryOf(options, ctx);
-  const workflow = await withRegistryErrors(async () => {
-    if (verb === 'create') return registry.create(source, { file });
-    const id = loadWorkflowDocument(source, file).document?.id;
-    // An invalid file fails in update() with its diagnostics, whatever id is tried.
-    return registry.update(id ?? 'invalid', source, { file });
-  });
+  let workflow: RegisteredWorkflow;
+  try {
+    if (verb === 'create') workflow = await registry.create(source, { file });
+    else {
+      const id = loadWorkflowDocument(source, file).document?.id;
+      // An invalid file fails in update() with its diagnostics, whatever id is tried.
+      workflow = await registry.update(id ?? 'invalid', source, { file });
+    }
+  } catch (error) {
+    if (!(error instanceof WorkflowValidationError)) throw registryError(error);
+    const outcome = verb === 'create' ? 'not registered' : 'not updated';
+    ctx.io.stderr(formatFileDiagnostics(file, error.diagnostics, ctx.style, outcome));
+    return EXIT_FAILURE;
+  }
   ctx.io.stdout(ctx.style.green(`✔ ${verb}d workflow ${workflow.id} (${workflow.file})\n`));
   return EXIT_OK;
 }
@@ -156,13 +164,15 @@ async function deleteWorkflow(id: string, options: DirOptions, ctx: CliContext):
   return EXIT_OK;
 }
 
-/** Registry refusals are failures of the command (exit 1), with every diagnostic listed. */
+/** Registry refusals (an existing or invalid id, …) are failures of the command (exit 1). */
 async function withRegistryErrors<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    // Includes WorkflowValidationError, whose message lists the diagnostics.
-    if (error instanceof WaymarkError) throw new CliError(error.message, EXIT_FAILURE);
-    throw error;
+    throw registryError(error);
   }
+}
+
+function registryError(error: unknown): unknown {
+  return error instanceof WaymarkError ? new CliError(error.message, EXIT_FAILURE) : error;
 }
