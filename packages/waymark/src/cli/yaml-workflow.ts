@@ -18,11 +18,8 @@ import type { RunDefinitionSource } from '../core/run.ts';
 import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
 import { CliError } from './cli-error.ts';
-import type { CliConfig } from './config.ts';
+import { type CliConfig, DEFAULT_WORKFLOWS_DIR, resolveWorkflowsDir } from './config.ts';
 import { diagnosticsMessage } from './format/diagnostics.ts';
-
-/** The workflows directory when `--dir` is not given. */
-export const DEFAULT_WORKFLOWS_DIR = 'workflows';
 
 export function isYamlPath(path: string): boolean {
   return /\.ya?ml$/i.test(path);
@@ -46,7 +43,7 @@ export async function resolveWorkflowTarget(
   if (info?.isFile() === true)
     return isYamlPath(path) ? { kind: 'yaml', file: arg, path } : { kind: 'module', file: arg };
   if (info === null && WORKFLOW_ID.test(arg)) {
-    const workflowsDir = resolve(config.cwd, dir ?? DEFAULT_WORKFLOWS_DIR);
+    const workflowsDir = resolveWorkflowsDir(config, dir);
     const registered = join(workflowsDir, `${arg}${WORKFLOW_FILE_SUFFIX}`);
     const found = await stat(registered).catch(() => null);
     if (found?.isFile() === true) return { kind: 'yaml', file: registered, path: registered };
@@ -64,8 +61,9 @@ export type LoadedYaml =
 
 /**
  * Validates a workflow's text; `label` is the name diagnostics carry (as the user typed it).
- * With `workflowsDir`, nested `run`s must name workflows that exist there (or by path), and
- * must not form a cycle; without it they are not checked.
+ * With `workflowsDir`, nested `run`s must name workflows that exist there (or by a path
+ * relative to `path`), and must not form a cycle; without it (a recorded definition, which
+ * runs whatever its nested workflows have become) they are not checked.
  */
 export function validateYaml(
   source: string,

@@ -104,6 +104,31 @@ describe('waymark workflows', () => {
     expect(list.stdout).toMatch(/^hello +Hello +3 +valid$/m);
   });
 
+  it('checks nested runs against the workflows directory, where `waymark run <id>` finds them', async () => {
+    writeFileSync(
+      join(dir, 'caller.yaml'),
+      'id: caller\nsteps:\n  - id: call\n    run:\n      workflow: ./hello.workflow.yaml\n',
+    );
+    // hello.yaml sits next to caller.yaml, but a registered caller looks in ./workflows.
+    const refused = await cli(dir, 'workflows', 'create', 'caller.yaml');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'caller.yaml:5:17: workflow "./hello.workflow.yaml" not found',
+    );
+    expect(refused.stderr).toContain('✘ caller.yaml: 1 error; not registered');
+
+    expect((await cli(dir, 'workflows', 'create', 'hello.yaml')).code).toBe(0);
+    const created = await cli(dir, 'workflows', 'create', 'caller.yaml');
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const run = await cli(dir, 'run', 'caller', '--db', 'test.db', '--json');
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'completed' });
+
+    // Deleting the child leaves the caller invalid, and `list` says so.
+    await cli(dir, 'workflows', 'delete', 'hello');
+    expect((await cli(dir, 'workflows', 'list')).stdout).toMatch(/^caller +invalid$/m);
+  });
+
   it('fails for an unknown id and for an id that is not URL-safe', async () => {
     const show = await cli(dir, 'workflows', 'show', 'nope');
     expect(show.code).toBe(1);

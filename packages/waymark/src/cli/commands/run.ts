@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import type { Diagnostic } from '../../dsl/diagnostics.ts';
@@ -17,7 +16,12 @@ import {
   UsageError,
 } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { CLI_WORKER_OPTIONS, resolveDbPath } from '../config.ts';
+import {
+  CLI_WORKER_OPTIONS,
+  DEFAULT_WORKFLOWS_DIR,
+  resolveDbPath,
+  resolveWorkflowsDir,
+} from '../config.ts';
 import { diagnosticsMessage, formatFileDiagnostics } from '../format/diagnostics.ts';
 import { formatJson } from '../format/json.ts';
 import { formatRunEnd, runSummary } from '../format/run-result.ts';
@@ -30,7 +34,6 @@ import { waitForRun } from '../wait-for-run.ts';
 import {
   compileYaml,
   type CompileYamlOptions,
-  DEFAULT_WORKFLOWS_DIR,
   resolveWorkflowTarget,
   validateYaml,
   type WorkflowTarget,
@@ -152,10 +155,7 @@ export async function runCommand(
     yaml = await readYamlTarget(target, options, ctx);
     // A resumed run uses the definition it recorded, so the file on disk may since be broken.
     if (!resuming) {
-      // A plan does not need the nested workflows: they are checked only with an explicit --dir.
-      const checkRunsIn =
-        options.dryRun === true && options.dir === undefined ? undefined : yaml.workflowsDir;
-      const loaded = validateYaml(yaml.source, yaml.label, yaml.path, checkRunsIn);
+      const loaded = validateYaml(yaml.source, yaml.label, yaml.path, yaml.workflowsDir);
       if (!loaded.ok) return reportDiagnostics(yaml.label, loaded.diagnostics, ctx);
       if (options.dryRun === true) {
         const plan = planWorkflow(loaded.document);
@@ -364,7 +364,7 @@ async function readYamlTarget(
     path: target.path,
     label: target.file,
     source,
-    workflowsDir: resolve(ctx.config.cwd, options.dir ?? DEFAULT_WORKFLOWS_DIR),
+    workflowsDir: resolveWorkflowsDir(ctx.config, options.dir),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Diagnostic } from '../../dsl/diagnostics.ts';
 import { formatPlan, type Plan, planWorkflow } from '../../dsl/plan/index.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
+import { DEFAULT_WORKFLOWS_DIR, resolveWorkflowsDir } from '../config.ts';
 import { formatFileDiagnostics } from '../format/diagnostics.ts';
 import { formatJson } from '../format/json.ts';
 import { validateYaml } from '../yaml-workflow.ts';
@@ -36,7 +37,7 @@ export function registerValidateCommand(
     .option('--plan', 'also print the plan of each valid file (what a run would do)')
     .option(
       '--dir <dir>',
-      'check nested `run`s against this workflows directory (unknown workflows, cycles)',
+      `the workflows directory nested \`run\`s name ids in (default ./${DEFAULT_WORKFLOWS_DIR}); unknown workflows and cycles are errors`,
     )
     .action(async (files: string[], options: ValidateOptions) =>
       done(await validateCommand(files, options, ctx)),
@@ -78,8 +79,7 @@ async function validateFile(
       diagnostics: [{ file, line: 1, column: 1, message: reason, severity: 'error' }],
     };
   }
-  const workflowsDir = options.dir === undefined ? undefined : resolve(ctx.config.cwd, options.dir);
-  const loaded = validateYaml(text, file, path, workflowsDir);
+  const loaded = validateYaml(text, file, path, resolveWorkflowsDir(ctx.config, options.dir));
   const report: FileReport = { file, valid: loaded.ok, diagnostics: loaded.diagnostics };
   if (options.plan === true && loaded.ok) {
     const plan = planWorkflow(loaded.document);

@@ -11,12 +11,10 @@ import {
 } from '../../dsl/registry/index.ts';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
+import { DEFAULT_WORKFLOWS_DIR, resolveWorkflowsDir } from '../config.ts';
 import { formatDiagnosticLines, formatFileDiagnostics } from '../format/diagnostics.ts';
 import { formatJson } from '../format/json.ts';
 import { formatTable } from '../format/table.ts';
-import { DEFAULT_WORKFLOWS_DIR } from '../yaml-workflow.ts';
-
-/** Where `waymark workflows` keeps definitions unless `--dir` says otherwise. */
 
 interface DirOptions {
   dir?: string;
@@ -76,8 +74,10 @@ export function registerWorkflowsCommand(
 }
 
 function registryOf(options: DirOptions, ctx: CliContext): WorkflowRegistry {
+  // Nested runs are checked as `waymark run <id>` will resolve them: in this directory.
   return createWorkflowRegistry({
-    dir: resolve(ctx.config.cwd, options.dir ?? DEFAULT_WORKFLOWS_DIR),
+    dir: resolveWorkflowsDir(ctx.config, options.dir),
+    checkNestedRuns: true,
   });
 }
 
