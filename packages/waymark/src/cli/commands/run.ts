@@ -333,11 +333,21 @@ function reportInterrupted(
   return EXIT_INTERRUPTED;
 }
 
-/** The command that continues the run, as the user would type it in the same directory. */
+/**
+ * The command that continues the run, as the user would paste it in the same directory:
+ * through npx (the binary is on PATH only when installed globally), with the flags that
+ * chose the database, the export and the workflows directory.
+ */
 function resumeCommand(file: string, runId: string, options: RunOptions): string {
-  const db = options.db === undefined ? '' : ` --db ${shellQuote(options.db)}`;
-  const dir = options.dir === undefined ? '' : ` --dir ${shellQuote(options.dir)}`;
-  return `waymark run ${shellQuote(file)} --resume ${runId}${db}${dir}`;
+  const flags = [
+    ['--db', options.db],
+    ['--workflow', options.workflow],
+    ['--dir', options.dir],
+  ]
+    .filter((flag): flag is [string, string] => flag[1] !== undefined)
+    .map(([name, value]) => ` ${name} ${shellQuote(value)}`)
+    .join('');
+  return `npx waymark run ${shellQuote(file)} --resume ${runId}${flags}`;
 }
 
 interface YamlTarget {
