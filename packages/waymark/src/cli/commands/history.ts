@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { createEngine } from '../../runtime/engine.ts';
-import { CliError, EXIT_OK } from '../cli-error.ts';
+import { EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { resolveDbPath } from '../config.ts';
 import { formatHistory } from '../format/history.ts';
 import { formatJson } from '../format/json.ts';
-import { withStore } from '../open-store.ts';
+import { dbOption, noSuchRun, withClientEngine } from '../open-store.ts';
 
 export interface HistoryOptions {
   db?: string;
@@ -21,7 +19,7 @@ export function registerHistoryCommand(
     .command('history')
     .description("print a run's history: every event in order, with the decisions taken")
     .argument('<runId>', 'the run id')
-    .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
+    .addOption(dbOption())
     .option('--json', 'print { runId, events } as JSON')
     .action(async (runId: string, options: HistoryOptions) =>
       done(await historyCommand(runId, options, ctx)),
@@ -33,11 +31,8 @@ export async function historyCommand(
   options: HistoryOptions,
   ctx: CliContext,
 ): Promise<number> {
-  const path = resolveDbPath(ctx.config, options.db);
-  return withStore(path, { create: false }, async (store) => {
-    const engine = createEngine({ store, worker: false });
-    if ((await engine.getRun(runId)) === null)
-      throw new CliError(`no run with id ${runId} in ${path}`);
+  return withClientEngine(ctx, options.db, async (engine, dbPath) => {
+    if ((await engine.getRun(runId)) === null) throw noSuchRun(runId, dbPath);
     const events = await engine.history(runId);
     if (options.json === true) ctx.io.stdout(formatJson({ runId, events }));
     else ctx.io.stdout(formatHistory(events, ctx.style));

@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import { isRunStatus, RUN_STATUSES } from '../../core/run.ts';
 import type { ListRunsParams } from '../../core/store.ts';
-import { createEngine } from '../../runtime/engine.ts';
 import { EXIT_OK, UsageError } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { resolveDbPath } from '../config.ts';
 import { formatJson } from '../format/json.ts';
 import { formatRunList } from '../format/run-list.ts';
-import { withStore } from '../open-store.ts';
+import { dbOption, withClientEngine } from '../open-store.ts';
 
 export interface ListOptions {
   status?: string;
@@ -34,16 +32,14 @@ export function registerListCommand(
       '--limit <n>',
       `at most this many runs (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})`,
     )
-    .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
+    .addOption(dbOption())
     .option('--json', 'print { runs, nextCursor } as JSON')
     .action(async (options: ListOptions) => done(await listCommand(options, ctx)));
 }
 
 export async function listCommand(options: ListOptions, ctx: CliContext): Promise<number> {
   const params = listParams(options);
-  const path = resolveDbPath(ctx.config, options.db);
-  return withStore(path, { create: false }, async (store) => {
-    const engine = createEngine({ store, worker: false });
+  return withClientEngine(ctx, options.db, async (engine) => {
     const { runs, nextCursor } = await engine.listRuns(params);
     if (options.json === true) ctx.io.stdout(formatJson({ runs, nextCursor }));
     else ctx.io.stdout(formatRunList(runs, ctx.style, engine.clock.now()));

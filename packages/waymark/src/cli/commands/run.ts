@@ -27,7 +27,7 @@ import { formatJson } from '../format/json.ts';
 import { formatRunEnd, runSummary } from '../format/run-result.ts';
 import { formatMs, formatTime } from '../format/time.ts';
 import { loadWorkflowModule, type WorkflowModule } from '../load-workflow-module.ts';
-import { type CliStore, openCliStore } from '../open-store.ts';
+import { type CliStore, dbOption, noSuchRun, openCliStore } from '../open-store.ts';
 import { parseInput } from '../parse-input.ts';
 import { RunProgress } from '../run-progress.ts';
 import { waitForRun } from '../wait-for-run.ts';
@@ -106,7 +106,7 @@ export function registerRunCommand(
       '--resume <runId>',
       'continue an existing run (interrupted, crashed or sleeping) instead of starting one',
     )
-    .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
+    .addOption(dbOption())
     .option('--json', 'print only a final { runId, status, output?, error? } object')
     .option('--dry-run', 'YAML: print the plan (steps, conditions, executors) and run nothing')
     .option(
@@ -190,7 +190,7 @@ export async function runCommand(
     if (options.resume !== undefined) {
       if (yaml !== undefined) {
         const recorded = await store.getRun({ runId: options.resume });
-        if (recorded === null) throw new CliError(`no run with id ${options.resume} in ${dbPath}`);
+        if (recorded === null) throw noSuchRun(options.resume, dbPath);
         const compile = compileOptions(yaml.workflowsDir);
         module = resumeYamlModule(recorded, yaml, compile);
         module.workflows.push(
@@ -273,7 +273,7 @@ async function prepareResume(
   dbPath: string,
 ): Promise<RunRecord> {
   const run = await store.getRun({ runId });
-  if (run === null) throw new CliError(`no run with id ${runId} in ${dbPath}`);
+  if (run === null) throw noSuchRun(runId, dbPath);
   if (!isTerminalStatus(run.status) && !module.workflows.some((w) => w.name === run.workflowName)) {
     const names = module.workflows.map((w) => w.name).join(', ');
     throw new CliError(
