@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Option } from 'commander';
 import type { Store } from '../core/store.ts';
-import { createEngine, type Engine } from '../runtime/engine.ts';
-import { openSqliteStore } from '../storage/sqlite/index.ts';
+import type { Engine } from '../runtime/engine.ts';
 import { CliError } from './cli-error.ts';
 import type { CliContext } from './cli-context.ts';
 import { DEFAULT_DB_PATH, resolveDbPath } from './config.ts';
@@ -16,12 +15,15 @@ export function dbOption(): Option {
 
 /**
  * Opens the SQLite database. `create: false` (the read-only commands) refuses a missing file
- * instead of creating an empty database as a side effect of `waymark status`.
+ * instead of creating an empty database as a side effect of `waymark status`. The store (and
+ * below, the engine) are imported when a command opens them: this module is loaded at start
+ * for `dbOption`, by every command, and `validate` or `schema` never open a database.
  */
 export async function openCliStore(path: string, options: { create: boolean }): Promise<CliStore> {
   if (!options.create && path !== ':memory:' && !existsSync(path)) {
     throw new CliError(`no database at ${path} (start a run first, or pass --db <path>)`);
   }
+  const { openSqliteStore } = await import('../storage/sqlite/index.ts');
   return openSqliteStore({ path });
 }
 
@@ -38,6 +40,7 @@ export async function withClientEngine<T>(
   const path = resolveDbPath(ctx.config, dbFlag);
   const store = await openCliStore(path, { create: false });
   try {
+    const { createEngine } = await import('../runtime/engine.ts');
     return await fn(createEngine({ store, worker: false }), path);
   } finally {
     await store.close();
