@@ -1,38 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
-import type { Diagnostic } from '../../dsl/diagnostics.ts';
-import type { WorkflowDocument } from '../../dsl/document.ts';
-import { formatPlan, planWorkflow } from '../../dsl/plan/index.ts';
-import { createEngine, type Engine } from '../../runtime/engine.ts';
-import type { WorkflowDefinition } from '../../runtime/workflow.ts';
-import {
-  CliError,
-  EXIT_FAILURE,
-  EXIT_INTERRUPTED,
-  EXIT_OK,
-  EXIT_USAGE,
-  UsageError,
-} from '../cli-error.ts';
+import { UsageError } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { CLI_WORKER_OPTIONS, resolveDbPath, resolveWorkflowsDir } from '../config.ts';
-import { diagnosticsMessage, formatFileDiagnostics } from '../format/diagnostics.ts';
-import { formatJson } from '../format/json.ts';
-import { formatRunEnd, runSummary } from '../format/run-result.ts';
-import { formatMs, formatTime } from '../format/time.ts';
+import { resolveDbPath } from '../config.ts';
 import { loadWorkflowModule, type WorkflowModule } from '../load-workflow-module.ts';
-import { type CliStore, noSuchRun, openCliStore } from '../open-store.ts';
+import { noSuchRun, openCliStore } from '../open-store.ts';
 import { parseInput } from '../parse-input.ts';
-import { RunProgress } from '../run-progress.ts';
-import { waitForRun } from '../wait-for-run.ts';
-import {
-  compileYaml,
-  type CompileYamlOptions,
-  resolveWorkflowTarget,
-  validateYaml,
-  type WorkflowTarget,
-} from '../yaml-workflow.ts';
-
+import { executeRun } from '../run/execute-run.ts';
+import { resumeRun } from '../run/resume-run.ts';
+import { announceStart } from '../run/run-output.ts';
+import { resolveWorkflowTarget } from '../run/workflow-target.ts';
+import type { LoadWorkflows } from '../run/yaml-run.ts';
 import type { RunOptions } from './run.ts';
 
 /**
@@ -40,6 +16,9 @@ import type { RunOptions } from './run.ts';
  * in this process. Ctrl-C stops the worker gracefully, which hands the run back to the store;
  * `--resume` picks it up again. A run whose process was killed keeps that process's lease
  * until it expires (CLI_WORKER_OPTIONS.leaseMs, 5 s): `--resume` waits for that.
+ *
+ * Everything that can be refused (flags, input, the workflow file) is checked before the
+ * database is opened, so a mistake never creates one.
  */
 export async function runCommand(
   file: string,
@@ -58,317 +37,43 @@ export async function runCommand(
   }
   const input = resuming ? undefined : parseInput(pairs, options.inputJson);
   const target = await resolveWorkflowTarget(file, ctx.config, options.dir);
-  if (target.kind === 'module' && options.dryRun === true) {
-    throw new UsageError('--dry-run works with YAML workflows (.yaml/.yml) only');
-  }
-  let yaml: YamlTarget | undefined;
-  let document: WorkflowDocument | undefined;
-  let module: WorkflowModule | undefined;
+  let load: LoadWorkflows;
   if (target.kind === 'yaml') {
     if (options.workflow !== undefined) {
       throw new UsageError('--workflow selects an export of a module; a YAML file is one workflow');
     }
-    yaml = await readYamlTarget(target, options, ctx);
-    // A resumed run uses the definition it recorded, so the file on disk may since be broken.
-    if (!resuming) {
-      const loaded = validateYaml(yaml.source, yaml.label, yaml.path, yaml.workflowsDir);
-      if (!loaded.ok) return reportDiagnostics(yaml.label, loaded.diagnostics, ctx);
-      if (options.dryRun === true) {
-        const plan = planWorkflow(loaded.document);
-        ctx.io.stdout(options.json === true ? formatJson(plan) : formatPlan(plan));
-        return EXIT_OK;
-      }
-      document = loaded.document;
-    }
+    // The YAML compiler is loaded only for YAML workflows.
+    const { prepareYamlRun } = await import('../run/yaml-run.ts');
+    const prepared = await prepareYamlRun(target, options, ctx);
+    if ('done' in prepared) return prepared.done;
+    load = prepared.load;
   } else {
-    module = await loadWorkflowModule(file, ctx.config.cwd, {
+    if (options.dryRun === true) {
+      throw new UsageError('--dry-run works with YAML workflows (.yaml/.yml) only');
+    }
+    const module = await loadWorkflowModule(file, ctx.config.cwd, {
       ...(options.workflow === undefined ? {} : { exportName: options.workflow }),
       requireSelected: !resuming,
     });
+    load = async () => module;
   }
+
   const dbPath = resolveDbPath(ctx.config, options.db);
   const store = await openCliStore(dbPath, { create: !resuming });
   try {
-    const compileOptions = (workflowsDir: string): CompileYamlOptions => ({
-      config: ctx.config,
-      workflowsDir,
-      recordedDefinition: async (runId) => (await store.getRun({ runId }))?.definition ?? null,
-    });
-    if (yaml !== undefined && document !== undefined) {
-      const compiled = compileYaml(
-        document,
-        yaml.source,
-        yaml.path,
-        compileOptions(yaml.workflowsDir),
-      );
-      module = yamlModule(compiled, yaml.path);
-    }
     if (options.resume !== undefined) {
-      if (yaml !== undefined) {
-        const recorded = await store.getRun({ runId: options.resume });
-        if (recorded === null) throw noSuchRun(options.resume, dbPath);
-        const compile = compileOptions(yaml.workflowsDir);
-        module = resumeYamlModule(recorded, yaml, compile);
-        module.workflows.push(
-          ...recordedChildWorkflows(await unfinishedDescendants(recorded, store), yaml, compile),
-        );
-      }
-      const existing = await prepareResume(options.resume, module as WorkflowModule, store, dbPath);
-      if (isTerminalStatus(existing.status)) return report(existing, options, ctx);
-      return await execute(file, module as WorkflowModule, store, options, ctx, async (engine) => {
-        announceResume(existing, engine.clock.now(), options, ctx);
-        if (existing.status === 'paused') await engine.resume(existing.id);
-        return existing.id;
-      });
+      const run = await store.getRun({ runId: options.resume });
+      if (run === null) throw noSuchRun(options.resume, dbPath);
+      return await resumeRun(file, run, await load(store, run), store, options, ctx);
     }
-    const started = module as WorkflowModule;
-    return await execute(file, started, store, options, ctx, async (engine) => {
-      const handle = await engine.start(
-        started.selected as NonNullable<WorkflowModule['selected']>,
-        input,
-      );
-      if (options.json !== true) {
-        ctx.io.stdout(
-          `Run ${handle.id} of ${started.selected?.name ?? '?'} (db ${dbPath})\n` +
-            ctx.style.dim(`  if interrupted: ${resumeCommand(file, handle.id, options)}`) +
-            '\n',
-        );
-      }
+    const module = await load(store, null);
+    const workflow = module.selected as NonNullable<WorkflowModule['selected']>;
+    return await executeRun(file, module, store, options, ctx, async (engine) => {
+      const handle = await engine.start(workflow, input);
+      announceStart(file, { id: handle.id, workflowName: workflow.name, dbPath }, options, ctx);
       return handle.id;
     });
   } finally {
     await store.close();
   }
-}
-
-/** Runs a worker until the run ends or the user interrupts; `begin` starts or resumes the run. */
-async function execute(
-  file: string,
-  module: WorkflowModule,
-  store: CliStore,
-  options: RunOptions,
-  ctx: CliContext,
-  begin: (engine: Engine) => Promise<string>,
-): Promise<number> {
-  const workerId = `cli-${randomUUID().slice(0, 8)}`;
-  const engine = createEngine({
-    store,
-    workflows: module.workflows,
-    worker: { ...CLI_WORKER_OPTIONS, workerId },
-    // Secrets (YAML `secrets:`, `ctx.secret`) come from the environment; runs record them masked.
-    secrets: ctx.config.env,
-  });
-  // Subscribed before the run starts, so no event is missed.
-  const progress = new RunProgress(engine, ctx, { lines: options.json !== true });
-  try {
-    const runId = await begin(engine);
-    progress.watch(runId);
-    const outcome = await waitForRun(engine, runId, ctx.io);
-    if (outcome.type === 'ended') return report(outcome.run, options, ctx);
-    if (options.json !== true) {
-      ctx.io.stdout(
-        `\nInterrupted (${outcome.signal}): letting the step in flight finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then handing the run back…\n`,
-      );
-    }
-    progress.interrupting();
-    await engine.stop(); // the run parks at its next step boundary, due now
-    const run = await engine.getRun(runId);
-    // It may have ended during the stop's grace period: then that is the result.
-    if (run !== null && isTerminalStatus(run.status)) return report(run, options, ctx);
-    return reportInterrupted(file, runId, run, options, ctx);
-  } finally {
-    progress.stop();
-    await engine.stop();
-  }
-}
-
-async function prepareResume(
-  runId: string,
-  module: WorkflowModule,
-  store: CliStore,
-  dbPath: string,
-): Promise<RunRecord> {
-  const run = await store.getRun({ runId });
-  if (run === null) throw noSuchRun(runId, dbPath);
-  if (!isTerminalStatus(run.status) && !module.workflows.some((w) => w.name === run.workflowName)) {
-    const names = module.workflows.map((w) => w.name).join(', ');
-    throw new CliError(
-      `run ${runId} is a run of workflow "${run.workflowName}", which ${module.path} does not export (it exports: ${names})`,
-    );
-  }
-  return run;
-}
-
-function announceResume(run: RunRecord, now: number, options: RunOptions, ctx: CliContext): void {
-  if (options.json === true) return;
-  const head = `Resuming run ${run.id} of ${run.workflowName} (${run.status})`;
-  let note = '';
-  if (run.status === 'running' && run.leaseExpiresAt !== null && run.leaseExpiresAt > now) {
-    note =
-      `: held by worker ${run.leaseOwner ?? '?'} until ${formatTime(run.leaseExpiresAt)}; ` +
-      `waiting for its lease to expire (if that worker is still alive, until it stops)`;
-  } else if (run.status === 'running') {
-    note = ': its previous worker stopped; recovering it';
-  } else if (run.status === 'sleeping' && run.wakeAt !== null && run.wakeAt > now) {
-    note = `: continues at ${formatTime(run.wakeAt)}`;
-  } else if (run.status === 'waiting') {
-    note = ': waiting for its child runs';
-  } else if (run.status === 'paused') {
-    note = ': it was paused; resuming it';
-  }
-  ctx.io.stdout(`${head}${note}\n`);
-}
-
-function report(run: RunRecord, options: RunOptions, ctx: CliContext): number {
-  const code = run.status === 'completed' ? EXIT_OK : EXIT_FAILURE;
-  if (options.json === true) {
-    ctx.io.stdout(formatJson(runSummary(run)));
-    return code;
-  }
-  const { stdout, stderr } = formatRunEnd(run, ctx.style);
-  ctx.io.stdout(stdout);
-  if (stderr !== '') ctx.io.stderr(stderr);
-  return code;
-}
-
-function reportInterrupted(
-  file: string,
-  runId: string,
-  run: RunRecord | null,
-  options: RunOptions,
-  ctx: CliContext,
-): number {
-  const resume = resumeCommand(file, runId, options);
-  if (options.json === true) {
-    ctx.io.stdout(
-      formatJson({ runId, status: run?.status ?? 'unknown', interrupted: true, resume }),
-    );
-  } else {
-    ctx.io.stdout(`Run ${runId} is ${run?.status ?? 'unknown'}. Continue it with:\n  ${resume}\n`);
-  }
-  return EXIT_INTERRUPTED;
-}
-
-/**
- * The command that continues the run, as the user would paste it in the same directory:
- * through npx (the binary is on PATH only when installed globally), with the flags that
- * chose the database, the export and the workflows directory.
- */
-function resumeCommand(file: string, runId: string, options: RunOptions): string {
-  const flags = [
-    ['--db', options.db],
-    ['--workflow', options.workflow],
-    ['--dir', options.dir],
-  ]
-    .filter((flag): flag is [string, string] => flag[1] !== undefined)
-    .map(([name, value]) => ` ${name} ${shellQuote(value)}`)
-    .join('');
-  return `npx waymark run ${shellQuote(file)} --resume ${runId}${flags}`;
-}
-
-interface YamlTarget {
-  /** Absolute path of the file. */
-  path: string;
-  /** The name diagnostics carry: the file as the user typed it (or the registry file). */
-  label: string;
-  source: string;
-  workflowsDir: string;
-}
-
-async function readYamlTarget(
-  target: Extract<WorkflowTarget, { kind: 'yaml' }>,
-  options: RunOptions,
-  ctx: CliContext,
-): Promise<YamlTarget> {
-  let source: string;
-  try {
-    source = await readFile(target.path, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${target.path}: ${(error as Error).message}`);
-  }
-  return {
-    path: target.path,
-    label: target.file,
-    source,
-    workflowsDir: resolveWorkflowsDir(ctx.config, options.dir),
-  };
-}
-
-/** A compiled YAML workflow in the shape the run path takes a module in. */
-function yamlModule(definition: WorkflowDefinition, path: string): WorkflowModule {
-  return { path, selected: definition, workflows: [definition], exportNames: [] };
-}
-
-/**
- * The definition a YAML run resumes with: the text it recorded when it started, compiled
- * again, so editing the file never changes a run in flight. A run without a recorded
- * definition (started before runs recorded one) uses the file.
- */
-function resumeYamlModule(
-  run: RunRecord,
-  yaml: YamlTarget,
-  compileOptions: CompileYamlOptions,
-): WorkflowModule {
-  const recorded = run.definition;
-  const source = recorded?.source ?? yaml.source;
-  const path = recorded === null ? yaml.path : (recorded.file ?? yaml.path);
-  const label = recorded === null ? yaml.label : `${path} (recorded by run ${run.id})`;
-  // The run started with this text: nested workflows that have gone since do not stop it here.
-  const loaded = validateYaml(source, label, path, undefined);
-  if (!loaded.ok) {
-    throw new CliError(
-      diagnosticsMessage(`the definition of run ${run.id} does not validate`, loaded.diagnostics),
-    );
-  }
-  return yamlModule(compileYaml(loaded.document, source, path, compileOptions), yaml.path);
-}
-
-/**
- * The unfinished child runs (at any depth) of a YAML run, compiled from the definitions they
- * recorded: registered up front, so this worker picks them up even though the parent only
- * names them again when it replays past them, and with their own recorded text (the first
- * definition of a name wins in the engine's registry).
- */
-function recordedChildWorkflows(
-  descendants: RunRecord[],
-  yaml: YamlTarget,
-  compileOptions: CompileYamlOptions,
-): WorkflowDefinition[] {
-  const names = new Set<string>();
-  const out: WorkflowDefinition[] = [];
-  for (const child of descendants) {
-    if (child.definition === null || names.has(child.workflowName)) continue;
-    names.add(child.workflowName);
-    out.push(resumeYamlModule(child, yaml, compileOptions).selected as WorkflowDefinition);
-  }
-  return out;
-}
-
-/** The unfinished child runs of a run, at any depth. */
-async function unfinishedDescendants(run: RunRecord, store: CliStore): Promise<RunRecord[]> {
-  const out: RunRecord[] = [];
-  const queue = [run.id];
-  while (queue.length > 0) {
-    const parentRunId = queue.shift() as string;
-    let cursor: string | null = null;
-    do {
-      const page = await store.listRuns({ parentRunId, limit: 1000, cursor });
-      for (const child of page.runs) {
-        if (isTerminalStatus(child.status)) continue;
-        queue.push(child.id);
-        out.push(child);
-      }
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-  }
-  return out;
-}
-
-function reportDiagnostics(label: string, diagnostics: Diagnostic[], ctx: CliContext): number {
-  ctx.io.stderr(formatFileDiagnostics(label, diagnostics, ctx.style, 'nothing was run'));
-  return EXIT_USAGE;
-}
-
-function shellQuote(text: string): string {
-  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
