@@ -23,6 +23,7 @@ Stopping and resuming:
   Ctrl-C, SIGTERM   the step in flight may finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then the run is handed back
                     (status pending) and the command to resume it is printed; exit 130.
                     A second Ctrl-C exits at once.
+  stdout closed     (\`waymark run … | head -1\`) the same, with the resume command on stderr.
   kill -9, a crash  the run stays "running" under this process's lease, which the CLI keeps
                     short (${formatMs(CLI_WORKER_OPTIONS.leaseMs)}, renewed every ${formatMs(CLI_WORKER_OPTIONS.leaseMs / 2)}): --resume waits for it to expire,
                     then continues from the last recorded step. The step cut off may run

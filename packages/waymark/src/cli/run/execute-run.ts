@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isTerminalStatus } from '../../core/run.ts';
 import { createEngine, type Engine } from '../../runtime/engine.ts';
 import type { CliContext } from '../cli-context.ts';
+import { STDOUT_CLOSED } from '../cli-io.ts';
 import type { RunOptions } from '../commands/run.ts';
 import { CLI_WORKER_OPTIONS } from '../config.ts';
 import { formatMs } from '../format/time.ts';
@@ -39,17 +40,16 @@ export async function executeRun(
     progress.watch(runId);
     const outcome = await waitForRun(engine, runId, ctx.io);
     if (outcome.type === 'ended') return reportRunEnd(outcome.run, options, ctx);
-    if (options.json !== true) {
-      ctx.io.stdout(
-        `\nInterrupted (${outcome.signal}): letting the step in flight finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then handing the run back…\n`,
-      );
-    }
+    const stdoutClosed = outcome.signal === STDOUT_CLOSED;
+    const notice = `letting the step in flight finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then handing the run back…`;
+    if (stdoutClosed) ctx.io.stderr(`waymark: stdout closed (EPIPE): ${notice}\n`);
+    else if (options.json !== true) ctx.io.stdout(`\nInterrupted (${outcome.signal}): ${notice}\n`);
     progress.interrupting();
     await engine.stop(); // the run parks at its next step boundary, due now
     const run = await engine.getRun(runId);
     // It may have ended during the stop's grace period: then that is the result.
     if (run !== null && isTerminalStatus(run.status)) return reportRunEnd(run, options, ctx);
-    return reportInterrupted(file, runId, run, options, ctx);
+    return reportInterrupted(file, runId, run, { stdoutClosed }, options, ctx);
   } finally {
     progress.stop();
     await engine.stop();

@@ -60,15 +60,22 @@ export function reportRunEnd(run: RunRecord, options: RunOptions, ctx: CliContex
   return code;
 }
 
+/** An interrupted run: its status and the command that continues it. Exit 130. */
 export function reportInterrupted(
   file: string,
   runId: string,
   run: RunRecord | null,
+  how: { stdoutClosed: boolean },
   options: RunOptions,
   ctx: CliContext,
 ): number {
   const resume = resumeCommand(file, runId, options);
-  if (options.json === true) {
+  if (how.stdoutClosed) {
+    // Nothing reaches stdout any more, not even --json: the way back goes to stderr.
+    ctx.io.stderr(
+      `waymark: run ${runId} is ${run?.status ?? 'unknown'}. Continue it with:\n  ${resume}\n`,
+    );
+  } else if (options.json === true) {
     ctx.io.stdout(
       formatJson({ runId, status: run?.status ?? 'unknown', interrupted: true, resume }),
     );
