@@ -20,7 +20,7 @@ import type { CliConfig } from './config.ts';
 import { diagnosticsMessage } from './format/diagnostics.ts';
 import { isYamlPath } from './run/workflow-target.ts';
 
-export type LoadedYaml =
+type LoadedYaml =
   | { ok: true; document: WorkflowDocument; diagnostics: Diagnostic[] }
   | { ok: false; diagnostics: Diagnostic[] };
 

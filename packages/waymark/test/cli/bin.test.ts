@@ -10,20 +10,15 @@ beforeAll(() => {
 });
 afterAll(() => scratch.cleanup());
 
+/** `node` arguments that run the `waymark` executable (from the repository root). */
+const binArgs = (...args: string[]): string[] => ['packages/waymark/bin/waymark.mjs', ...args];
+
 describe('bin/waymark.mjs', () => {
   it('runs examples/hello.workflow.ts as a real process: TypeScript without a build step, exit 0', () => {
     const db = join(scratch.dir, 'bin.db');
     const result = spawnSync(
       process.execPath,
-      [
-        'packages/waymark/bin/waymark.mjs',
-        'run',
-        'examples/hello.workflow.ts',
-        '--input',
-        'name=test',
-        '--db',
-        db,
-      ],
+      binArgs('run', 'examples/hello.workflow.ts', '--input', 'name=test', '--db', db),
       {
         cwd: REPO_ROOT,
         encoding: 'utf8',
@@ -47,15 +42,7 @@ describe('bin/waymark.mjs', () => {
     const ledger = join(scratch.dir, 'ledger.txt');
     const child = spawn(
       process.execPath,
-      [
-        'packages/waymark/bin/waymark.mjs',
-        'run',
-        'examples/crash-demo.workflow.ts',
-        '--input',
-        `ledger=${ledger}`,
-        '--db',
-        db,
-      ],
+      binArgs('run', 'examples/crash-demo.workflow.ts', '--input', `ledger=${ledger}`, '--db', db),
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

@@ -94,7 +94,7 @@ function compileOptions(yaml: YamlFile, store: CliStore, ctx: CliContext): Compi
 
 /** A compiled YAML workflow in the shape the run path takes a module in. */
 function yamlModule(definition: WorkflowDefinition, path: string): WorkflowModule {
-  return { path, selected: definition, workflows: [definition], exportNames: [] };
+  return { path, selected: definition, workflows: [definition] };
 }
 
 /**
