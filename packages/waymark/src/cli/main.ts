@@ -15,19 +15,19 @@ import { createStyle } from './format/style.ts';
 
 const EXAMPLES = `
 Examples:
-  $ waymark run examples/hello.workflow.ts --input name=world
-  $ waymark run flow.ts --input-json '{"user":{"id":7}}' --input user.admin=true
-  $ waymark run flow.ts --resume <runId>       continue an interrupted or crashed run
-  $ waymark list --status failed
-  $ waymark status <runId>
-  $ waymark history <runId> --json
-  $ waymark run release.workflow.yaml --input version=1.2.3
-  $ waymark run release.workflow.yaml --dry-run  print the plan, run nothing
-  $ waymark run release                        ./workflows/release.workflow.yaml (--dir)
-  $ waymark validate release.workflow.yaml     every mistake as file:line:column
-  $ waymark validate --plan release.workflow.yaml
-  $ waymark schema --out workflow.schema.json
-  $ waymark workflows create release.workflow.yaml
+  $ npx waymark run examples/hello.workflow.ts --input name=world
+  $ npx waymark run flow.ts --input-json '{"user":{"id":7}}' --input user.admin=true
+  $ npx waymark run flow.ts --resume <runId>   continue an interrupted or crashed run
+  $ npx waymark list --status failed
+  $ npx waymark status <runId>
+  $ npx waymark history <runId> --json
+  $ npx waymark run release.workflow.yaml --input version=1.2.3
+  $ npx waymark run release.workflow.yaml --dry-run   print the plan, run nothing
+  $ npx waymark run release                      ./workflows/release.workflow.yaml (--dir)
+  $ npx waymark validate release.workflow.yaml   every mistake as file:line:column
+  $ npx waymark validate --plan release.workflow.yaml
+  $ npx waymark schema --out workflow.schema.json
+  $ npx waymark workflows create release.workflow.yaml
 
 Environment:
   WAYMARK_DB      database path when --db is not given (default .waymark/waymark.db)
