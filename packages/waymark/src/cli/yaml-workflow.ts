@@ -1,11 +1,9 @@
 /**
- * YAML workflows in the CLI: find the file (a path, or an id in the workflows directory),
- * validate it, and compile it to the same WorkflowDefinition a code workflow is, with the
+ * YAML workflows in the CLI: validate a file, and compile it to the same WorkflowDefinition a code workflow is, with the
  * process environment for `shell` steps and a resolver for nested `run`s. (`secrets:` are
  * read by the engine, which the run command gives the same environment.)
  */
 import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Diagnostic, hasErrors } from '../dsl/diagnostics.ts';
 import { compileWorkflowDocument } from '../dsl/compile/index.ts';
@@ -18,52 +16,18 @@ import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
+import { diagnosticsMessage } from './format/diagnostics.ts';
+import { isYamlPath } from './run/workflow-target.ts';
 
-/** The workflows directory when `--dir` is not given. */
-export const DEFAULT_WORKFLOWS_DIR = 'workflows';
-
-export function isYamlPath(path: string): boolean {
-  return /\.ya?ml$/i.test(path);
-}
-
-/** What `waymark run <arg>` names. */
-export type WorkflowTarget =
-  { kind: 'module'; file: string } | { kind: 'yaml'; file: string; path: string };
-
-/**
- * An existing file is run as it is (YAML by its extension, anything else as a module). An
- * argument that is no file but a URL-safe id is looked up as `<dir>/<id>.workflow.yaml`.
- */
-export async function resolveWorkflowTarget(
-  arg: string,
-  config: CliConfig,
-  dir: string | undefined,
-): Promise<WorkflowTarget> {
-  const path = resolve(config.cwd, arg);
-  const info = await stat(path).catch(() => null);
-  if (info?.isFile() === true)
-    return isYamlPath(path) ? { kind: 'yaml', file: arg, path } : { kind: 'module', file: arg };
-  if (info === null && WORKFLOW_ID.test(arg)) {
-    const workflowsDir = resolve(config.cwd, dir ?? DEFAULT_WORKFLOWS_DIR);
-    const registered = join(workflowsDir, `${arg}${WORKFLOW_FILE_SUFFIX}`);
-    const found = await stat(registered).catch(() => null);
-    if (found?.isFile() === true) return { kind: 'yaml', file: registered, path: registered };
-    throw new CliError(
-      `no workflow "${arg}": looked for the file ${path} and for ${registered} in the workflows directory (--dir, default ./${DEFAULT_WORKFLOWS_DIR})`,
-    );
-  }
-  if (info === null && isYamlPath(path)) throw new CliError(`no such file: ${path}`);
-  return { kind: 'module', file: arg };
-}
-
-export type LoadedYaml =
+type LoadedYaml =
   | (LoadedWorkflow & { ok: true; diagnostics: Diagnostic[] })
   | { ok: false; diagnostics: Diagnostic[] };
 
 /**
  * Validates a workflow's text; `label` is the name diagnostics carry (as the user typed it).
- * With `workflowsDir`, nested `run`s must name workflows that exist there (or by path), and
- * must not form a cycle; without it they are not checked.
+ * With `workflowsDir`, nested `run`s must name workflows that exist there (or by a path
+ * relative to `path`), and must not form a cycle; without it (a recorded definition, which
+ * runs the nested workflows recorded with it) they are not checked.
  */
 export function validateYaml(
   source: string,
@@ -111,27 +75,37 @@ export function compileYaml(
   const executors = createExecutorRegistry(
     builtinExecutors({ shell: { baseEnv: options.config.env } }),
   );
+  /** A compiled definition as is, and wrapped to run other runs' recorded definitions. */
+  interface Compiled {
+    raw: WorkflowDefinition;
+    dispatching: WorkflowDefinition;
+  }
+  /** By what a run records of them (definitionIdentity). */
+  const byIdentity = new Map<string, Compiled>();
   const fromFiles = new Map<string, WorkflowDefinition>();
   const compiling = new Set<string>();
-  /** Compiled definitions by what a run records of them (definitionIdentity). */
-  const byIdentity = new Map<string, WorkflowDefinition>();
   const compile = (
     doc: LoadedWorkflow,
     text: string,
     file: string | null,
     recorded: Record<string, RunDefinitionSource> | undefined,
-  ): WorkflowDefinition => {
-    const definition = compileWorkflowDocument(doc, {
+  ): Compiled => {
+    const raw = compileWorkflowDocument(doc, {
       file: file ?? '<recorded definition>',
       source: { text, file },
       executors,
       resolveWorkflow: (ref) => {
         if (recorded === undefined) return fromFile(ref, file);
         const child = recorded[ref];
-        return child === undefined ? undefined : fromRecord(child, 'its parent run');
+        return child === undefined ? undefined : fromRecord(child, 'its parent run').dispatching;
       },
     });
-    return dispatching(definition);
+    const compiled = { raw, dispatching: dispatching(raw) };
+    const mine = recordedDefinition(raw);
+    if (mine !== null && !byIdentity.has(definitionIdentity(mine))) {
+      byIdentity.set(definitionIdentity(mine), compiled);
+    }
+    return compiled;
   };
   const fromFile = (ref: string, parent: string | null): WorkflowDefinition | undefined => {
     const child = childPath(ref, parent, options.workflowsDir);
@@ -150,52 +124,59 @@ export function compileYaml(
     const loaded = validateYaml(childText, child, child, options.workflowsDir);
     if (!loaded.ok) {
       throw new CliError(
-        `nested workflow ${ref} (${child}) is invalid:\n${loaded.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
+        diagnosticsMessage(`nested workflow ${ref} (${child}) is invalid`, loaded.diagnostics),
       );
     }
     compiling.add(child);
     try {
-      const childDefinition = compile(loaded, childText, child, undefined);
+      const childDefinition = compile(loaded, childText, child, undefined).dispatching;
       fromFiles.set(child, childDefinition);
       return childDefinition;
     } finally {
       compiling.delete(child);
     }
   };
-  /** A recorded definition, compiled from its recorded text (and its nested ones' when it has them). */
-  const fromRecord = (recorded: RunDefinitionSource, by: string): WorkflowDefinition => {
+  /** A recorded definition, compiled from its recorded text (and its nested ones', when it has them). */
+  const fromRecord = (recorded: RunDefinitionSource, by: string): Compiled => {
     const identity = definitionIdentity(recorded);
     let known = byIdentity.get(identity);
     if (known === undefined) {
       const label = `${recorded.file ?? '<definition>'} (recorded by ${by})`;
       const loaded = validateYaml(recorded.source, label, recorded.file ?? label, undefined);
       if (!loaded.ok) {
-        throw new CliError(`the definition recorded by ${by} does not validate`);
+        throw new CliError(
+          diagnosticsMessage(
+            `the definition recorded by ${by} does not validate`,
+            loaded.diagnostics,
+          ),
+        );
       }
       known = compile(loaded, recorded.source, recorded.file, recorded.nested);
       byIdentity.set(identity, known);
     }
     return known;
   };
-  /** Runs whose recorded definition differs from this one execute theirs instead. */
+  // A run's recorded definition never changes: each run's is read once, not on every
+  // execution of the workflow function (one after each sleep, retry or child it waits for).
+  const definitionOfRun = new Map<string, WorkflowDefinition | null>();
+  /** Runs whose recorded definition (nested ones included) differs from this one execute theirs. */
   const dispatching = (own: WorkflowDefinition): WorkflowDefinition => {
     const lookup = options.recordedDefinition;
-    const mine = recordedDefinition(own);
-    if (lookup === undefined || mine === null) return own;
-    const identity = definitionIdentity(mine);
-    byIdentity.set(identity, own);
+    if (lookup === undefined || own.definitionSource === undefined) return own;
     return Object.freeze({
       ...own,
       fn: async (ctx: WorkflowContext, input: unknown): Promise<unknown> => {
-        const recorded = await lookup(ctx.runId);
-        if (recorded === null || definitionIdentity(recorded) === identity) {
-          return own.fn(ctx, input);
+        let theirs = definitionOfRun.get(ctx.runId);
+        if (theirs === undefined) {
+          const recorded = await lookup(ctx.runId);
+          theirs = recorded === null ? null : fromRecord(recorded, `run ${ctx.runId}`).raw;
+          definitionOfRun.set(ctx.runId, theirs);
         }
-        return fromRecord(recorded, `run ${ctx.runId}`).fn(ctx, input);
+        return (theirs ?? own).fn(ctx, input);
       },
     });
   };
-  return compile(workflow, source, path, nested);
+  return compile(workflow, source, path, nested).dispatching;
 }
 
 function childPath(ref: string, parent: string | null, workflowsDir: string): string | undefined {

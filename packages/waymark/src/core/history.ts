@@ -34,7 +34,11 @@ export interface HistoryEvent {
   attempt: number | null;
   at: number;
   durationMs: number | null;
-  /** Decision details: error, delayMs, wakeAt, message ("attempt 2 of 5"), reason. */
+  /**
+   * Decision details: error, delayMs, wakeAt, reason, and a message in words ("attempt 2 of
+   * 5 in 2s"). Readers take numbers from the fields, not the message: `step.started` and
+   * `step.retrying` carry `maxAttempts`, `step.retrying` also `nextAttempt`.
+   */
   data: Record<string, unknown>;
 }
 

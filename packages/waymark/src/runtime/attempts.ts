@@ -47,7 +47,11 @@ function attemptStarted(
   data: Record<string, unknown> = {},
 ): NewHistoryEvent {
   return event('step.started', step, step.startedAt, {
-    data: { message: `attempt ${step.attempt} of ${policy.maxAttempts}`, ...data },
+    data: {
+      maxAttempts: policy.maxAttempts,
+      message: `attempt ${step.attempt} of ${policy.maxAttempts}`,
+      ...data,
+    },
   });
 }
 
@@ -81,6 +85,7 @@ export async function recordAttemptFailure(
           delayMs,
           wakeAt,
           nextAttempt: attempt + 1,
+          maxAttempts: policy.maxAttempts,
           message: `attempt ${attempt + 1} of ${policy.maxAttempts} in ${formatDuration(delayMs)}`,
         },
       }),

@@ -84,7 +84,11 @@ describe('ctx.group with a timeout', () => {
     const history = await t.engine.history(run.id);
     const deploy = history.filter((e) => e.stepKey === 'deploy');
     expect(deploy.map((e) => e.type)).toEqual(['step.started', 'step.failed']);
-    expect(deploy[0]?.data).toEqual({ message: 'attempt 1 of 1', deadlineAt: start + 300_000 });
+    expect(deploy[0]?.data).toEqual({
+      maxAttempts: 1,
+      message: 'attempt 1 of 1',
+      deadlineAt: start + 300_000,
+    });
     expect(deploy[1]?.data['error']).toMatchObject({ code: 'STEP_TIMEOUT', step: 'deploy' });
     const cancelled = history.filter((e) => e.type === 'step.cancelled');
     expect(cancelled.map((e) => [e.stepKey, e.data['message']])).toEqual([

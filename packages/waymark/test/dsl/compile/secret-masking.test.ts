@@ -70,8 +70,10 @@ afterEach(async () => {
   t = store = dir = undefined;
 });
 
+/** Moves the clock only while the run is parked: its shell steps take real time. */
 async function runToEnd(engine: TestEngine, runId: string): Promise<void> {
   for (let i = 0; i < 20; i++) {
+    await engine.waitForStatus(runId, 'sleeping', 'completed', 'failed', 'cancelled');
     const run = await engine.engine.getRun(runId);
     if (run !== null && isTerminalStatus(run.status)) return;
     await engine.clock.advance('1s');
