@@ -4,7 +4,7 @@ import type { ListRunsParams } from '../../core/store.ts';
 import { createEngine } from '../../runtime/engine.ts';
 import { EXIT_OK, UsageError } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { resolveDbPath } from '../config.ts';
+import { DB_OPTION_HELP, resolveDbPath } from '../config.ts';
 import { formatJson } from '../format/json.ts';
 import { formatRunList } from '../format/run-list.ts';
 import { withStore } from '../open-store.ts';
@@ -34,7 +34,7 @@ export function registerListCommand(
       '--limit <n>',
       `at most this many runs (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})`,
     )
-    .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
+    .option('--db <path|url>', DB_OPTION_HELP)
     .option('--json', 'print { runs, nextCursor } as JSON')
     .action(async (options: ListOptions) => done(await listCommand(options, ctx)));
 }

@@ -17,7 +17,8 @@ import {
   UsageError,
 } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { CLI_WORKER_OPTIONS, resolveDbPath } from '../config.ts';
+import { describeDb } from '../db-location.ts';
+import { CLI_WORKER_OPTIONS, DB_OPTION_HELP, resolveDbPath } from '../config.ts';
 import { formatJson } from '../format/json.ts';
 import { formatRunEnd, runSummary } from '../format/run-result.ts';
 import { formatMs, formatTime } from '../format/time.ts';
@@ -102,7 +103,7 @@ export function registerRunCommand(
       '--resume <runId>',
       'continue an existing run (interrupted, crashed or sleeping) instead of starting one',
     )
-    .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
+    .option('--db <path|url>', DB_OPTION_HELP)
     .option('--json', 'print only a final { runId, status, output?, error? } object')
     .option('--dry-run', 'YAML: print the plan (steps, conditions, executors) and run nothing')
     .option(
@@ -189,7 +190,8 @@ export async function runCommand(
     if (options.resume !== undefined) {
       if (yaml !== undefined) {
         const recorded = await store.getRun({ runId: options.resume });
-        if (recorded === null) throw new CliError(`no run with id ${options.resume} in ${dbPath}`);
+        if (recorded === null)
+          throw new CliError(`no run with id ${options.resume} in ${describeDb(dbPath)}`);
         const compile = compileOptions(yaml.workflowsDir);
         module = resumeYamlModule(recorded, yaml, compile);
         module.workflows.push(
@@ -212,7 +214,7 @@ export async function runCommand(
       );
       if (options.json !== true) {
         ctx.io.stdout(
-          `Run ${handle.id} of ${started.selected?.name ?? '?'} (db ${dbPath})\n` +
+          `Run ${handle.id} of ${started.selected?.name ?? '?'} (db ${describeDb(dbPath)})\n` +
             ctx.style.dim(`  if interrupted: ${resumeCommand(file, handle.id, options)}`) +
             '\n',
         );
@@ -272,7 +274,7 @@ async function prepareResume(
   dbPath: string,
 ): Promise<RunRecord> {
   const run = await store.getRun({ runId });
-  if (run === null) throw new CliError(`no run with id ${runId} in ${dbPath}`);
+  if (run === null) throw new CliError(`no run with id ${runId} in ${describeDb(dbPath)}`);
   if (!isTerminalStatus(run.status) && !module.workflows.some((w) => w.name === run.workflowName)) {
     const names = module.workflows.map((w) => w.name).join(', ');
     throw new CliError(
@@ -334,7 +336,7 @@ function reportInterrupted(
 
 /** The command that continues the run, as the user would type it in the same directory. */
 function resumeCommand(file: string, runId: string, options: RunOptions): string {
-  const db = options.db === undefined ? '' : ` --db ${shellQuote(options.db)}`;
+  const db = options.db === undefined ? '' : ` --db ${shellQuote(describeDb(options.db))}`;
   const dir = options.dir === undefined ? '' : ` --dir ${shellQuote(options.dir)}`;
   return `waymark run ${shellQuote(file)} --resume ${runId}${db}${dir}`;
 }

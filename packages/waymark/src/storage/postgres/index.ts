@@ -4,6 +4,7 @@ import { PostgresStore } from './postgres-store.ts';
 export { PostgresStore } from './postgres-store.ts';
 export { DEFAULT_SCHEMA, redactUrl } from './options.ts';
 export type { LeaseClock, PostgresStoreOptions } from './options.ts';
+export type { ImportCounts, RunToImport } from './import-runs.ts';
 
 /**
  * Connects to PostgreSQL and applies pending migrations (creating the schema if needed).

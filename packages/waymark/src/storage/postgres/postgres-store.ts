@@ -22,6 +22,12 @@ import { ConnectionPool, type Queryable } from './connection.ts';
 import { encodeRun, insertRun, startChildRun } from './create-runs.ts';
 import { cancelTree, finishRun } from './end-runs.ts';
 import { insertEvents, runEvents } from './events.ts';
+import {
+  findExistingRuns,
+  type ImportCounts,
+  importRuns,
+  type RunToImport,
+} from './import-runs.ts';
 import { checkFence } from './fencing.ts';
 import { PostgresGroupCommit } from './group-commit.ts';
 import { listRuns } from './list-runs.ts';
@@ -267,6 +273,25 @@ export class PostgresStore implements Store {
 
   resumeRun(params: { runId: string; now: number }): Promise<RunRecord> {
     return this.write((tx) => resumeRun(tx, this.sql, params));
+  }
+
+  /** Runs already here with one of these ids or idempotency keys (`waymark migrate`). */
+  findExistingRuns(
+    ids: readonly string[],
+    idempotencyKeys: readonly string[],
+  ): Promise<Array<{ id: string; idempotencyKey: string | null }>> {
+    return findExistingRuns(this.reader(), ids, idempotencyKeys);
+  }
+
+  /**
+   * Copies runs from another store as they are, in one transaction (see import-runs.ts):
+   * `waymark migrate`. Not part of the Store port.
+   */
+  async importRuns(source: AsyncIterable<RunToImport>): Promise<ImportCounts> {
+    this.reader();
+    // After the queue: a write queued before the import commits before it.
+    await this.writer.drain();
+    return this.pool.withClient((client) => importRuns(client, source));
   }
 
   /** Runs `apply` in a batch transaction of the group-commit queue. */
