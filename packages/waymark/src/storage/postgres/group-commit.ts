@@ -1,13 +1,10 @@
 import { StoreError, WaymarkError } from '../../core/errors.ts';
-import type { RunControl } from '../../core/store.ts';
 import {
   type ClientQueries,
   type ConnectionPool,
   isConnectionError,
   sqlState,
 } from './connection.ts';
-import { leaseLostError, type FenceRow } from './fencing.ts';
-import type { EventValues, StepValues } from './rows.ts';
 import type { Statements } from './statements.ts';
 import { BatchTransaction, type Transaction } from './transaction.ts';
 
@@ -16,29 +13,31 @@ const MAX_BATCH = 1000;
 /** A write that deadlocked alone is tried again this many times before it fails. */
 const MAX_RETRIES = 3;
 
-/** A saveStep, encoded before it is queued. */
-export interface StepWrite {
-  runId: string;
-  fencingToken: number;
-  resetRecovery: boolean;
-  now: number;
-  step: StepValues;
-  events: EventValues[];
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * A kind of write that many instances of apply in one statement (a step save, a run
+ * creation, a run's end): `apply` gets consecutive writes of the kind, at most one per `key`,
+ * and returns one outcome per write. A rejected write (a domain error) must have changed
+ * nothing.
+ */
+export interface BulkWrite<W> {
+  name: string;
+  key(write: W): string;
+  apply(tx: Transaction, sql: Statements, writes: W[]): Promise<Outcome[]>;
 }
 
 type PendingWrite = (
-  | { kind: 'step'; step: StepWrite }
-  | { kind: 'apply'; apply: (tx: Transaction) => Promise<unknown> }
+  | { bulk: BulkWrite<unknown>; write: unknown }
+  | { bulk: null; apply: (tx: Transaction) => Promise<unknown> }
 ) & { resolve: (value: unknown) => void; reject: (error: unknown) => void };
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
  * Group commit on PostgreSQL: writes queue here and are flushed one batch at a time, each
  * batch in one transaction on one pooled connection, so one commit (one WAL flush) pays for
- * up to MAX_BATCH writes of many runs. Writes apply in queue order; runs of consecutive step
- * writes go to the server as one statement (`saveSteps`), which makes the hot path one
- * round trip per batch rather than several per step.
+ * up to MAX_BATCH writes of many runs. Writes apply in queue order. Consecutive writes of one
+ * bulk kind (step saves, run creations, run ends: the hot paths) go to the server as one
+ * statement, because round trips, not rows, are what a loaded machine pays for.
  *
  * A write's domain error (a stale fencing token, an unknown run) is thrown before it changes
  * anything, so it rejects that write alone and the transaction goes on. Any other error
@@ -59,11 +58,12 @@ export class PostgresGroupCommit {
 
   /** Queues `apply` (run inside the batch transaction); resolves with its result once committed. */
   write<T>(apply: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.enqueue({ kind: 'apply', apply }) as Promise<T>;
+    return this.enqueue({ bulk: null, apply }) as Promise<T>;
   }
 
-  saveStep(step: StepWrite): Promise<RunControl> {
-    return this.enqueue({ kind: 'step', step }) as Promise<RunControl>;
+  /** Queues a write of a bulk kind; resolves with its outcome's value once committed. */
+  bulkWrite<W, T>(bulk: BulkWrite<W>, write: W): Promise<T> {
+    return this.enqueue({ bulk: bulk as BulkWrite<unknown>, write }) as Promise<T>;
   }
 
   /** Resolves once every write queued so far has settled. */
@@ -72,7 +72,9 @@ export class PostgresGroupCommit {
   }
 
   private enqueue(
-    write: { kind: 'step'; step: StepWrite } | { kind: 'apply'; apply: PendingApply },
+    write:
+      | { bulk: BulkWrite<unknown>; write: unknown }
+      | { bulk: null; apply: (tx: Transaction) => Promise<unknown> },
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...write, resolve, reject });
@@ -138,100 +140,78 @@ export class PostgresGroupCommit {
 
   /** Applies the writes in one transaction and commits. Throws if the transaction failed. */
   private async transaction(client: ClientQueries, writes: PendingWrite[]): Promise<Outcome[]> {
-    const segments = segmentsOf(writes);
-    // A batch of step writes only is one statement (they notify nothing): no BEGIN/COMMIT.
-    const useBlock = !(segments.length === 1 && segments[0]?.kind === 'steps');
-    if (useBlock) await client.exec('BEGIN');
+    await client.exec('BEGIN');
     try {
       const tx = new BatchTransaction(client);
       const outcomes: Outcome[] = [];
-      for (const segment of segments) {
-        if (segment.kind === 'steps') outcomes.push(...(await this.saveSteps(tx, segment.steps)));
-        else outcomes.push(await applyOne(tx, segment.apply));
+      for (const segment of segmentsOf(writes)) {
+        if (segment.bulk === null) outcomes.push(await applyOne(tx, segment.apply));
+        else outcomes.push(...(await segment.bulk.apply(tx, this.sql, segment.writes)));
       }
       if (this.channel !== null && tx.earliestDue !== null) {
         await tx.query(this.sql.notify, [this.channel, String(tx.earliestDue)]);
       }
-      if (useBlock) await client.exec('COMMIT');
+      await client.exec('COMMIT');
       return outcomes;
     } catch (error) {
-      if (useBlock) await client.exec('ROLLBACK').catch(() => {});
+      await client.exec('ROLLBACK').catch(() => {});
       throw error;
     }
   }
-
-  /** Many step writes in one statement; a write the statement did not apply lost its lease. */
-  private async saveSteps(tx: Transaction, steps: StepWrite[]): Promise<Outcome[]> {
-    const rows = await tx.query<{ i: number; pause_requested: boolean }>(
-      this.sql.saveSteps,
-      saveStepsValues(steps),
-    );
-    const applied = new Map(rows.map((row) => [row.i, row.pause_requested]));
-    const outcomes: Outcome[] = [];
-    for (const [i, step] of steps.entries()) {
-      const pauseRequested = applied.get(i);
-      if (pauseRequested !== undefined) {
-        outcomes.push({ ok: true, value: { pauseRequested } satisfies RunControl });
-        continue;
-      }
-      const [row] = await tx.query<FenceRow>(this.sql.fence, [step.runId]);
-      outcomes.push({ ok: false, error: leaseLostError(step.runId, step.fencingToken, row) });
-    }
-    return outcomes;
-  }
 }
 
-type PendingApply = (tx: Transaction) => Promise<unknown>;
-
-type Segment = { kind: 'steps'; steps: StepWrite[] } | { kind: 'apply'; apply: PendingApply };
+type Segment =
+  | { bulk: BulkWrite<unknown>; writes: unknown[] }
+  | { bulk: null; apply: (tx: Transaction) => Promise<unknown> };
 
 /**
- * The writes in order, consecutive step writes merged into one segment — split where a
- * (run, key) repeats, since one INSERT … ON CONFLICT cannot update a row twice.
+ * The writes in order, consecutive writes of one bulk kind merged into one segment — split
+ * where a key repeats (one statement cannot, say, update a step twice).
  */
 function segmentsOf(writes: PendingWrite[]): Segment[] {
   const segments: Segment[] = [];
-  let steps: StepWrite[] | null = null;
+  let current: { bulk: BulkWrite<unknown>; writes: unknown[] } | null = null;
   let keys = new Set<string>();
   for (const write of writes) {
-    if (write.kind === 'apply') {
-      segments.push({ kind: 'apply', apply: write.apply });
-      steps = null;
+    if (write.bulk === null) {
+      segments.push({ bulk: null, apply: write.apply });
+      current = null;
       continue;
     }
-    const key = `${write.step.runId}\u0000${write.step.step[0]}`;
-    if (steps === null || keys.has(key)) {
-      steps = [];
+    const key = write.bulk.key(write.write);
+    if (current === null || current.bulk !== write.bulk || keys.has(key)) {
+      current = { bulk: write.bulk, writes: [] };
       keys = new Set();
-      segments.push({ kind: 'steps', steps });
+      segments.push(current);
     }
     keys.add(key);
-    steps.push(write.step);
+    current.writes.push(write.write);
   }
   return segments;
 }
 
-async function applyOne(tx: Transaction, apply: PendingApply): Promise<Outcome> {
+async function applyOne(
+  tx: Transaction,
+  apply: (tx: Transaction) => Promise<unknown>,
+): Promise<Outcome> {
   try {
     return { ok: true, value: await apply(tx) };
   } catch (error) {
     // Domain errors are thrown before the write changed anything: the transaction goes on.
-    if (error instanceof WaymarkError && !(error instanceof StoreError))
-      return { ok: false, error };
+    if (isDomainError(error)) return { ok: false, error };
     throw error;
   }
 }
 
-/** The saveSteps statement's parameters: one array per column (see SAVE_STEPS). */
-function saveStepsValues(steps: StepWrite[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 23 }, () => []);
-  steps.forEach((write, i) => {
-    const head = [i, write.runId, write.fencingToken, write.resetRecovery, write.now];
-    [...head, ...write.step].forEach((value, c) => (columns[c] as unknown[]).push(value));
-    for (const event of write.events) {
-      [i, ...event].forEach((value, c) => (columns[16 + c] as unknown[]).push(value));
-    }
-  });
+/** A rejection of one write (LEASE_LOST, NOT_FOUND …), not a failure of the database. */
+export function isDomainError(error: unknown): boolean {
+  return error instanceof WaymarkError && !(error instanceof StoreError);
+}
+
+/** One array per column of `rows` (each row a tuple of `width` values), for unnest(). */
+export function columnsOf(rows: ReadonlyArray<readonly unknown[]>, width: number): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => []);
+  for (const row of rows) row.forEach((value, c) => (columns[c] as unknown[]).push(value));
   return columns;
 }
 

@@ -19,8 +19,14 @@ import type {
 } from '../../core/store.ts';
 import { claimRuns } from './claim-runs.ts';
 import { ConnectionPool, type Queryable } from './connection.ts';
-import { encodeRun, insertRun, startChildRun } from './create-runs.ts';
-import { cancelTree, finishRun } from './end-runs.ts';
+import {
+  type CreatedRun,
+  createRunsBulk,
+  encodeRun,
+  type RunWrite,
+  startChildRun,
+} from './create-runs.ts';
+import { cancelTree, endRunsBulk, type EndWrite } from './end-runs.ts';
 import { insertEvents, runEvents } from './events.ts';
 import {
   findExistingRuns,
@@ -29,13 +35,15 @@ import {
   type RunToImport,
 } from './import-runs.ts';
 import { checkFence } from './fencing.ts';
-import { PostgresGroupCommit } from './group-commit.ts';
+import { type BulkWrite, PostgresGroupCommit } from './group-commit.ts';
+import { saveStepsBulk, type StepWrite } from './save-steps.ts';
 import { listRuns } from './list-runs.ts';
 import { applyMigrations, loadMigrations } from './migrations.ts';
 import { redactUrl, type ResolvedPostgresOptions } from './options.ts';
 import { parkRun } from './park-run.ts';
 import { pauseRun, resumeRun } from './pause-resume.ts';
 import {
+  eventValues,
   historyEvent,
   runRecord,
   stepRecord,
@@ -105,18 +113,13 @@ export class PostgresStore implements Store {
   }
 
   createRun(params: CreateRunParams): Promise<{ run: RunRecord; created: boolean }> {
-    const run = encodeRun(params);
     // A delayed start is not due yet: it is claimed when it is, like any other run.
     const claim = (params.wakeAt ?? params.now) <= params.now ? params.claim : undefined;
-    return this.write(async (tx) => {
-      const result = await insertRun(
-        tx,
-        this.sql,
-        run,
-        claim === undefined ? undefined : { ...claim, now: params.now },
-      );
-      return { run: result.claimed ?? runRecord(result.row), created: result.created };
-    });
+    const write = encodeRun(params, undefined, claim);
+    return this.bulk<RunWrite, CreatedRun>(createRunsBulk, write).then(({ run, created }) => ({
+      run,
+      created,
+    }));
   }
 
   claimRuns(params: ClaimRunsParams): Promise<ClaimedRun[]> {
@@ -192,15 +195,13 @@ export class PostgresStore implements Store {
 
   saveStep(params: SaveStepParams): Promise<RunControl> {
     const step = checkStepRun(params.runId, params.step);
-    if (this.closed) return Promise.reject(this.closedError());
-    if (!this.ready) return Promise.reject(this.notReadyError());
-    return this.writer.saveStep({
+    return this.bulk<StepWrite, RunControl>(saveStepsBulk, {
       runId: params.runId,
       fencingToken: params.fencingToken,
       resetRecovery: params.resetRecovery === true,
       now: params.now,
       step: stepValues(step),
-      events: runEvents(params.runId, params.events).map(([, values]) => values),
+      events: params.events.map(eventValues),
     });
   }
 
@@ -227,24 +228,14 @@ export class PostgresStore implements Store {
   completeRun(
     params: FencedParams & { output: unknown; now: number; events: NewHistoryEvent[] },
   ): Promise<void> {
-    const output = toJsonText(params.output);
-    const events = runEvents(params.runId, params.events);
-    return this.write((tx) =>
-      finishRun(tx, this.sql, { ...params, events, result: { status: 'completed', output } }),
-    );
+    const result = { status: 'completed' as const, output: toJsonText(params.output) };
+    return this.endRun(params, result);
   }
 
   failRun(
     params: FencedParams & { error: SerializedError; now: number; events: NewHistoryEvent[] },
   ): Promise<void> {
-    const events = runEvents(params.runId, params.events);
-    return this.write((tx) =>
-      finishRun(tx, this.sql, {
-        ...params,
-        events,
-        result: { status: 'failed', error: params.error },
-      }),
-    );
+    return this.endRun(params, { status: 'failed', error: params.error });
   }
 
   appendEvents(params: {
@@ -292,6 +283,25 @@ export class PostgresStore implements Store {
     // After the queue: a write queued before the import commits before it.
     await this.writer.drain();
     return this.pool.withClient((client) => importRuns(client, source));
+  }
+
+  private endRun(
+    params: FencedParams & { now: number; events: NewHistoryEvent[] },
+    result: EndWrite['result'],
+  ): Promise<void> {
+    return this.bulk<EndWrite, undefined>(endRunsBulk, {
+      runId: params.runId,
+      fencingToken: params.fencingToken,
+      now: params.now,
+      events: params.events.map(eventValues),
+      result,
+    });
+  }
+
+  private bulk<W, T>(kind: BulkWrite<W>, write: W): Promise<T> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (!this.ready) return Promise.reject(this.notReadyError());
+    return this.writer.bulkWrite<W, T>(kind, write);
   }
 
   /** Runs `apply` in a batch transaction of the group-commit queue. */

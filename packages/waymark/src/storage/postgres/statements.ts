@@ -31,24 +31,8 @@ export function buildStatements(leaseClock: LeaseClock) {
        WHERE id = $1 FOR UPDATE`,
     ),
 
-    // $1 id … $13 definition_file, $14 claiming worker (NULL: not claimed), $15 lease ms.
-    // ON CONFLICT DO NOTHING: a used idempotency key (or id) returns no row, and the caller
-    // reads the existing run instead — no error, so the batch transaction stays usable.
-    insertRun: s(
-      'insert_run',
-      `INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
-         parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at,
-         definition_source, definition_hash, definition_file,
-         lease_owner, lease_expires_at, fencing_token, started_at)
-       VALUES ($1, $2, $3, CASE WHEN $14::text IS NULL THEN 'pending' ELSE 'running' END,
-         $4, $5, $6, $7, $8, $8, CASE WHEN $14::text IS NULL THEN $9::bigint END, $10,
-         $11, $12, $13,
-         $14, CASE WHEN $14::text IS NOT NULL THEN ${leaseNow('$8')} + $15::bigint END,
-         CASE WHEN $14::text IS NULL THEN 0 ELSE 1 END,
-         CASE WHEN $14::text IS NOT NULL THEN $8::bigint END)
-       ON CONFLICT DO NOTHING
-       RETURNING *`,
-    ),
+    createRuns: s('create_runs', createRuns(leaseNow('w.now'))),
+    endRuns: s('end_runs', END_RUNS),
 
     // Claiming: $1 worker, $2 now, $3 lease ms, $4 limit, $5 workflows (NULL: any).
     // Each candidate list is an ordered index scan capped at the limit; SKIP LOCKED makes
@@ -109,14 +93,6 @@ export function buildStatements(leaseClock: LeaseClock) {
     resetRecovery: s(
       'reset_recovery',
       `UPDATE runs SET recovery_count = 0, updated_at = $2 WHERE id = $1 AND recovery_count <> 0`,
-    ),
-    // $1 id, $2 status, $3 output, $4 error, $5 now.
-    finish: s(
-      'finish',
-      `UPDATE runs SET status = $2, output = $3, error = $4, finished_at = $5,
-         wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL, paused_from = NULL,
-         updated_at = $5
-       WHERE id = $1 RETURNING id, workflow_name, parent_run_id, parent_step_key`,
     ),
     // A run that ended meanwhile (its worker committed first) is left alone.
     cancel: s(
@@ -196,7 +172,7 @@ export function buildStatements(leaseClock: LeaseClock) {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (run_id, key) DO UPDATE SET ${STEP_UPDATE}`,
     ),
-    saveSteps: s('save_steps', SAVE_STEPS),
+    saveSteps: s('save_steps', SAVE_STEPS()),
     listSteps: s('list_steps', `SELECT * FROM steps WHERE run_id = $1 ORDER BY position`),
 
     // Events of any runs, in array order (seq follows it).
@@ -224,6 +200,76 @@ const STEP_UPDATE = `name = excluded.name, kind = excluded.kind, status = exclud
   started_at = excluded.started_at, finished_at = excluded.finished_at,
   wake_at = excluded.wake_at, child_run_id = excluded.child_run_id`;
 
+/** Events of the writes a bulk statement applied: `$first` … `$first+6`, write index first. */
+function eventsOf(first: number, applied: string): string {
+  const p = (n: number) => `$${first + n}`;
+  return `INSERT INTO events (run_id, type, step_key, attempt, at, duration_ms, data)
+    SELECT ${applied}.run_id, e.type, e.step_key, e.attempt, e.at, e.duration_ms, e.data
+    FROM unnest(${p(0)}::int[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::int[],
+      ${p(4)}::bigint[], ${p(5)}::bigint[], ${p(6)}::text[]) WITH ORDINALITY
+      AS e (i, type, step_key, attempt, at, duration_ms, data, ord)
+    JOIN ${applied} ON ${applied}.i = e.i ORDER BY e.ord`;
+}
+
+/**
+ * Many createRun writes (each id at most once) in one statement. $1 write index, $2–$14 the
+ * run (encodeRun order), $15 the claiming worker (NULL: not claimed), $16 lease ms; $17–$23
+ * the events. ON CONFLICT DO NOTHING: a used id or idempotency key inserts nothing (and
+ * returns no row) instead of failing the batch.
+ */
+function createRuns(leaseNow: string): string {
+  return `
+  WITH w AS (
+    SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+      $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[],
+      $13::text[], $14::text[], $15::text[], $16::bigint[])
+      AS w (i, id, workflow_name, workflow_version, input, parent_run_id, parent_step_key,
+        idempotency_key, now, wake_at, deadline_at, definition_source, definition_hash,
+        definition_file, owner, lease_ms)
+  ), created AS (
+    INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
+      parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at,
+      definition_source, definition_hash, definition_file, lease_owner, lease_expires_at,
+      fencing_token, started_at)
+    SELECT id, workflow_name, workflow_version,
+      CASE WHEN owner IS NULL THEN 'pending' ELSE 'running' END, input, parent_run_id,
+      parent_step_key, idempotency_key, now, now, CASE WHEN owner IS NULL THEN wake_at END,
+      deadline_at, definition_source, definition_hash, definition_file, owner,
+      CASE WHEN owner IS NOT NULL THEN ${leaseNow} + lease_ms END,
+      CASE WHEN owner IS NULL THEN 0 ELSE 1 END, CASE WHEN owner IS NOT NULL THEN now END
+    FROM w ORDER BY i
+    ON CONFLICT DO NOTHING
+    RETURNING *
+  ), applied AS (
+    SELECT w.i, created.id AS run_id FROM created JOIN w ON w.id = created.id
+  ), logged AS (${eventsOf(17, 'applied')}
+  ) SELECT created.*, applied.i FROM created JOIN applied ON applied.run_id = created.id`;
+}
+
+/**
+ * Many completeRun/failRun writes (each run at most once) in one statement: every run still
+ * held with the write's token ends, with its events. $1 write index, $2 run id, $3 token,
+ * $4 status, $5 output, $6 error, $7 now; $8–$14 the events. \`linked\`: a step waits on the
+ * run (besides its parent's), which the caller then settles.
+ */
+const END_RUNS = `
+  WITH w AS (
+    SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
+      $7::bigint[]) AS w (i, id, token, status, output, error, now)
+  ), ended AS (
+    UPDATE runs SET status = w.status, output = w.output, error = w.error,
+      finished_at = w.now, wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
+      paused_from = NULL, updated_at = w.now
+    FROM w WHERE runs.id = w.id AND runs.status = 'running' AND runs.fencing_token = w.token
+    RETURNING w.i, runs.id AS run_id, runs.workflow_name, runs.parent_run_id,
+      runs.parent_step_key
+  ), logged AS (${eventsOf(8, 'ended')}
+  ) SELECT ended.i, ended.run_id AS id, ended.workflow_name, ended.parent_run_id,
+    ended.parent_step_key,
+    EXISTS (SELECT 1 FROM steps WHERE steps.child_run_id = ended.run_id
+      AND steps.${NOT_ENDED}) AS linked
+  FROM ended`;
+
 /**
  * Many saveStep writes (of any runs, each (run, key) at most once) in one statement: the
  * group commit's hot path. `fenced` locks the runs and keeps the writes whose token is
@@ -234,7 +280,7 @@ const STEP_UPDATE = `name = excluded.name, kind = excluded.kind, status = exclud
  * Steps: $1 write index, $2 run id, $3 token, $4 reset recovery, $5 now, $6–$16 the step
  * (stepValues order). Events: $17 write index, $18–$23 the event (eventValues order).
  */
-const SAVE_STEPS = `
+const SAVE_STEPS = () => `
   WITH w AS (
     SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::bool[], $5::bigint[],
       $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[], $12::text[],
@@ -253,13 +299,7 @@ const SAVE_STEPS = `
       w.started_at, w.finished_at, w.wake_at, w.child_run_id
     FROM w JOIN fenced ON fenced.i = w.i ORDER BY w.i
     ON CONFLICT (run_id, key) DO UPDATE SET ${STEP_UPDATE}
-  ), logged AS (
-    INSERT INTO events (run_id, type, step_key, attempt, at, duration_ms, data)
-    SELECT fenced.run_id, e.type, e.step_key, e.attempt, e.at, e.duration_ms, e.data
-    FROM unnest($17::int[], $18::text[], $19::text[], $20::int[], $21::bigint[], $22::bigint[],
-      $23::text[]) WITH ORDINALITY
-      AS e (i, type, step_key, attempt, at, duration_ms, data, ord)
-    JOIN fenced ON fenced.i = e.i ORDER BY e.ord
+  ), logged AS (${eventsOf(17, 'fenced')}
   ), reset AS (
     UPDATE runs SET recovery_count = 0, updated_at = fenced.now
     FROM fenced WHERE runs.id = fenced.run_id AND fenced.reset AND fenced.recovery_count <> 0
