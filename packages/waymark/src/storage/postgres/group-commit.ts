@@ -52,8 +52,8 @@ export class PostgresGroupCommit {
   constructor(
     private readonly pool: ConnectionPool,
     private readonly sql: Statements,
-    /** The NOTIFY channel for due work, or null without notifications. */
-    private readonly channel: string | null,
+    /** The NOTIFY channel for due work. */
+    private readonly channel: string,
   ) {}
 
   /** Queues `apply` (run inside the batch transaction); resolves with its result once committed. */
@@ -148,7 +148,7 @@ export class PostgresGroupCommit {
         if (segment.bulk === null) outcomes.push(await applyOne(tx, segment.apply));
         else outcomes.push(...(await segment.bulk.apply(tx, this.sql, segment.writes)));
       }
-      if (this.channel !== null && tx.earliestDue !== null) {
+      if (tx.earliestDue !== null) {
         await tx.query(this.sql.notify, [this.channel, String(tx.earliestDue)]);
       }
       await client.exec('COMMIT');

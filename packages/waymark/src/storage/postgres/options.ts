@@ -29,7 +29,10 @@ export interface PostgresStoreOptions {
    * CLI's read-only commands). Default true.
    */
   createSchema?: boolean;
-  /** LISTEN/NOTIFY wake-ups for idle workers (polling covers their loss). Default true. */
+  /**
+   * LISTEN for due-work notifications, so this store's idle workers wake at once (polling
+   * covers their loss). Default true. Commits always NOTIFY, whatever this says.
+   */
   notifications?: boolean;
 }
 

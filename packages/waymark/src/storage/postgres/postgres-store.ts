@@ -76,11 +76,8 @@ export class PostgresStore implements Store {
     this.pool = new ConnectionPool(options);
     const channel = `${options.schema}_work`;
     this.notifications = options.notifications ? new WorkNotifications(options, channel) : null;
-    this.writer = new PostgresGroupCommit(
-      this.pool,
-      this.sql,
-      options.notifications ? channel : null,
-    );
+    // Commits always announce due work: other processes may listen even if this one does not.
+    this.writer = new PostgresGroupCommit(this.pool, this.sql, channel);
   }
 
   /** Where the store lives, for messages: the URL without its password, and the schema. */
