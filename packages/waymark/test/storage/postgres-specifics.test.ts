@@ -149,16 +149,8 @@ describePostgres('PostgreSQL store', (url) => {
       pollMs: 3_600_000,
     });
     await until('the worker to listen', () => listening(url, 'worker-notified'), 10_000, 20);
-    const client = createEngine({ store: await open(), worker: false });
-    cleanup.push(() => client.stop());
-    const handle = await client.start(wf, null);
-    await until(
-      'the run to end',
-      async () => (await client.getRun(handle.id))?.status === 'completed',
-      20_000,
-      20,
-    );
-    expect((await client.history(handle.id)).find((e) => e.type === 'run.started')?.data).toEqual({
+    const { client, runId } = await runElsewhere(wf);
+    expect((await client.history(runId)).find((e) => e.type === 'run.started')?.data).toEqual({
       worker: 'worker-notified',
       recoveryCount: 0,
     });
@@ -178,15 +170,7 @@ describePostgres('PostgreSQL store', (url) => {
          WHERE application_name = 'worker-polled:listen'`,
       ),
     );
-    const client = createEngine({ store: await open(), worker: false });
-    cleanup.push(() => client.stop());
-    const handle = await client.start(wf, null);
-    await until(
-      'the run to end',
-      async () => (await client.getRun(handle.id))?.status === 'completed',
-      20_000,
-      20,
-    );
+    await runElsewhere(wf);
     // The next claim rounds opened the LISTEN connection again.
     await until('the worker to listen again', () => listening(url, 'worker-polled'), 10_000, 20);
     await worker.stop();
@@ -247,6 +231,22 @@ describePostgres('PostgreSQL store', (url) => {
     });
   });
 
+  /** Starts a run from a client engine (no worker) and waits until some worker completed it. */
+  async function runElsewhere(
+    workflow: ReturnType<typeof defineWorkflow>,
+  ): Promise<{ client: Engine; runId: string }> {
+    const client = createEngine({ store: await open(), worker: false });
+    cleanup.push(() => client.stop());
+    const { id } = await client.start(workflow, null);
+    await until(
+      'the run to end',
+      async () => (await client.getRun(id))?.status === 'completed',
+      20_000,
+      20,
+    );
+    return { client, runId: id };
+  }
+
   async function startEngine(
     store: PostgresStore,
     workflow: ReturnType<typeof defineWorkflow>,
@@ -262,24 +262,27 @@ describePostgres('PostgreSQL store', (url) => {
   }
 });
 
-/** Whether the store of `workerId` has its LISTEN connection open. */
-async function listening(url: string, workerId: string): Promise<boolean> {
+/** Whether a connection named `application` exists that matches `condition` (SQL on pg_stat_activity). */
+async function hasConnection(
+  url: string,
+  application: string,
+  condition: string,
+): Promise<boolean> {
   return withAdminClient(url, async (c) => {
     const { rows } = await c.query(
-      `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
-      [`${workerId}:listen`],
+      `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND ${condition}`,
+      [application],
     );
     return rows.length > 0;
   });
 }
 
+/** Whether the store of `workerId` has its LISTEN connection open. */
+function listening(url: string, workerId: string): Promise<boolean> {
+  return hasConnection(url, `${workerId}:listen`, `query LIKE 'LISTEN%'`);
+}
+
 /** Whether the store's only connection is inside a transaction. */
-async function busy(url: string, store: PostgresStore): Promise<boolean> {
-  return withAdminClient(url, async (c) => {
-    const { rows } = await c.query(
-      `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state LIKE 'idle in transaction%'`,
-      [store.options.applicationName],
-    );
-    return rows.length > 0;
-  });
+function busy(url: string, store: PostgresStore): Promise<boolean> {
+  return hasConnection(url, store.options.applicationName, `state LIKE 'idle in transaction%'`);
 }

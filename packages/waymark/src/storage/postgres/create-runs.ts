@@ -1,19 +1,13 @@
 import { claimEvent } from '../../core/history.ts';
 import type { RunRecord } from '../../core/run.ts';
+import { toJsonText } from '../../core/json-text.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type { ClaimedRun, CreateRunParams, RunControl } from '../../core/store.ts';
 import { outcomeOfEndedRun } from './child-outcome.ts';
 import { insertEvents, type RunEvents } from './events.ts';
 import { checkFence } from './fencing.ts';
 import { type BulkWrite, columnsOf, type Outcome } from './group-commit.ts';
-import {
-  eventValues,
-  runRecord,
-  stepValues,
-  toJsonText,
-  type EventValues,
-  type RunRow,
-} from './rows.ts';
+import { eventValues, runRecord, stepValues, type EventValues, type RunRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
 

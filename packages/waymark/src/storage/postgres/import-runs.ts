@@ -2,7 +2,8 @@ import type { HistoryEvent } from '../../core/history.ts';
 import type { RunRecord } from '../../core/run.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type { ClientQueries, Queryable } from './connection.ts';
-import { toJsonText, type RunRow, type StepRow } from './rows.ts';
+import { errorToText, toJsonText } from '../../core/json-text.ts';
+import type { RunRow, StepRow } from './rows.ts';
 
 /** Everything a store holds about one run, as the Store port reads it. */
 export interface RunToImport {
@@ -115,7 +116,7 @@ function runRow(run: RunRecord): RunRow {
     status: run.status,
     input: toJsonText(run.input),
     output: toJsonText(run.output),
-    error: run.error === null ? null : JSON.stringify(run.error),
+    error: errorToText(run.error),
     parent_run_id: run.parentRunId,
     parent_step_key: run.parentStepKey,
     idempotency_key: run.idempotencyKey,
@@ -146,7 +147,7 @@ function stepRow(runId: string, step: StepRecord): StepRow {
     status: step.status,
     attempt: step.attempt,
     output: toJsonText(step.output),
-    error: step.error === null ? null : JSON.stringify(step.error),
+    error: errorToText(step.error),
     started_at: step.startedAt,
     finished_at: step.finishedAt,
     wake_at: step.wakeAt,

@@ -1,10 +1,8 @@
+import { listLimit } from '../../core/list-limit.ts';
 import type { RunRecord, RunStatus } from '../../core/run.ts';
 import type { ListRunsParams } from '../../core/store.ts';
 import type { Queryable, Statement } from './connection.ts';
 import { runRecord, type RunRow } from './rows.ts';
-
-const DEFAULT_LIST_LIMIT = 50;
-const MAX_LIST_LIMIT = 1000;
 
 /**
  * Run listings, newest first (UUIDv7 ids sort by creation time), paged by the last id seen.
@@ -14,7 +12,7 @@ export async function listRuns(
   db: Queryable,
   params: ListRunsParams,
 ): Promise<{ runs: RunRecord[]; nextCursor: string | null }> {
-  const limit = clampLimit(params.limit);
+  const limit = listLimit(params.limit);
   const statuses: readonly RunStatus[] | undefined =
     params.status === undefined
       ? undefined
@@ -47,9 +45,4 @@ export async function listRuns(
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   return { runs: page.map(runRecord), nextCursor: more ? (page.at(-1)?.id ?? null) : null };
-}
-
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIST_LIMIT;
-  return Math.min(MAX_LIST_LIMIT, Math.max(1, Math.floor(limit)));
 }

@@ -1,5 +1,6 @@
 import { StoreError, ValidationError } from '../../core/errors.ts';
 import type { HistoryEvent, NewHistoryEvent } from '../../core/history.ts';
+import { toJsonText } from '../../core/json-text.ts';
 import type { RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepRecord } from '../../core/step.ts';
@@ -48,7 +49,6 @@ import {
   runRecord,
   stepRecord,
   stepValues,
-  toJsonText,
   type EventRow,
   type RunRow,
   type StepRow,

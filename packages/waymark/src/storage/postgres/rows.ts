@@ -1,20 +1,7 @@
 import type { HistoryEvent, HistoryEventType, NewHistoryEvent } from '../../core/history.ts';
 import type { RunRecord, RunStatus } from '../../core/run.ts';
-import type { SerializedError } from '../../core/serialize-error.ts';
+import { errorFromText, errorToText, fromJsonText, toJsonText } from '../../core/json-text.ts';
 import type { StepKind, StepRecord, StepStatus } from '../../core/step.ts';
-
-/** JSON columns are text: NULL stands for `undefined`, so `null` and "nothing" stay distinct. */
-export function toJsonText(value: unknown): string | null {
-  return JSON.stringify(value) ?? null;
-}
-
-function fromJsonText(text: string | null): unknown {
-  return text === null ? undefined : JSON.parse(text);
-}
-
-function errorFromText(text: string | null): SerializedError | null {
-  return text === null ? null : (JSON.parse(text) as SerializedError);
-}
 
 /** A `runs` row as `pg` returns it (bigint columns parsed as numbers, see connection.ts). */
 export interface RunRow {
@@ -116,7 +103,7 @@ export function stepValues(step: StepRecord): StepValues {
     step.status,
     step.attempt,
     toJsonText(step.output),
-    step.error === null ? null : JSON.stringify(step.error),
+    errorToText(step.error),
     step.startedAt,
     step.finishedAt,
     step.wakeAt,
