@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, defineWorkflow, type Store, type WorkflowDefinition } from '../src/index.ts';
+import { createEngine, type Store } from '../src/index.ts';
 import { openSqliteStore } from '../src/storage/sqlite/index.ts';
+import { noopWorkflow } from './noop-workflow.ts';
 import type { Scenario } from './scenarios.ts';
 import { probeCommitMs } from './sqlite-ceiling.ts';
 import { MIB, peakRssMiB, percentile } from './stats.ts';
@@ -111,13 +112,6 @@ async function runRound(
     if (output !== scenario.steps) throw new Error(`run ${handle.id} returned ${String(output)}`);
     return performance.now() - start;
   }
-}
-
-function noopWorkflow(steps: number): WorkflowDefinition<unknown, number> {
-  return defineWorkflow({ name: `bench-noop-${steps}` }, async (ctx) => {
-    for (let i = 0; i < steps; i++) await ctx.step(`s${i}`, () => i);
-    return steps;
-  });
 }
 
 /** Samples RSS and heapUsed every 10 ms on an unref'd timer; `stop` returns the peaks. */

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { compileToJs } from './compile-js.ts';
 import { summarizeCpuProfile } from './cpu-profile.ts';
+import { type PostgresBenchOptions, runPostgresBench } from './postgres-bench.ts';
 import type { RoundResult } from './measure.ts';
 import {
   type BenchReport,
@@ -36,9 +37,16 @@ const USAGE = `usage: npm run bench -- [options]
   --repeat <n>       run each scenario n times, each in a new process; report medians (default 1)
   --json             print the report as JSON (npm run -s bench -- --json: no npm banner)
   --trace            count and time store calls per step (adds overhead)
-  --profile          write a V8 CPU profile per scenario process (node --cpu-prof)`;
+  --profile          write a V8 CPU profile per scenario process (node --cpu-prof)
+
+PostgreSQL (instead of the SQLite scenarios):
+  --db <url>         postgres://… : the engine with 1, 2 and 4 worker processes on this server
+  --workers <list>   worker process counts (default 1,2,4)
+  --runs <n>         runs per round (default 500)
+  --steps <n>        no-op steps per run (default 10)`;
 
 interface BenchOptions {
+  postgres?: undefined;
   scenarios: Scenario[];
   repeat: number;
   json: boolean;
@@ -46,7 +54,7 @@ interface BenchOptions {
   profile: boolean;
 }
 
-function parseOptions(argv: string[]): BenchOptions | null {
+function parseOptions(argv: string[]): BenchOptions | { postgres: PostgresBenchOptions } | null {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -56,9 +64,30 @@ function parseOptions(argv: string[]): BenchOptions | null {
       trace: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      db: { type: 'string' },
+      workers: { type: 'string', default: '1,2,4' },
+      runs: { type: 'string', default: '500' },
+      steps: { type: 'string', default: '10' },
     },
   });
   if (values.help) return null;
+  if (values.db !== undefined) {
+    const count = (flag: string, text: string): number => {
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be an integer >= 1`);
+      return n;
+    };
+    return {
+      postgres: {
+        url: values.db,
+        workers: values.workers.split(',').map((w) => count('--workers', w.trim())),
+        runs: count('--runs', values.runs),
+        steps: count('--steps', values.steps),
+        json: values.json,
+        buildDir: BUILD_DIR,
+      },
+    };
+  }
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be an integer >= 1');
   return {
@@ -112,6 +141,10 @@ async function main(): Promise<void> {
   const script = process.argv.findIndex((arg) => /run-bench\.[jt]s$/.test(arg));
   const options = parseOptions(process.argv.slice(script + 1));
   if (options === null) return console.log(USAGE);
+  if (options.postgres !== undefined) {
+    compileToJs(PACKAGE_DIR, BUILD_DIR);
+    return runPostgresBench(options.postgres);
+  }
   const log = (line: string): void => {
     if (!options.json) process.stderr.write(`${line}\n`);
   };

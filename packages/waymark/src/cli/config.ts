@@ -1,8 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { CliIo } from './cli-io.ts';
+import { isPostgresUrl } from './db-location.ts';
 
 /** Where the CLI keeps its database when neither `--db` nor `WAYMARK_DB` says otherwise. */
 export const DEFAULT_DB_PATH = '.waymark/waymark.db';
+
+/** The help of every command's `--db` option. */
+export const DB_OPTION_HELP =
+  'a SQLite file, or postgres://user@host/db[?schema=name] (default: $WAYMARK_DB or .waymark/waymark.db)';
 
 /**
  * The workflows directory when `--dir` is not given: `waymark run <id>` and nested `run:`
@@ -25,7 +30,10 @@ export const CLI_WORKER_OPTIONS = {
 
 export interface CliConfig {
   cwd: string;
-  /** Absolute path of the database used when `--db` is not given. */
+  /**
+   * The database used when `--db` is not given: an absolute SQLite path, or a PostgreSQL URL
+   * (`WAYMARK_DB=postgres://…`).
+   */
   defaultDbPath: string;
   /** `WAYMARK_DEBUG=1`: print stack traces with errors. */
   debug: boolean;
@@ -45,9 +53,9 @@ export function loadConfig(io: CliIo): CliConfig {
   const fromEnv = env['WAYMARK_DB'];
   return {
     cwd,
-    defaultDbPath: resolve(
-      cwd,
-      fromEnv === undefined || fromEnv === '' ? DEFAULT_DB_PATH : fromEnv,
+    defaultDbPath: resolveDbPath(
+      { cwd, defaultDbPath: resolve(cwd, DEFAULT_DB_PATH) },
+      fromEnv === '' ? undefined : fromEnv,
     ),
     debug: env['WAYMARK_DEBUG'] === '1',
     color: io.isTty === true && (env['NO_COLOR'] ?? '') === '',
@@ -55,10 +63,16 @@ export function loadConfig(io: CliIo): CliConfig {
   };
 }
 
-/** The database path of one command: `--db` (relative to the working directory) or the default. */
-export function resolveDbPath(config: CliConfig, flag: string | undefined): string {
+/**
+ * The database of one command: `--db` (a path relative to the working directory, or a
+ * `postgres://` URL, kept as it is) or the default.
+ */
+export function resolveDbPath(
+  config: Pick<CliConfig, 'cwd' | 'defaultDbPath'>,
+  flag: string | undefined,
+): string {
   if (flag === undefined) return config.defaultDbPath;
-  if (flag === ':memory:') return flag;
+  if (flag === ':memory:' || isPostgresUrl(flag)) return flag;
   return isAbsolute(flag) ? flag : resolve(config.cwd, flag);
 }
 

@@ -5,10 +5,12 @@ import type { CliContext } from './cli-context.ts';
 import { type CliIo, STDOUT_CLOSED } from './cli-io.ts';
 import { registerHistoryCommand } from './commands/history.ts';
 import { registerListCommand } from './commands/list.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerSchemaCommand } from './commands/schema.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerValidateCommand } from './commands/validate.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 import { registerWorkflowsCommand } from './commands/workflows.ts';
 import { loadConfig } from './config.ts';
 import { createStyle } from './format/style.ts';
@@ -28,9 +30,12 @@ Examples:
   $ npx waymark validate --plan release.workflow.yaml
   $ npx waymark schema --out workflow.schema.json
   $ npx waymark workflows create release.workflow.yaml
+  $ npx waymark worker --db postgres://localhost/app --concurrency 50 workflows/
+  $ npx waymark migrate --from .waymark/waymark.db --to postgres://localhost/app
 
 Environment:
-  WAYMARK_DB      database path when --db is not given (default .waymark/waymark.db)
+  WAYMARK_DB      database when --db is not given: a SQLite path (default .waymark/waymark.db)
+                  or postgres://user:password@host/db[?schema=name] (schema default waymark)
   WAYMARK_DEBUG   1: print stack traces with errors
   NO_COLOR        set: no colors even on a terminal
 `;
@@ -74,6 +79,8 @@ function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
   registerValidateCommand(program, ctx, done);
   registerSchemaCommand(program, ctx, done);
   registerWorkflowsCommand(program, ctx, done);
+  registerWorkerCommand(program, ctx, done);
+  registerMigrateCommand(program, ctx, done);
   return program;
 }
 

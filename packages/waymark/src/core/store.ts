@@ -4,7 +4,8 @@ import type { SerializedError } from './serialize-error.ts';
 import type { StepRecord } from './step.ts';
 
 /**
- * The storage port. `storage/sqlite` implements it; nothing else touches SQL.
+ * The storage port. `storage/sqlite` and `storage/postgres` implement it; nothing else
+ * touches SQL.
  *
  * Rules every implementation keeps (the conformance suite in `testing/` checks them):
  * - Methods taking `fencingToken` are fenced: they apply only while the run is `running` with
@@ -105,6 +106,16 @@ export interface Store {
 
   /** Clears a pause: a `paused` run returns to the status it was parked with. */
   resumeRun(params: { runId: string; now: number }): Promise<RunRecord>;
+
+  /**
+   * Optional: calls `listener` soon after a commit of any process makes a run due (created,
+   * released, woken, parked), with the earliest due time among them (epoch ms; 0: look
+   * now). Workers subscribe to claim at once instead of at their next poll. Best effort:
+   * a notification may be lost, so workers keep polling. Returns the unsubscribe function.
+   * (Postgres: LISTEN/NOTIFY. SQLite does not implement it: one process announces its own
+   * work in memory.)
+   */
+  onWorkDue?(listener: (dueAt: number) => void): () => void;
 }
 
 export interface FencedParams {

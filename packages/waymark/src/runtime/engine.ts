@@ -6,6 +6,7 @@ import { uuidv4, uuidv7 } from '../core/ids.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
 import { type EndedRun, type RunRecord, isTerminalStatus } from '../core/run.ts';
+import { DEFAULT_WORKER_OPTIONS } from './worker-defaults.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { ClaimedRun, ListRunsParams, Store } from '../core/store.ts';
 import { type EngineEventListener, EventBus } from '../telemetry/event-bus.ts';
@@ -55,12 +56,7 @@ export interface StartOptions {
   delay?: Duration;
 }
 
-export const DEFAULT_WORKER_OPTIONS = {
-  concurrency: 20,
-  leaseMs: 30_000,
-  pollMs: 1_000,
-  shutdownGraceMs: 10_000,
-} as const;
+export { DEFAULT_WORKER_OPTIONS };
 
 /**
  * Starts, executes and inspects runs. Pass it around; there is no global engine.

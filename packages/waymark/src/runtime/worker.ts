@@ -41,6 +41,7 @@ export class Worker {
   private wakeScheduled = false;
   private cancelPoll: (() => void) | undefined;
   private cancelHeartbeat: (() => void) | undefined;
+  private unsubscribeWorkDue: (() => void) | undefined;
   private wakeTimes: number[] = [];
   private cancelWakeTimer: (() => void) | undefined;
   private wakeTimerAt: number | null = null;
@@ -63,6 +64,12 @@ export class Worker {
     this.running = true;
     this.schedulePoll();
     this.scheduleHeartbeat();
+    // Work announced by other processes (a store that can tell): claim at once, not at the
+    // next poll. Polling stays on, since such notifications may be lost.
+    this.unsubscribeWorkDue = this.deps.store.onWorkDue?.((dueAt) => {
+      if (dueAt <= this.deps.clock.now()) this.wake();
+      else this.wakeAt(dueAt);
+    });
     this.wake();
   }
 
@@ -241,6 +248,7 @@ export class Worker {
    */
   async stop(graceMs: number): Promise<void> {
     this.running = false;
+    this.unsubscribeWorkDue?.();
     this.cancelPoll?.();
     this.cancelWakeTimer?.();
     await this.ticking;

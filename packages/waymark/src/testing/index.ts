@@ -1,4 +1,4 @@
 // `waymark/testing`: what users need to test their own workflows and stores.
 export { FakeClock, settle } from './fake-clock.ts';
-export { createTestEngine } from './test-engine.ts';
+export { createTestEngine, setTestEngineStore } from './test-engine.ts';
 export type { TestEngine, TestEngineOptions } from './test-engine.ts';

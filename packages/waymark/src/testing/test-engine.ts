@@ -31,6 +31,19 @@ export interface TestEngineOptions {
   secrets?: EngineOptions['secrets'];
 }
 
+const openMemoryStore = (): Promise<Store> => openSqliteStore({ path: ':memory:' });
+let openDefaultStore = openMemoryStore;
+
+/**
+ * Makes `createTestEngine` open the stores it owns with `open` (without an argument: back to
+ * in-memory SQLite), so a whole engine suite runs unchanged against another store — Waymark
+ * runs its own engine tests on PostgreSQL this way. Each call of `open` must return an empty
+ * store.
+ */
+export function setTestEngineStore(open?: () => Promise<Store>): void {
+  openDefaultStore = open ?? openMemoryStore;
+}
+
 /**
  * An engine on a FakeClock and an in-memory SQLite store, for testing workflows: sleeps,
  * retries and timeouts take no real time, only `clock.advance(...)`.
@@ -46,7 +59,7 @@ export interface TestEngineOptions {
 export async function createTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
   const clock = options.clock ?? new FakeClock();
   const ownsStore = options.store === undefined;
-  const store = options.store ?? (await openSqliteStore({ path: ':memory:' }));
+  const store = options.store ?? (await openDefaultStore());
   const engine = createEngine({
     store,
     clock,

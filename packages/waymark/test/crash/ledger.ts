@@ -47,10 +47,16 @@ export interface WorkerConfig {
   /**
    * `start`: start run `runIds[0]` and wait for its result. `resume`: execute until the runs
    * are terminal (run `runIds[0]` after a crash). `work`: the same for many runs, shared with
-   * other processes.
+   * other processes. `serve`: work (whatever is due) until a `stop` line on stdin, then stop
+   * the engine gracefully and exit 0 (for thousands of runs, which the test watches itself).
    */
-  mode: 'start' | 'resume' | 'work';
+  mode: 'start' | 'resume' | 'work' | 'serve';
+  /** The SQLite file (ignored with `postgres`). */
   dbPath: string;
+  /** A PostgreSQL store instead: this schema of this database (lease clock: the database's). */
+  postgres?: { url: string; schema: string };
+  /** How often the worker polls for due runs (default 50 ms). */
+  pollMs?: number;
   ledgerPath: string;
   workerId: string;
   workflow: { name: string; steps: number; stepMs: number };

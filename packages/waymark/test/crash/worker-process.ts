@@ -10,14 +10,26 @@
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createEngine, isTerminalStatus, type RunRecord, type Store } from '../../src/index.ts';
+import { openPostgresStore } from '../../src/storage/postgres/index.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
 import { ledgerWorkflow, type WorkerConfig } from './ledger.ts';
 
 /** A safety net: a worker the test lost track of does not outlive it for long. */
 const MAX_LIFETIME_MS = 120_000;
 
+async function openStore(config: WorkerConfig): Promise<Store & { close(): Promise<void> }> {
+  if (config.postgres === undefined) {
+    return openSqliteStore({ path: config.dbPath, synchronous: 'FULL' });
+  }
+  return openPostgresStore({
+    ...config.postgres,
+    poolSize: 4,
+    applicationName: config.workerId,
+  });
+}
+
 async function main(config: WorkerConfig): Promise<void> {
-  const store = await openSqliteStore({ path: config.dbPath, synchronous: 'FULL' });
+  const store = await openStore(config);
   const workflow = ledgerWorkflow({
     ...config.workflow,
     ledgerPath: config.ledgerPath,
@@ -28,6 +40,9 @@ async function main(config: WorkerConfig): Promise<void> {
   });
   const stdin = createInterface({ input: process.stdin });
   const go = new Promise<void>((resolve) => stdin.on('line', (line) => line === 'go' && resolve()));
+  const stop = new Promise<void>((resolve) =>
+    stdin.on('line', (line) => line === 'stop' && resolve()),
+  );
   // The parent closing our stdin means it is gone: do not linger as an orphan.
   stdin.on('close', () => exit(2, 'stdin closed'));
   print('ready');
@@ -39,7 +54,7 @@ async function main(config: WorkerConfig): Promise<void> {
     worker: {
       workerId: config.workerId,
       leaseMs: config.leaseMs,
-      pollMs: 50,
+      pollMs: config.pollMs ?? 50,
       concurrency: config.concurrency,
       shutdownGraceMs: 0,
     },
@@ -56,6 +71,12 @@ async function main(config: WorkerConfig): Promise<void> {
     await engine.waitForEnd(runId);
   } else if (config.mode === 'resume') {
     await engine.waitForEnd(config.runIds[0] as string);
+  } else if (config.mode === 'serve') {
+    await stop;
+    await engine.stop();
+    await store.close();
+    print('stopped');
+    return exit(0);
   }
   const runs = await untilTerminal(store, config.runIds);
   print(`result ${JSON.stringify(runs.map(({ id, status, output }) => ({ id, status, output })))}`);

@@ -14,8 +14,10 @@ afterEach(async () => {
   await t?.close();
 });
 
+/** Lets I/O run until `predicate` holds (a store on a network takes real time: up to 5 s). */
 async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
     if (await predicate()) return;
     await settle(1);
   }
@@ -326,7 +328,8 @@ describe('panic recovery and leases', () => {
     await t.waitForStatus(run.id, 'pending');
     expect((await t.engine.getRun(run.id))?.recoveryCount).toBe(1);
     await t.clock.advance('2s');
-    await until(() => crashes === 2);
+    await until(async () => (await t.engine.getRun(run.id))?.recoveryCount === 2);
+    expect(crashes).toBe(2);
     await t.waitForStatus(run.id, 'pending');
     await t.clock.advance('2s');
     expect(await run.result()).toBe('survived');
@@ -369,7 +372,9 @@ describe('panic recovery and leases', () => {
     );
     t = await createTestEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, null);
-    for (let i = 0; i < 2; i++) {
+    for (let i = 1; i <= 2; i++) {
+      // Parked for restart i (not merely still pending from the restart before).
+      await until(async () => (await t.engine.getRun(run.id))?.recoveryCount === i);
       await t.waitForStatus(run.id, 'pending');
       await t.clock.advance(100);
     }

@@ -23,7 +23,21 @@ describe('worker stop', () => {
       ctx.step('work', () => ++executed),
     );
     t = await createTestEngine({ workflows: [wf] });
-    await settle(); // the worker's first claim round found nothing: it is idle
+    // The worker's first claim round must be over (it found nothing: the worker is idle)
+    // before the run exists. Counted, not assumed: a store on a network takes real time.
+    const store = t.store;
+    const claimRuns = store.claimRuns.bind(store);
+    let claimRounds = 0;
+    store.claimRuns = async (params) => {
+      try {
+        return await claimRuns(params);
+      } finally {
+        claimRounds++;
+      }
+    };
+    const deadline = Date.now() + 5_000;
+    while (claimRounds === 0 && Date.now() < deadline) await settle(1);
+    expect(claimRounds).toBe(1);
     // A run created elsewhere (another process), announced here by a call that wakes the
     // worker on the next immediate. (engine.start would claim it at once: an eager start.)
     const { run } = await t.store.createRun({

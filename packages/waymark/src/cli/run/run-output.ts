@@ -2,6 +2,7 @@
 import type { RunRecord } from '../../core/run.ts';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
+import { describeDb } from '../db-location.ts';
 import { formatJson } from '../format/json.ts';
 import { formatRunEnd, runSummary } from '../format/run-result.ts';
 import { formatTime } from '../format/time.ts';
@@ -16,7 +17,7 @@ export function announceStart(
 ): void {
   if (options.json === true) return;
   ctx.io.stdout(
-    `Run ${run.id} of ${run.workflowName} (db ${run.dbPath})\n` +
+    `Run ${run.id} of ${run.workflowName} (db ${describeDb(run.dbPath)})\n` +
       ctx.style.dim(`  if interrupted: ${resumeCommand(file, run.id, options)}`) +
       '\n',
   );
@@ -92,7 +93,8 @@ export function reportInterrupted(
  */
 function resumeCommand(file: string, runId: string, options: RunOptions): string {
   const flags = [
-    ['--db', options.db],
+    // A URL's password is not printed: the hint would leak it into logs and scrollback.
+    ['--db', options.db === undefined ? undefined : describeDb(options.db)],
     ['--workflow', options.workflow],
     ['--dir', options.dir],
   ]

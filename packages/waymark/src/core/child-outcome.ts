@@ -1,0 +1,62 @@
+import type { NewHistoryEvent } from './history.ts';
+import type { SerializedError } from './serialize-error.ts';
+
+// What a store records when a child run ends, in the parent's `child` step and history.
+// Pure rules shared by store implementations (`storage/postgres` uses them; `storage/sqlite`
+// predates this module and keeps its own copy in its `child-outcome.ts`).
+
+/** A failed or cancelled child surfaces in the parent as a ChildWorkflowError. */
+export function childFailure(
+  child: { id: string; workflowName: string },
+  error: SerializedError,
+  cancelled: boolean,
+): SerializedError {
+  return {
+    type: 'ChildWorkflowError',
+    code: cancelled ? 'CANCELLED' : 'CHILD_FAILED',
+    message: cancelled
+      ? `child run ${child.id} (${child.workflowName}) was cancelled`
+      : `child run ${child.id} (${child.workflowName}) failed: ${error.message}`,
+    retryable: false,
+    details: { childRunId: child.id },
+    cause: error,
+  };
+}
+
+/** The error a cancelled run ends with: the run itself, or a descendant of it. */
+export function cancellationError(
+  runId: string,
+  cancelledRunId: string,
+  reason: string | undefined,
+): SerializedError {
+  const message =
+    runId === cancelledRunId
+      ? (reason ?? 'run was cancelled')
+      : `ancestor run ${cancelledRunId} was cancelled${reason === undefined ? '' : `: ${reason}`}`;
+  return { type: 'CancelledError', code: 'CANCELLED', message, retryable: false };
+}
+
+/** An ended run's error, or a stand-in when none was recorded. */
+export function recordedError(error: SerializedError | null): SerializedError {
+  return (
+    error ?? { type: 'Error', code: 'STEP_FAILED', message: 'no error recorded', retryable: false }
+  );
+}
+
+/** The parent's history event for its child step, as for any other step's end. */
+export function childStepEvent(
+  step: { key: string; attempt: number },
+  childRunId: string,
+  outcome: { status: 'completed' | 'failed'; error: SerializedError | null },
+  now: number,
+): NewHistoryEvent {
+  const base = { at: now, stepKey: step.key, attempt: step.attempt };
+  if (outcome.status === 'completed') {
+    return { ...base, type: 'step.succeeded', data: { childRunId } };
+  }
+  return {
+    ...base,
+    type: 'step.failed',
+    data: { childRunId, error: outcome.error, willRetry: false },
+  };
+}

@@ -1,0 +1,92 @@
+import { childFailure, childStepEvent, recordedError } from '../../core/child-outcome.ts';
+import type { SerializedError } from '../../core/serialize-error.ts';
+import { insertEvents } from './events.ts';
+import { eventValues, type RunRow } from './rows.ts';
+import type { Statements } from './statements.ts';
+import type { Transaction } from './transaction.ts';
+
+/** What a parent's `child` step records once the child run ended. */
+export interface ChildOutcome {
+  status: 'completed' | 'failed';
+  /** JSON text, as stored. */
+  output: string | null;
+  error: SerializedError | null;
+}
+
+export function completedOutcome(output: string | null): ChildOutcome {
+  return { status: 'completed', output, error: null };
+}
+
+export function failedOutcome(
+  child: { id: string; workflowName: string },
+  error: SerializedError,
+  cancelled: boolean,
+): ChildOutcome {
+  return { status: 'failed', output: null, error: childFailure(child, error, cancelled) };
+}
+
+/** The outcome of a child that already ended (linked by idempotency key), or null. */
+export function outcomeOfEndedRun(row: RunRow): ChildOutcome | null {
+  const child = { id: row.id, workflowName: row.workflow_name };
+  const error = () => recordedError(row.error === null ? null : JSON.parse(row.error));
+  switch (row.status) {
+    case 'completed':
+      return completedOutcome(row.output);
+    case 'failed':
+      return failedOutcome(child, error(), false);
+    case 'cancelled':
+      return failedOutcome(child, error(), true);
+    default:
+      return null;
+  }
+}
+
+/** The outcome as the steps table's status, output and error values. */
+export function outcomeValues(outcome: ChildOutcome): [string, string | null, string | null] {
+  const error = outcome.error === null ? null : JSON.stringify(outcome.error);
+  return [outcome.status, outcome.output, error];
+}
+
+interface SettledStep {
+  run_id: string;
+  key: string;
+  attempt: number;
+}
+
+/**
+ * Records a child's end in the steps waiting on it and wakes their runs. Runs in `exclude`
+ * are left alone (they are being cancelled along with the child).
+ */
+export async function settleChildSteps(
+  tx: Transaction,
+  sql: Statements,
+  child: Pick<RunRow, 'id' | 'parent_run_id' | 'parent_step_key'>,
+  outcome: ChildOutcome,
+  now: number,
+  exclude: readonly string[] = [],
+): Promise<void> {
+  const settle = [child.id, ...outcomeValues(outcome), now];
+  const settled = await tx.query<SettledStep>(sql.settleLinkedSteps, [...settle, exclude]);
+  const woken = new Set(settled.map((step) => step.run_id));
+  const parent = child.parent_run_id;
+  if (parent !== null && !exclude.includes(parent)) {
+    if (child.parent_step_key !== null) {
+      const [step] = await tx.query<SettledStep>(sql.settleParentStep, [
+        ...settle,
+        parent,
+        child.parent_step_key,
+      ]);
+      if (step !== undefined) settled.push(step);
+    }
+    woken.add(parent);
+  }
+  // The parent's history tells how its child step ended, as it does for any other step.
+  await insertEvents(
+    tx,
+    sql,
+    settled.map((step) => [step.run_id, eventValues(childStepEvent(step, child.id, outcome, now))]),
+  );
+  if (woken.size === 0) return;
+  const rows = await tx.query<{ status: string }>(sql.wake, [[...woken], now]);
+  if (rows.some((row) => row.status === 'pending')) tx.notifyDue(now);
+}
