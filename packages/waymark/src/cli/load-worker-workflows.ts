@@ -77,5 +77,5 @@ async function loadFile(
     const lines = checked.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n');
     throw new UsageError(`${file} does not validate:\n${lines}`);
   }
-  return [compileYaml(checked.document, source, file, { ...yaml, config })];
+  return [compileYaml(checked, source, file, { ...yaml, config })];
 }

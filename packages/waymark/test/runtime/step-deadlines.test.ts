@@ -29,6 +29,9 @@ function untilAborted({ signal }: StepContext): Promise<never> {
 }
 
 const ONE_ATTEMPT = { maxAttempts: 1 };
+// Where a step runs while the clock moves to a deadline, the deadline is under half the
+// test engine's lease (30s): a longer move would also need its heartbeat, which on PostgreSQL
+// takes real time the fake clock does not wait for.
 
 /** A store whose calls, once `die()` is called, never settle: a worker that crashed. */
 function storeThatDies(store: Store): { store: Store; die(): void } {
@@ -47,11 +50,15 @@ function storeThatDies(store: Store): { store: Store; die(): void } {
 
 describe('ctx.group with a timeout', () => {
   it('cancels the calls inside at its deadline, then fails STEP_TIMEOUT, recorded', async () => {
+    let verifying = false;
     const wf = defineWorkflow({ name: 'group-timeout', retry: ONE_ATTEMPT }, async (ctx) => {
       const outcome = await ctx
-        .group('deploy', { timeout: '5m' }, async (_attempt, signal) => {
+        .group('deploy', { timeout: '10s' }, async (_attempt, signal) => {
           await ctx.step('upload', { signal }, () => 'uploaded');
-          await ctx.step('verify', { signal }, untilAborted);
+          await ctx.step('verify', { signal }, (sc) => {
+            verifying = true;
+            return untilAborted(sc);
+          });
           await ctx.step('never', { signal }, () => 'never');
         })
         .catch((error: unknown) => error);
@@ -61,8 +68,8 @@ describe('ctx.group with a timeout', () => {
     const t = await testEngine({ workflows: [wf] });
     const start = t.clock.now();
     const run = await t.engine.start(wf, null);
-    await t.waitForStatus(run.id, 'running');
-    await t.clock.advance('5m');
+    await expect.poll(() => verifying).toBe(true);
+    await t.clock.advance('10s');
     await t.waitForStatus(run.id, 'sleeping');
     await t.clock.advance('1m');
     const { outcome, after } = (await run.result()) as { outcome: unknown; after: string };
@@ -70,7 +77,7 @@ describe('ctx.group with a timeout', () => {
       type: 'StepTimeoutError',
       code: 'STEP_TIMEOUT',
       step: 'deploy',
-      message: 'step "deploy" timed out after 300000 ms',
+      message: 'step "deploy" timed out after 10000 ms',
     });
     expect(after).toBe('went on');
     const steps = await t.engine.steps(run.id);
@@ -87,12 +94,12 @@ describe('ctx.group with a timeout', () => {
     expect(deploy[0]?.data).toEqual({
       maxAttempts: 1,
       message: 'attempt 1 of 1',
-      deadlineAt: start + 300_000,
+      deadlineAt: start + 10_000,
     });
     expect(deploy[1]?.data['error']).toMatchObject({ code: 'STEP_TIMEOUT', step: 'deploy' });
     const cancelled = history.filter((e) => e.type === 'step.cancelled');
     expect(cancelled.map((e) => [e.stepKey, e.data['message']])).toEqual([
-      ['verify', 'step "deploy" timed out after 300000 ms'],
+      ['verify', 'step "deploy" timed out after 10000 ms'],
     ]);
   });
 
@@ -115,12 +122,15 @@ describe('ctx.group with a timeout', () => {
     // Another engine resumes it after the short sleep: the deadline stays start + 5m.
     const second = await testEngine({ workflows: [wf], store: first.store, clock: first.clock });
     await second.clock.advance('2m');
-    await second.waitForStatus(run.id, 'sleeping');
+    // Replayed, and parked again in the long sleep: due by the deadline it recorded.
     await expect
-      .poll(async () => (await second.engine.getRun(run.id))?.wakeAt)
+      .poll(async () => (await second.engine.getRun(run.id))?.wakeAt, { timeout: 5_000 })
       .toBe(start + 300_000);
     await second.clock.advance('3m');
-    expect(await run.result()).toBe('step "wait-for-it" timed out after 300000 ms');
+    await second.waitForStatus(run.id, 'completed');
+    expect((await second.engine.getRun(run.id))?.output).toBe(
+      'step "wait-for-it" timed out after 300000 ms',
+    );
     const steps = await second.engine.steps(run.id);
     expect(steps.map((s) => `${s.key} ${s.status}`)).toEqual([
       'wait-for-it failed',
@@ -173,22 +183,24 @@ describe('ctx.group with a timeout', () => {
   });
 
   it('a timed-out attempt is retried like any failure, with a deadline of its own', async () => {
+    let fetching = false;
     const wf = defineWorkflow({ name: 'group-retry' }, async (ctx) =>
       ctx.group(
         'fetch',
-        { timeout: '1m', retry: { maxAttempts: 2, initialInterval: '10s' } },
+        { timeout: '10s', retry: { maxAttempts: 2, initialInterval: '10s' } },
         async (attempt, signal) => {
           const at = attempt === 1 ? '' : `attempt[${attempt}].`;
-          return ctx.step(`fetch.${at}get`, { signal }, (sc) =>
-            attempt === 1 ? untilAborted(sc) : `got it on attempt ${attempt}`,
-          );
+          return ctx.step(`fetch.${at}get`, { signal }, (sc) => {
+            fetching = true;
+            return attempt === 1 ? untilAborted(sc) : `got it on attempt ${attempt}`;
+          });
         },
       ),
     );
     const t = await testEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, null);
-    await t.waitForStatus(run.id, 'running');
-    await t.clock.advance('1m');
+    await expect.poll(() => fetching).toBe(true);
+    await t.clock.advance('10s');
     await t.waitForStatus(run.id, 'sleeping');
     await t.clock.advance('10s');
     expect(await run.result()).toBe('got it on attempt 2');
@@ -204,16 +216,22 @@ describe('ctx.group with a timeout', () => {
 
   it('waits for calls that ignore the signal, then fails STEP_TIMEOUT all the same', async () => {
     let release!: () => void;
+    let slowStarted = false;
     const slow = new Promise<string>((resolve) => (release = () => resolve('late')));
     const wf = defineWorkflow({ name: 'group-deaf', retry: ONE_ATTEMPT }, async (ctx) =>
       ctx
-        .group('deaf', { timeout: '1m' }, async () => ctx.step('slow', () => slow))
+        .group('deaf', { timeout: '10s' }, async () =>
+          ctx.step('slow', () => {
+            slowStarted = true;
+            return slow;
+          }),
+        )
         .catch((error: unknown) => (error as StepTimeoutError).code),
     );
     const t = await testEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, null);
-    await t.waitForStatus(run.id, 'running');
-    await t.clock.advance('1m');
+    await expect.poll(() => slowStarted).toBe(true);
+    await t.clock.advance('10s');
     release();
     expect(await run.result()).toBe('STEP_TIMEOUT');
     expect((await t.engine.steps(run.id)).map((s) => `${s.key} ${s.status}`)).toEqual([

@@ -78,7 +78,10 @@ describePostgres('PostgreSQL store', (url) => {
       const { rows } = await client.query(
         `SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`,
       );
-      expect(rows).toEqual([{ version: 1, name: 'init' }]);
+      expect(rows).toEqual([
+        { version: 1, name: 'init' },
+        { version: 2, name: 'nested_definitions' },
+      ]);
       const tables = await client.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1
          ORDER BY table_name`,

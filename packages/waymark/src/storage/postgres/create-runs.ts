@@ -18,7 +18,7 @@ export interface RunWrite {
   wakeAt: number;
   /** Claimed at once by this worker (an eager start). */
   claim: { workerId: string; leaseMs: number } | null;
-  /** Columns 2–14 of createRuns (id … definition_file), then the claim's worker and lease. */
+  /** Columns 2–15 of createRuns (id … definition_nested), then the claim's worker and lease. */
   values: unknown[];
   /** The creation's events, and the claim's when it claims. */
   events: EventValues[];
@@ -60,6 +60,7 @@ export function encodeRun(
       params.definition?.source ?? null,
       params.definition?.hash ?? null,
       params.definition?.file ?? null,
+      toJsonText(params.definition?.nested),
       claim?.workerId ?? null,
       claim?.leaseMs ?? null,
     ],
@@ -86,7 +87,7 @@ export const createRunsBulk: BulkWrite<RunWrite> = {
     const rows = await tx.query<RunRow & { i: number }>(sql.createRuns, [
       ...columnsOf(
         writes.map((w, i) => [i, ...w.values]),
-        16,
+        17,
       ),
       ...columnsOf(
         writes.flatMap((w, i) => w.events.map((event) => [i, ...event])),

@@ -92,7 +92,7 @@ const RUN_COLUMNS = `id, workflow_name, workflow_version, status, input, output,
   parent_run_id, parent_step_key, idempotency_key, created_at, updated_at, started_at,
   finished_at, wake_at, deadline_at, lease_owner, lease_expires_at, fencing_token,
   recovery_count, pause_requested, paused_from, definition_source, definition_hash,
-  definition_file`;
+  definition_file, definition_nested`;
 const STEP_COLUMNS = `run_id, key, name, kind, status, attempt, output, error, started_at,
   finished_at, wake_at, child_run_id`;
 const EVENT_COLUMNS = `run_id, type, step_key, attempt, at, duration_ms, data`;
@@ -135,6 +135,7 @@ function runRow(run: RunRecord): RunRow {
     definition_source: run.definition?.source ?? null,
     definition_hash: run.definition?.hash ?? null,
     definition_file: run.definition?.file ?? null,
+    definition_nested: toJsonText(run.definition?.nested),
   };
 }
 

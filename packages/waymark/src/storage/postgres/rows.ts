@@ -1,5 +1,5 @@
 import type { HistoryEvent, HistoryEventType, NewHistoryEvent } from '../../core/history.ts';
-import type { RunRecord, RunStatus } from '../../core/run.ts';
+import type { RunDefinitionSource, RunRecord, RunStatus } from '../../core/run.ts';
 import { errorFromText, errorToText, fromJsonText, toJsonText } from '../../core/json-text.ts';
 import type { StepKind, StepRecord, StepStatus } from '../../core/step.ts';
 
@@ -30,6 +30,7 @@ export interface RunRow {
   definition_source: string | null;
   definition_hash: string | null;
   definition_file: string | null;
+  definition_nested: string | null;
 }
 
 export function runRecord(row: RunRow): RunRecord {
@@ -55,10 +56,21 @@ export function runRecord(row: RunRow): RunRecord {
     fencingToken: row.fencing_token,
     recoveryCount: row.recovery_count,
     pauseRequested: row.pause_requested,
-    definition:
-      row.definition_source === null || row.definition_hash === null
-        ? null
-        : { source: row.definition_source, hash: row.definition_hash, file: row.definition_file },
+    definition: definitionOf(row),
+  };
+}
+
+function definitionOf(row: RunRow): RunDefinitionSource | null {
+  if (row.definition_source === null || row.definition_hash === null) return null;
+  const definition = {
+    source: row.definition_source,
+    hash: row.definition_hash,
+    file: row.definition_file,
+  };
+  if (row.definition_nested === null) return definition;
+  return {
+    ...definition,
+    nested: JSON.parse(row.definition_nested) as Record<string, RunDefinitionSource>,
   };
 }
 

@@ -212,8 +212,8 @@ function eventsOf(first: number, applied: string): string {
 }
 
 /**
- * Many createRun writes (each id at most once) in one statement. $1 write index, $2–$14 the
- * run (encodeRun order), $15 the claiming worker (NULL: not claimed), $16 lease ms; $17–$23
+ * Many createRun writes (each id at most once) in one statement. $1 write index, $2–$15 the
+ * run (encodeRun order), $16 the claiming worker (NULL: not claimed), $17 lease ms; $18–$24
  * the events. ON CONFLICT DO NOTHING: a used id or idempotency key inserts nothing (and
  * returns no row) instead of failing the batch.
  */
@@ -222,19 +222,19 @@ function createRuns(leaseNow: string): string {
   WITH w AS (
     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
       $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[],
-      $13::text[], $14::text[], $15::text[], $16::bigint[])
+      $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[])
       AS w (i, id, workflow_name, workflow_version, input, parent_run_id, parent_step_key,
         idempotency_key, now, wake_at, deadline_at, definition_source, definition_hash,
-        definition_file, owner, lease_ms)
+        definition_file, definition_nested, owner, lease_ms)
   ), created AS (
     INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
       parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at,
-      definition_source, definition_hash, definition_file, lease_owner, lease_expires_at,
-      fencing_token, started_at)
+      definition_source, definition_hash, definition_file, definition_nested, lease_owner,
+      lease_expires_at, fencing_token, started_at)
     SELECT id, workflow_name, workflow_version,
       CASE WHEN owner IS NULL THEN 'pending' ELSE 'running' END, input, parent_run_id,
       parent_step_key, idempotency_key, now, now, CASE WHEN owner IS NULL THEN wake_at END,
-      deadline_at, definition_source, definition_hash, definition_file, owner,
+      deadline_at, definition_source, definition_hash, definition_file, definition_nested, owner,
       CASE WHEN owner IS NOT NULL THEN ${leaseNow} + lease_ms END,
       CASE WHEN owner IS NULL THEN 0 ELSE 1 END, CASE WHEN owner IS NOT NULL THEN now END
     FROM w ORDER BY i
@@ -242,7 +242,7 @@ function createRuns(leaseNow: string): string {
     RETURNING *
   ), applied AS (
     SELECT w.i, created.id AS run_id FROM created JOIN w ON w.id = created.id
-  ), logged AS (${eventsOf(17, 'applied')}
+  ), logged AS (${eventsOf(18, 'applied')}
   ) SELECT created.*, applied.i FROM created JOIN applied ON applied.run_id = created.id`;
 }
 
