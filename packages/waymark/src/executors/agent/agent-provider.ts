@@ -4,7 +4,7 @@
  * (agent-executor.ts).
  */
 import type { AgentProcessExit } from './agent-process.ts';
-import { agentError, type AgentResult } from './agent-result.ts';
+import type { AgentResult } from './agent-result.ts';
 import type { AgentBrief } from './prompt-files.ts';
 
 export interface AgentInvocation {
@@ -44,13 +44,15 @@ export interface AgentProvider {
   credentialEnv: readonly string[];
   /** `--help` of these arguments must mention every flag the adapter relies on. */
   help: { args: readonly string[]; mentions: readonly string[] };
+  /**
+   * Settings this CLI has no flag for, each with what the CLI has instead. Given on the stage,
+   * they are refused (at load time when literal); inherited from a role, profile or skill file
+   * (which several providers may share), they are left out with a warning in the step's log.
+   */
+  lacks: Partial<Record<'max_turns' | 'allowed_tools', string>>;
+  /** The brief's settings are those the CLI has (see `lacks`). */
   invocation(brief: AgentBrief): AgentInvocation;
   parser(): AgentStreamParser;
-}
-
-/** A setting this CLI has no flag for: refused, never silently dropped. */
-export function unsupported(provider: string, setting: string, hint: string): never {
-  throw agentError('AGENT_CONFIG', `${provider} has no ${setting}; ${hint}`);
 }
 
 /** The prompt with the instructions in front, for CLIs without a system-prompt flag. */

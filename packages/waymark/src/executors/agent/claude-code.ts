@@ -26,6 +26,7 @@ export const claudeCode: AgentProvider = {
     args: ['--help'],
     mentions: ['--output-format', '--verbose', '--append-system-prompt', '--permission-mode'],
   },
+  lacks: {},
   invocation(brief) {
     const { model, max_turns: maxTurns, allowed_tools: tools, permissions } = brief.settings;
     const args = ['-p', '--output-format=stream-json', '--verbose'];

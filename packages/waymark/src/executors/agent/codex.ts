@@ -1,7 +1,7 @@
 /**
  * OpenAI Codex: `codex exec --json … -`, the prompt on stdin (`-`), as Codex's own SDK sends
  * it. Codex has no system-prompt flag, so role, profile and skills go in front of the prompt;
- * it has no max-turns limit and no per-tool allow list, so those are refused.
+ * it has no max-turns limit and no per-tool allow list (see `lacks`).
  *
  * JSONL events: `thread.started` (the session id), `item.*` (messages, commands, file
  * changes), then `turn.completed` with the usage, or `turn.failed`. A top-level `error` can be
@@ -17,7 +17,6 @@ import {
   promptWithInstructions,
   stringOrNull,
   toolLine,
-  unsupported,
 } from './agent-provider.ts';
 import { addTokens, type TokenCounts, tokenCounts } from './agent-result.ts';
 
@@ -34,18 +33,12 @@ export const codex: AgentProvider = {
   npmPackage: '@openai/codex',
   credentialEnv: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
   help: { args: ['exec', '--help'], mentions: ['--json', '--sandbox', '--skip-git-repo-check'] },
+  lacks: {
+    max_turns: 'max-turns limit (its timeout bounds a run)',
+    allowed_tools: 'per-tool allow list (permissions sets its sandbox)',
+  },
   invocation(brief) {
-    const { model, max_turns: maxTurns, allowed_tools: tools, permissions } = brief.settings;
-    if (maxTurns !== undefined) {
-      unsupported('codex', 'max-turns limit', 'remove max_turns (or use a timeout)');
-    }
-    if (tools !== undefined) {
-      unsupported(
-        'codex',
-        'per-tool allow list',
-        'remove allowed_tools and set permissions instead',
-      );
-    }
+    const { model, permissions } = brief.settings;
     const args = ['exec', '--json', '--color=never', '--skip-git-repo-check'];
     if (model !== undefined) args.push(`--model=${model}`);
     if (permissions !== undefined) args.push(...SANDBOX[permissions]);

@@ -2,7 +2,7 @@
  * Gemini CLI: `gemini --output-format=stream-json --skip-trust … --prompt=<prompt>`. Gemini
  * appends piped stdin to the prompt, so stdin is closed and the prompt is one argument. It has
  * no system-prompt flag (role, profile and skills go in front of the prompt) and no max-turns
- * flag (a settings file only), which is refused. `--skip-trust` keeps a headless run from
+ * flag (a settings file only; see `lacks`). `--skip-trust` keeps a headless run from
  * exiting 55 in a folder it was never told to trust.
  *
  * Stream: `init`, `message` (assistant text arrives in deltas), `tool_use`, `tool_result`,
@@ -21,7 +21,6 @@ import {
   promptWithInstructions,
   stringOrNull,
   toolLine,
-  unsupported,
 } from './agent-provider.ts';
 import { tokenCounts } from './agent-result.ts';
 
@@ -42,15 +41,11 @@ export const gemini: AgentProvider = {
     args: ['--help'],
     mentions: ['--output-format', '--prompt', '--approval-mode', '--skip-trust'],
   },
+  lacks: {
+    max_turns: 'max-turns flag (maxSessionTurns in its settings file; a timeout bounds a run)',
+  },
   invocation(brief) {
-    const { model, max_turns: maxTurns, allowed_tools: tools, permissions } = brief.settings;
-    if (maxTurns !== undefined) {
-      unsupported(
-        'gemini',
-        'max-turns flag',
-        'remove max_turns (Gemini reads maxSessionTurns from its settings file)',
-      );
-    }
+    const { model, allowed_tools: tools, permissions } = brief.settings;
     const args = ['--output-format=stream-json', '--skip-trust'];
     if (model !== undefined) args.push(`--model=${model}`);
     if (permissions !== undefined) args.push(`--approval-mode=${APPROVAL_MODE[permissions]}`);

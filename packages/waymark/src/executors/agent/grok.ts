@@ -21,6 +21,7 @@ export const grok: AgentProvider = {
     args: ['--help'],
     mentions: ['--output-format', '--single', '--rules', '--max-turns'],
   },
+  lacks: {},
   invocation(brief) {
     const { model, max_turns: maxTurns, allowed_tools: tools, permissions } = brief.settings;
     const args = ['--output-format=streaming-messages-json', '--no-auto-update'];
