@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './cli-error.ts';
 import type { CliContext } from './cli-context.ts';
 import type { CliIo } from './cli-io.ts';
+import { registerAgentsCommand } from './commands/agents.ts';
 import { registerHistoryCommand } from './commands/history.ts';
 import { registerListCommand } from './commands/list.ts';
 import { registerRunCommand } from './commands/run.ts';
@@ -28,6 +29,7 @@ Examples:
   $ waymark validate --plan release.workflow.yaml
   $ waymark schema --out workflow.schema.json
   $ waymark workflows create release.workflow.yaml
+  $ waymark agents doctor                       which coding-agent CLIs are installed and usable
 
 Environment:
   WAYMARK_DB      database path when --db is not given (default .waymark/waymark.db)
@@ -74,6 +76,7 @@ function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
   registerValidateCommand(program, ctx, done);
   registerSchemaCommand(program, ctx, done);
   registerWorkflowsCommand(program, ctx, done);
+  registerAgentsCommand(program, ctx, done);
   return program;
 }
 

@@ -17,6 +17,7 @@ import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts'
 import type { RunDefinitionSource } from '../core/run.ts';
 import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
+import { agentExecutorOptions } from './agent-options.ts';
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
 
@@ -106,7 +107,10 @@ export function compileYaml(
   options: CompileYamlOptions,
 ): WorkflowDefinition {
   const executors = createExecutorRegistry(
-    builtinExecutors({ shell: { baseEnv: options.config.env } }),
+    builtinExecutors({
+      shell: { baseEnv: options.config.env },
+      agents: agentExecutorOptions(options.config),
+    }),
   );
   const compiled = new Map<string, WorkflowDefinition>();
   const compile = (

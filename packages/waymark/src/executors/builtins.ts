@@ -1,7 +1,11 @@
-/** The executors every workflow can use: log, set, fail, noop (and shell, in shell.ts). */
+/**
+ * The executors every workflow can use: log, set, fail, noop (and shell, in shell.ts, and the
+ * coding agents, in agent/).
+ */
 import { z } from 'zod';
 import { NonRetryableError } from '../core/errors.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from './executor.ts';
+import { agentExecutors, type AgentExecutorOptions } from './agent/index.ts';
 import { createShellExecutor, type ShellExecutorOptions } from './shell.ts';
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -53,9 +57,11 @@ export const noopExecutor: Executor = defineExecutor({
 export interface BuiltinExecutorOptions {
   log?: LogExecutorOptions;
   shell?: ShellExecutorOptions;
+  /** Claude Code, Codex, Gemini CLI and Grok (`claude-code`, `codex`, `gemini`, `grok`). */
+  agents?: AgentExecutorOptions;
 }
 
-/** log, set, fail, noop and shell. */
+/** log, set, fail, noop, shell and the agents. */
 export function builtinExecutors(options: BuiltinExecutorOptions = {}): Executor[] {
   return [
     createLogExecutor(options.log),
@@ -63,5 +69,6 @@ export function builtinExecutors(options: BuiltinExecutorOptions = {}): Executor
     failExecutor,
     noopExecutor,
     createShellExecutor(options.shell),
+    ...agentExecutors(options.agents),
   ];
 }

@@ -54,7 +54,32 @@ const RUNS: Record<string, ExampleRun> = {
       ]);
     },
   },
+  // The agents are the fake CLIs of test/fixtures/agent-clis, answering from fake-replies.json.
+  'agents/feature-loop.workflow.yaml': {
+    args: (dir) => ['--input', 'task=Add a slugify() helper', '--input', `workdir=${dir}`],
+    env: (dir) => ({
+      PATH: `${AGENT_CLIS}:${process.env['PATH'] ?? ''}`,
+      FAKE_AGENT_RULES: join(EXAMPLES, 'agents', 'fake-replies.json'),
+      FAKE_AGENT_LOG: join(dir, 'agents.jsonl'),
+    }),
+    check: (output, dir) => {
+      expect(output).toEqual({
+        plan: '1. Add slugify() to src/slug.ts.\n2. Test it in test/slug.test.ts.',
+        verdict: 'PASS\nThe change does what the task asks, with tests.',
+        plan_session: '5f0c1d2e-0000-4000-8000-00000000abcd',
+      });
+      const calls = readFileSync(join(dir, 'agents.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { cli: string }).cli);
+      // plan, then code → test → check twice: the first review failed.
+      expect(calls).toEqual(['claude', 'codex', 'gemini', 'grok', 'codex', 'gemini', 'grok']);
+      expect(readFileSync(join(dir, 'slug.ts'), 'utf8')).toContain(".replace(/^-|-$/g, '')");
+    },
+  },
 };
+
+const AGENT_CLIS = join(REPO_ROOT, 'packages/waymark/test/fixtures/agent-clis');
 
 /** Executables that append their name and arguments to $CALLS; returns their directory. */
 function fakeCommands(dir: string, names: string[]): string {
@@ -68,9 +93,11 @@ function fakeCommands(dir: string, names: string[]): string {
 
 function exampleFiles(): string[] {
   const ts = readdirSync(EXAMPLES).filter((f) => f.endsWith('.workflow.ts'));
-  const yaml = readdirSync(join(EXAMPLES, 'yaml'))
-    .filter((f) => f.endsWith('.workflow.yaml'))
-    .map((f) => `yaml/${f}`);
+  const yaml = ['yaml', 'agents'].flatMap((dir) =>
+    readdirSync(join(EXAMPLES, dir))
+      .filter((f) => f.endsWith('.workflow.yaml'))
+      .map((f) => `${dir}/${f}`),
+  );
   return [...ts, ...yaml].sort();
 }
 

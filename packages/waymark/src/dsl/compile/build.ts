@@ -5,6 +5,7 @@
  * documents that may be malformed (validation runs it before the shape is known to be good)
  * and skips what it does not understand; the shape checker reports that.
  */
+import { AGENT_STAGE_KEYS } from '../../executors/agent/agent-args.ts';
 import { type DocumentIssue, isRecord } from '../document-issue.ts';
 import {
   compileTemplate,
@@ -322,7 +323,6 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
         mode: (c.mode === 'parallel' ? 'parallel' : 'sequential') as 'sequential' | 'parallel',
         retry: stageRetryPolicy(c.retries, c.retry_backoff),
       };
-      if (typeof c.prompt === 'string') value(c.prompt, staged, [...p, 'prompt']);
       if (typeof c.uses === 'string') {
         return [
           {
@@ -330,12 +330,24 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             kind: 'uses' as const,
             executor: c.uses,
             ...executorArgs(c.uses, c.with ?? {}, staged, p),
-            timeout: undefined,
+            timeout: duration(c.timeout),
           },
         ];
       }
       if (typeof c.provider === 'string') {
-        return [{ ...common, kind: 'provider' as const, provider: c.provider }];
+        // The agent keys are where the stage has them, so an expression's error points there.
+        const agentArgs = Object.fromEntries(
+          AGENT_STAGE_KEYS.flatMap((k) => (k in c ? [[k, c[k]]] : [])),
+        );
+        return [
+          {
+            ...common,
+            kind: 'provider' as const,
+            provider: c.provider,
+            with: value(agentArgs, staged, p),
+            timeout: duration(c.timeout),
+          },
+        ];
       }
       return [
         { ...common, kind: 'steps' as const, steps: stepList(c.steps, staged, [...p, 'steps']) },

@@ -1,5 +1,5 @@
 /** The stages in order, and the workflow `loop` back to `fallback_next_stage`. */
-import { WaymarkError } from '../../core/errors.ts';
+import type { Duration } from '../../core/durations.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import type { Evaluate, StageNode, StepNode } from './step-nodes.ts';
 import { runBranches } from './branches.ts';
@@ -7,6 +7,9 @@ import { branchLabel, type Frame, type Interpreter, runStep, runSteps } from './
 import { attemptPrefix, retriedAsGroup, runRetried } from './retried-steps.ts';
 import { runExecutor } from './run-executor.ts';
 import { errorValue, setStep } from './step-state.ts';
+
+/** An agent stage without a `timeout` (nor `defaults.timeout`) is stopped after this. */
+export const DEFAULT_AGENT_TIMEOUT: Duration = '30m';
 
 export async function runStages(
   it: Interpreter,
@@ -48,11 +51,12 @@ async function runStage(
     if (stage.kind === 'uses') {
       output = await runExecutor(it, frame, key, stage);
     } else if (stage.kind === 'provider') {
-      output = await it.ctx.step(key, { retry: { maxAttempts: 1 } }, () => {
-        throw new WaymarkError(
-          'NOT_IMPLEMENTED',
-          `stage "${stage.name}" uses provider "${stage.provider}": agent providers are not implemented yet`,
-        );
+      output = await runExecutor(it, frame, key, {
+        executor: stage.provider,
+        with: stage.with,
+        retry: stage.retry,
+        onFailure: stage.onFailure,
+        timeout: stage.timeout ?? it.defaultTimeout ?? DEFAULT_AGENT_TIMEOUT,
       });
     } else if (retriedAsGroup(stage)) {
       output = await runRetried(it, key, stage.retry, undefined, (n) =>

@@ -67,7 +67,13 @@ export type StageNode = {
       literalWith: unknown;
       timeout: Duration | undefined;
     }
-  | { kind: 'provider'; provider: string }
+  | {
+      kind: 'provider';
+      /** An agent executor (`claude-code`, …): the stage's agent keys are its arguments. */
+      provider: string;
+      with: Evaluate;
+      timeout: Duration | undefined;
+    }
   | { kind: 'steps'; steps: StepNode[] }
 );
 
