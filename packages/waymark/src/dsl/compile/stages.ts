@@ -44,9 +44,10 @@ async function runStage(
   const key = `stage.${stage.name}[${iteration}]`;
   const frame: Frame = { scope, prefix: '', signal: undefined };
   let output: unknown;
+  const artifacts: string[] = [];
   try {
     if (stage.kind === 'uses') {
-      output = await runExecutor(it, frame, key, stage);
+      output = await runExecutor(it, frame, key, stage, artifacts);
     } else if (stage.kind === 'provider') {
       output = await it.ctx.step(key, { retry: { maxAttempts: 1 } }, () => {
         throw new WaymarkError(
@@ -66,7 +67,7 @@ async function runStage(
     if (stage.onFailure !== 'continue') throw error;
     return;
   }
-  setStep(scope, stage.name, { output, status: 'succeeded', error: null });
+  setStep(scope, stage.name, { output, status: 'succeeded', error: null }, artifacts);
 }
 
 /** A stage's steps, one after the other or (`mode: parallel`) at once, fail fast. */
