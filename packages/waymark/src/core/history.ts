@@ -22,7 +22,10 @@ export type HistoryEventType =
   | 'step.cancelled'
   | 'step.sleeping'
   | 'step.waiting'
-  | 'step.recorded';
+  | 'step.recorded'
+  | 'step.log'
+  | 'executor.started'
+  | 'executor.finished';
 
 export interface HistoryEvent {
   /** Order of events within the store (increasing, not necessarily dense). */
@@ -33,7 +36,12 @@ export interface HistoryEvent {
   attempt: number | null;
   at: number;
   durationMs: number | null;
-  /** Decision details: error, delayMs, wakeAt, message ("attempt 2 of 5"), reason. */
+  /**
+   * Decision details: error, delayMs, wakeAt, message ("attempt 2 of 5"), reason. A
+   * `step.log` has `{ stream: 'stdout' | 'stderr' | 'log', text, level? }`; `executor.started`
+   * `{ executor, input }`, `executor.finished` `{ executor, status: 'ok' | 'error', output |
+   * error, artifacts }` (input and output as short summaries).
+   */
   data: Record<string, unknown>;
 }
 

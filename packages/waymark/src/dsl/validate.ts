@@ -212,13 +212,6 @@ function checkAgentStage(
         hint: `providers: ${[...providers].join(', ')}`,
       });
     }
-    if (config.prompt === undefined) {
-      issues.push({
-        path: [...path, 'provider'],
-        message: `agent stage "${name}" has no prompt`,
-        hint: 'add prompt: the task the agent is given',
-      });
-    }
   }
   if (config.timeout !== undefined && config.steps !== undefined) {
     issues.push({

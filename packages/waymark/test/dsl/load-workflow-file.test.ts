@@ -102,6 +102,7 @@ const FULL = lines(
   '  - id: boom',
   '    if: false',
   '    uses: fail',
+  '    with: { message: boom }',
   'output: { said: "${ steps.hello.output }" }',
 );
 
@@ -317,7 +318,7 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
   });
 
   it('a missing id on a step that needs one', () => {
-    const text = step('  - name: no id', '    uses: log');
+    const text = step('  - name: no id', '    uses: noop');
     const d = onlyError(text, 'name: no id');
     expect(d.message).toBe('this uses step needs an "id"');
     expect(d.hint).toMatch(/durable keys/);

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetryableError } from '../../src/core/errors.ts';
-import {
-  builtinExecutors,
-  createExecutorRegistry,
-  type ExecutorContext,
-} from '../../src/executors/index.ts';
+import { builtinExecutors, createExecutorRegistry } from '../../src/executors/index.ts';
+import { fakeContext } from './fake-step.ts';
 
-const ctx: ExecutorContext = {
-  signal: new AbortController().signal,
-  runId: 'r',
-  stepId: 's',
-  attempt: 1,
-  env: {},
-};
+const ctx = fakeContext();
 
 describe('built-in executors', () => {
   const messages: string[] = [];

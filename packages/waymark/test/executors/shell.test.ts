@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createShellExecutor, type ExecutorContext } from '../../src/executors/index.ts';
+import { fakeContext, fakeStep } from './fake-step.ts';
 import { WaymarkError } from '../../src/core/errors.ts';
 
 const PATH = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 const shell = createShellExecutor({ baseEnv: PATH, killGraceMs: 200 });
 
 function ctx(signal = new AbortController().signal): ExecutorContext {
-  return { signal, runId: 'r1', stepId: 's1', attempt: 1, env: { WAYMARK_STEP_ID: 's1' } };
+  return fakeContext(fakeStep({ signal, key: 's1' }));
 }
 
 async function run(args: unknown, c = ctx()): Promise<unknown> {
@@ -70,7 +71,13 @@ describe('shell executor', () => {
 
   it('does not read the environment of the process, only its options', async () => {
     const env = (await run({ command: ['env'], output: 'lines' })) as string[];
-    expect(env.map((l) => l.split('=')[0]).sort()).toEqual(['PATH', 'WAYMARK_STEP_ID']);
+    expect(env.map((l) => l.split('=')[0]).sort()).toEqual([
+      'PATH',
+      'WAYMARK_ARTIFACTS_DIR',
+      'WAYMARK_ATTEMPT',
+      'WAYMARK_RUN_ID',
+      'WAYMARK_STEP_ID',
+    ]);
   });
 
   it('kills the whole process group when the step aborts', async () => {

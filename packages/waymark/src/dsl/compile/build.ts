@@ -20,7 +20,7 @@ import { knownStepIds, stepKindOf } from '../step-tree.ts';
 import { inputTypes, varNames } from './scope-declaration.ts';
 import type { BuiltWorkflow, Evaluate, NodeBase, StageNode, StepNode } from './step-nodes.ts';
 import { duration, onFailureOf, retryPolicy, stageRetryPolicy } from './step-options.ts';
-import { hasTemplate, splitWordsAt } from './template-text.ts';
+import { splitWordsAt } from './template-text.ts';
 
 export interface BuildOptions {
   /** Per executor, the `with` arguments that must be literal text. Default: shell's `script`. */
@@ -147,8 +147,14 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     given: unknown,
     where: ScopeDeclaration,
     path: DocumentPath,
-  ): { with: Evaluate; literalWith: unknown } => {
-    let args: unknown = given;
+  ): {
+    with: Evaluate;
+    givenWith: unknown;
+    wordOffsets: Record<string, number[]>;
+    withPath: DocumentPath;
+  } => {
+    let args: unknown = given ?? {};
+    const offsetsOf: Record<string, number[]> = {};
     const words = wordArgs.get(executor) ?? [];
     if (isRecord(given) && words.some((name) => typeof given[name] === 'string')) {
       const copy: Record<string, unknown> = { ...given };
@@ -157,10 +163,8 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
         if (typeof text !== 'string') continue;
         const split = splitWordsAt(text);
         const list = split.map((w) => w.text);
-        wordOffsets.set(
-          list,
-          split.map((w) => w.offset),
-        );
+        offsetsOf[name] = split.map((w) => w.offset);
+        wordOffsets.set(list, offsetsOf[name]);
         copy[name] = list;
       }
       args = copy;
@@ -180,7 +184,9 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     }
     return {
       with: value(args, where, [...path, 'with']),
-      literalWith: hasTemplate(args) ? undefined : args,
+      givenWith: args,
+      wordOffsets: offsetsOf,
+      withPath: [...path, given === undefined ? 'uses' : 'with'],
     };
   };
 
@@ -213,7 +219,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           ...base,
           kind,
           executor,
-          ...executorArgs(executor, s.with ?? {}, where, path),
+          ...executorArgs(executor, s.with, where, path),
           timeout: duration(s.timeout),
         };
       }
@@ -329,7 +335,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
             ...common,
             kind: 'uses' as const,
             executor: c.uses,
-            ...executorArgs(c.uses, c.with ?? {}, staged, p),
+            ...executorArgs(c.uses, c.with, staged, p),
             timeout: duration(c.timeout),
           },
         ];
@@ -343,8 +349,11 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           {
             ...common,
             kind: 'provider' as const,
-            provider: c.provider,
+            executor: c.provider,
             with: value(agentArgs, staged, p),
+            givenWith: agentArgs,
+            wordOffsets: {},
+            withPath: p,
             timeout: duration(c.timeout),
           },
         ];

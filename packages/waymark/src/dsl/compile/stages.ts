@@ -47,17 +47,15 @@ async function runStage(
   const key = `stage.${stage.name}[${iteration}]`;
   const frame: Frame = { scope, prefix: '', signal: undefined };
   let output: unknown;
+  const artifacts: string[] = [];
   try {
     if (stage.kind === 'uses') {
-      output = await runExecutor(it, frame, key, stage);
+      output = await runExecutor(it, frame, key, stage, artifacts);
     } else if (stage.kind === 'provider') {
-      output = await runExecutor(it, frame, key, {
-        executor: stage.provider,
-        with: stage.with,
-        retry: stage.retry,
-        onFailure: stage.onFailure,
-        timeout: stage.timeout ?? it.defaultTimeout ?? DEFAULT_AGENT_TIMEOUT,
-      });
+      // An agent may hang (Codex retries a lost network for as long as it is let): never
+      // without a limit.
+      const timeout = stage.timeout ?? it.defaultTimeout ?? DEFAULT_AGENT_TIMEOUT;
+      output = await runExecutor(it, frame, key, { ...stage, timeout }, artifacts);
     } else if (retriedAsGroup(stage)) {
       output = await runRetried(it, key, stage.retry, undefined, (n) =>
         runStageSteps(it, stage, { ...frame, prefix: n === 1 ? `${key}.` : attemptPrefix(key, n) }),
@@ -70,7 +68,7 @@ async function runStage(
     if (stage.onFailure !== 'continue') throw error;
     return;
   }
-  setStep(scope, stage.name, { output, status: 'succeeded', error: null });
+  setStep(scope, stage.name, { output, status: 'succeeded', error: null }, artifacts);
 }
 
 /** A stage's steps, one after the other or (`mode: parallel`) at once, fail fast. */

@@ -49,7 +49,10 @@ async function runAgent(provider: string, args: Record<string, unknown>, setup: 
     ...(setup.signal === undefined ? {} : { signal: setup.signal }),
     secrets: setup.secrets ?? [],
   });
-  const ctx = fakeContext(step, { baseDir: dir });
+  // The engine masks the workflow's secrets in the log (the step's mask) and passes their
+  // values to the executor (the transcript it writes is masked with them).
+  const secrets = Object.fromEntries((setup.secrets ?? []).map((v, i) => [`SECRET_${i}`, v]));
+  const ctx = fakeContext(step, { baseDir: dir, secrets });
   const invocations = (): Array<{ args: string[]; stdin: string | null; cwd: string }> =>
     existsSync(log)
       ? readFileSync(log, 'utf8')
@@ -113,7 +116,7 @@ describe('agent executors: success, in each CLI real format', () => {
       raw: expect.objectContaining({ type: 'turn.completed' }),
     });
     expect(output).not.toHaveProperty('cost_usd');
-    expect(step.lines()).toEqual([
+    expect(step.lines('log')).toEqual([
       `session ${SESSION}`,
       '$ bash -lc ls → exit 0',
       'Done: Fix the bug',
