@@ -122,6 +122,9 @@ export function compileYaml(
       file: file ?? '<recorded definition>',
       source: text,
       executors,
+      // Relative paths of executors (an agent's roles/ and cwd) are the workflow file's.
+      baseDir: file === null ? options.config.cwd : dirname(file),
+      artifactsRoot: resolve(options.config.cwd, '.waymark/artifacts'),
       resolveWorkflow: (ref) => {
         const child = childPath(ref, file, options.workflowsDir);
         if (child === undefined) return undefined;

@@ -208,7 +208,7 @@ function checkAgentStage(
     if (!providers.has(provider)) {
       issues.push({
         path: [...path, 'provider'],
-        message: `unknown agent provider "${provider}"${didYouMean(provider, providers)}`,
+        message: `unknown agent provider "${provider}"${providerSuggestion(provider, providers)}`,
         hint: `providers: ${[...providers].join(', ')}`,
       });
     }
@@ -222,6 +222,12 @@ function checkAgentStage(
     });
   }
   return issues;
+}
+
+/** `claude` → `claude-code`: a short name is a prefix more often than a typo. */
+function providerSuggestion(name: string, providers: ReadonlySet<string>): string {
+  const longer = [...providers].find((p) => p.startsWith(name));
+  return longer === undefined ? didYouMean(name, providers) : `; did you mean "${longer}"?`;
 }
 
 function checkStepReferences(doc: Record<string, unknown>): DocumentIssue[] {

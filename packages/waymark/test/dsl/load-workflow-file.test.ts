@@ -328,7 +328,9 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
     const text = step('  - id: s', '    uses: shel');
     const d = onlyError(text, 'shel');
     expect(d.message).toBe('unknown executor "shel"; did you mean "shell"?');
-    expect(d.hint).toBe('known executors: fail, log, noop, set, shell');
+    expect(d.hint).toBe(
+      'known executors: claude-code, codex, fail, gemini, grok, log, noop, set, shell',
+    );
   });
 
   it('executors come from the caller', () => {
@@ -435,7 +437,7 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
       'id: wf',
       'stages: [a, b]',
       'stage_configs:',
-      '  a: { role: idle }',
+      '  a: { mode: parallel }',
       '  b: { uses: noop, provider: claude-code }',
     );
     expect(errors(text).map((e) => [e.line, e.column, e.message])).toEqual([
@@ -527,7 +529,7 @@ describe('loadWorkflowDocument: all errors at once', () => {
     const messageLines = error.message.split('\n');
     expect(messageLines[0]).toBe('bad.workflow.yaml: 5 errors');
     expect(messageLines[1]).toBe(
-      '  bad.workflow.yaml:4:11: unknown executor "shel"; did you mean "shell"? (hint: known executors: fail, log, noop, set, shell)',
+      '  bad.workflow.yaml:4:11: unknown executor "shel"; did you mean "shell"? (hint: known executors: claude-code, codex, fail, gemini, grok, log, noop, set, shell)',
     );
     expect(messageLines).toHaveLength(6);
   });

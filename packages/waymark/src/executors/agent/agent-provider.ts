@@ -67,6 +67,14 @@ export function clip(text: string, max = 300): string {
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
 }
 
+/** An agent's text as live lines: one per line of it, blank ones left out. */
+export function textLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '');
+}
+
 /** How a tool call is shown live: its name and arguments, clipped. */
 export function toolLine(name: string, input: unknown): string {
   const args =

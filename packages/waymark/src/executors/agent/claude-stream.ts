@@ -13,6 +13,7 @@ import {
   isObject,
   numberOr0,
   stringOrNull,
+  textLines,
   toolLine,
 } from './agent-provider.ts';
 import { type AgentResult, type TokenCounts, tokenCounts } from './agent-result.ts';
@@ -67,9 +68,7 @@ function contentBlocks(event: Record<string, unknown>): Array<Record<string, unk
 }
 
 function assistantLine(block: Record<string, unknown>): string[] {
-  if (block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
-    return [clip(block.text, 2000)];
-  }
+  if (block.type === 'text' && typeof block.text === 'string') return textLines(block.text);
   if (block.type === 'tool_use' && typeof block.name === 'string') {
     return [toolLine(block.name, block.input)];
   }

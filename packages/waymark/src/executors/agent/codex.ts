@@ -16,6 +16,7 @@ import {
   numberOr0,
   promptWithInstructions,
   stringOrNull,
+  textLines,
   toolLine,
 } from './agent-provider.ts';
 import { addTokens, type TokenCounts, tokenCounts } from './agent-result.ts';
@@ -96,7 +97,7 @@ function createCodexParser(): AgentStreamParser {
 function itemLines(item: Record<string, unknown>): string[] {
   switch (item.type) {
     case 'agent_message':
-      return typeof item.text === 'string' ? [clip(item.text, 2000)] : [];
+      return typeof item.text === 'string' ? textLines(item.text) : [];
     case 'command_execution': {
       const code = typeof item.exit_code === 'number' ? ` → exit ${item.exit_code}` : '';
       return [clip(`$ ${String(item.command ?? '')}${code}`)];

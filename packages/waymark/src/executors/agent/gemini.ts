@@ -20,6 +20,7 @@ import {
   numberOr0,
   promptWithInstructions,
   stringOrNull,
+  textLines,
   toolLine,
 } from './agent-provider.ts';
 import { tokenCounts } from './agent-result.ts';
@@ -66,7 +67,7 @@ function createGeminiParser(): AgentStreamParser {
     const cut = all ? pending.length : pending.lastIndexOf('\n') + 1;
     const shown = pending.slice(0, cut);
     pending = pending.slice(cut);
-    return shown.trim() === '' ? [] : [clip(shown, 2000)];
+    return textLines(shown);
   };
   return {
     event(event) {
