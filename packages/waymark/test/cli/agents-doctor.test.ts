@@ -1,11 +1,10 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AgentCliStatus } from '../../src/executors/agent/index.ts';
+import { FAKE_AGENT_CLIS as FAKES } from '../fixtures/agent-clis/fake-agents.ts';
 import { CliHarness, makeScratchDir } from './cli-harness.ts';
 
-const FAKES = fileURLToPath(new URL('../fixtures/agent-clis', import.meta.url));
 const NODE_DIR = join(process.execPath, '..');
 const scratch = makeScratchDir();
 afterAll(() => scratch.cleanup());

@@ -8,6 +8,7 @@
 import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FAKE_AGENT_CLIS, FAKE_SESSION_ID } from '../fixtures/agent-clis/fake-agents.ts';
 import { CliHarness, REPO_ROOT, cli, makeScratchDir } from './cli-harness.ts';
 
 const EXAMPLES = join(REPO_ROOT, 'examples');
@@ -58,7 +59,7 @@ const RUNS: Record<string, ExampleRun> = {
   'agents/feature-loop.workflow.yaml': {
     args: (dir) => ['--input', 'task=Add a slugify() helper', '--input', `workdir=${dir}`],
     env: (dir) => ({
-      PATH: `${AGENT_CLIS}:${process.env['PATH'] ?? ''}`,
+      PATH: `${FAKE_AGENT_CLIS}:${process.env['PATH'] ?? ''}`,
       FAKE_AGENT_RULES: join(EXAMPLES, 'agents', 'fake-replies.json'),
       FAKE_AGENT_LOG: join(dir, 'agents.jsonl'),
     }),
@@ -66,7 +67,7 @@ const RUNS: Record<string, ExampleRun> = {
       expect(output).toEqual({
         plan: '1. Add slugify() to src/slug.ts.\n2. Test it in test/slug.test.ts.',
         verdict: 'PASS\nThe change does what the task asks, with tests.',
-        plan_session: '5f0c1d2e-0000-4000-8000-00000000abcd',
+        plan_session: FAKE_SESSION_ID,
       });
       const calls = readFileSync(join(dir, 'agents.jsonl'), 'utf8')
         .trim()
@@ -78,8 +79,6 @@ const RUNS: Record<string, ExampleRun> = {
     },
   },
 };
-
-const AGENT_CLIS = join(REPO_ROOT, 'packages/waymark/test/fixtures/agent-clis');
 
 /** Executables that append their name and arguments to $CALLS; returns their directory. */
 function fakeCommands(dir: string, names: string[]): string {

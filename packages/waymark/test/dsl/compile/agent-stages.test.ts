@@ -7,14 +7,15 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
 import { builtinExecutors, createExecutorRegistry } from '../../../src/executors/index.ts';
 import { createTestEngine, type TestEngine } from '../../../src/testing/test-engine.ts';
+import {
+  FAKE_AGENT_CLIS as FAKES,
+  isAlive as alive,
+} from '../../fixtures/agent-clis/fake-agents.ts';
 import { compileYaml, lines, until } from './helpers.ts';
-
-const FAKES = fileURLToPath(new URL('../../fixtures/agent-clis', import.meta.url));
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -186,12 +187,3 @@ describe('agent stages: load-time checks, at their positions', () => {
     ]);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -13,15 +13,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WaymarkError } from '../../../src/core/errors.ts';
 import { agentExecutors } from '../../../src/executors/agent/index.ts';
 import type { Executor } from '../../../src/executors/index.ts';
+import {
+  FAKE_AGENT_CLIS as FAKES,
+  FAKE_SESSION_ID as SESSION,
+  isAlive as alive,
+} from '../../fixtures/agent-clis/fake-agents.ts';
 import { fakeContext, fakeStep } from '../fake-step.ts';
-
-const FAKES = fileURLToPath(new URL('../../fixtures/agent-clis', import.meta.url));
-const SESSION = '5f0c1d2e-0000-4000-8000-00000000abcd';
 
 interface Setup {
   env?: Record<string, string>;
@@ -141,7 +142,8 @@ describe('agent executors: success, in each CLI real format', () => {
       'Done: Fix',
       '→ read_file {"absolute_path":"README.md"}',
       '← # Readme',
-      'the bug',
+      // Deltas are shown a line at a time, or when a tool call cuts them.
+      ' the bug',
     ]);
   });
 
@@ -454,13 +456,4 @@ describe('agent executors: masking and the transcript', () => {
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 20));
   expect(condition()).toBe(true);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
