@@ -15,8 +15,18 @@ describe('built-in executors', () => {
     return executor.run(executor.withSchema.parse(args), ctx);
   };
 
-  it('registers log, set, fail, noop and shell', () => {
-    expect(registry.names()).toEqual(['fail', 'log', 'noop', 'set', 'shell']);
+  it('registers log, set, fail, noop, shell and the agents', () => {
+    expect(registry.names()).toEqual([
+      'claude-code',
+      'codex',
+      'fail',
+      'gemini',
+      'grok',
+      'log',
+      'noop',
+      'set',
+      'shell',
+    ]);
     expect(() => createExecutorRegistry([...builtinExecutors(), ...builtinExecutors()])).toThrow(
       /registered twice/,
     );
