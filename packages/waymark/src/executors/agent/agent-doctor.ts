@@ -96,7 +96,6 @@ async function capture(
   env: Record<string, string>,
   options: AgentDoctorOptions,
 ): Promise<Captured> {
-  const lines: string[] = [];
   try {
     const exit = await runAgentProcess({
       provider,
@@ -109,10 +108,10 @@ async function capture(
       killGraceMs: 1_000,
       maxOutputBytes: 1024 * 1024,
       stderrTailBytes: 2048,
-      onStdoutLine: (line) => lines.push(line),
+      onStdoutLine: () => {},
       onStderrLine: () => {},
     });
-    if (exit.code === 0) return { kind: 'ok', output: lines.join('\n') };
+    if (exit.code === 0) return { kind: 'ok', output: exit.stdout };
     const tail = exit.stderrTail.split('\n').pop() ?? '';
     return {
       kind: 'failed',

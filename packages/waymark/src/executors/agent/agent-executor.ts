@@ -8,8 +8,7 @@
  * executor also masks the CLIs' API keys found in its environment, so an agent that prints its
  * environment shows `***`. The transcript artifact is masked for both.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SecretMasker } from '../../core/secret-masker.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from '../executor.ts';
@@ -73,12 +72,7 @@ async function runAgent(
   }
   const invocation = provider.invocation(brief);
   const cwd = resolve(ctx.baseDir, args.cwd ?? '.');
-  if (
-    !(await stat(cwd).then(
-      (s) => s.isDirectory(),
-      () => false,
-    ))
-  ) {
+  if (!(await isDirectory(cwd))) {
     throw agentError('AGENT_CONFIG', `${provider.name}: cwd ${cwd} is not a directory`);
   }
   const env = agentEnv(options.baseEnv ?? {}, invocation.envDefaults ?? {}, ctx.env);
@@ -87,38 +81,28 @@ async function runAgent(
     ...(options.credentialEnv ?? provider.credentialEnv).flatMap((n) => env[n] ?? []),
   ]);
   const show = (line: string): void => ctx.logger.info(masker.mask(line));
-  const transcript = openTranscript(ctx, provider.name);
-  const parser = provider.parser();
-  let malformed: { line: number; text: string } | undefined;
-  let lineNumber = 0;
-  let exit: AgentProcessExit;
-  try {
-    exit = await runAgentProcess({
-      provider: provider.name,
-      file: options.binaries?.[provider.name] ?? provider.binary,
-      args: invocation.args,
-      stdin: invocation.stdin,
-      cwd,
-      env,
-      signal: ctx.signal,
-      killGraceMs: options.killGraceMs ?? 5_000,
-      maxOutputBytes: options.maxOutputBytes ?? 64 * 1024 * 1024,
-      stderrTailBytes: options.stderrTailBytes ?? 4096,
-      onStdoutLine: (text) => {
-        lineNumber++;
-        transcript.write(`${masker.mask(text)}\n`);
-        if (text.trim() === '' || malformed !== undefined) return;
-        const event = parseJson(text);
-        if (!isObject(event)) malformed = { line: lineNumber, text };
-        else for (const line of parser.event(event)) show(line);
-      },
-      onStderrLine: (text) => ctx.logger.line('stderr', masker.mask(text)),
-    });
-  } finally {
-    await transcript.close();
-  }
-  for (const line of parser.flush?.() ?? []) show(line);
-  const outcome = parser.end(exit);
+  // Live: each line as it comes, for the log only (a piece of a very long line is skipped).
+  const live = provider.parser();
+  const exit = await runAgentProcess({
+    provider: provider.name,
+    file: options.binaries?.[provider.name] ?? provider.binary,
+    args: invocation.args,
+    stdin: invocation.stdin,
+    cwd,
+    env,
+    signal: ctx.signal,
+    killGraceMs: options.killGraceMs ?? 5_000,
+    maxOutputBytes: options.maxOutputBytes ?? 64 * 1024 * 1024,
+    stderrTailBytes: options.stderrTailBytes ?? 4096,
+    onStdoutLine: (text) => {
+      const event = parseJson(text);
+      if (isObject(event)) for (const line of live.event(event)) show(line);
+    },
+    onStderrLine: (text) => ctx.logger.line('stderr', masker.mask(text)),
+  });
+  for (const line of live.flush?.() ?? []) show(line);
+  await saveTranscript(ctx, provider.name, masker.mask(exit.stdout));
+  const { outcome, malformed } = parseOutput(provider, exit);
   const failure = failureOf(provider.name, outcome, exit, malformed);
   if (failure !== undefined) {
     throw agentError(failure.code, masker.mask(failure.message), {
@@ -128,6 +112,33 @@ async function runAgent(
     });
   }
   return masker.maskValue((outcome as Extract<AgentOutcome, { kind: 'done' }>).result);
+}
+
+/** The result: the whole output, parsed again (the live parse may have missed pieces). */
+function parseOutput(
+  provider: AgentProvider,
+  exit: AgentProcessExit,
+): { outcome: AgentOutcome; malformed: { line: number; text: string } | undefined } {
+  const parser = provider.parser();
+  let malformed: { line: number; text: string } | undefined;
+  const lines = exit.stdout.split('\n');
+  for (const [i, text] of lines.entries()) {
+    if (text.trim() === '') continue;
+    const event = parseJson(text);
+    if (!isObject(event)) {
+      malformed = { line: i + 1, text };
+      break;
+    }
+    parser.event(event);
+  }
+  return { outcome: parser.end(exit), malformed };
+}
+
+function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 function lackedSettings(provider: AgentProvider): Array<['max_turns' | 'allowed_tools', string]> {
@@ -186,36 +197,19 @@ function agentEnv(
   return Object.assign(env, step);
 }
 
-/**
- * The CLI's whole stdout, masked, as the step's artifact `<provider>.jsonl`: made on the first
- * line. A file that cannot be written costs the artifact, not the step.
- */
-function openTranscript(
+/** The CLI's whole stdout, masked, as the step's artifact `<provider>.jsonl`. */
+async function saveTranscript(
   ctx: ExecutorContext,
   provider: string,
-): { write(text: string): void; close(): Promise<void> } {
-  let file: WriteStream | undefined;
-  let broken = false;
-  return {
-    write(text) {
-      if (broken) return;
-      if (file === undefined) {
-        file = createWriteStream(join(ctx.artifactsDir, `${provider}.jsonl`));
-        file.on('error', (error) => {
-          broken = true;
-          ctx.logger.warn(`the transcript artifact could not be written: ${error.message}`);
-        });
-      }
-      file.write(text);
-    },
-    close: () =>
-      new Promise((done) => {
-        if (file === undefined || file.closed) return done();
-        // 'close' follows 'finish' and 'error' alike.
-        file.once('close', () => done());
-        file.end();
-      }),
-  };
+  stdout: string,
+): Promise<void> {
+  if (stdout === '') return;
+  try {
+    await writeFile(join(ctx.artifactsDir, `${provider}.jsonl`), stdout);
+  } catch (error) {
+    // The artifact is lost, not the step.
+    ctx.logger.warn(`the transcript artifact could not be written: ${(error as Error).message}`);
+  }
 }
 
 function parseJson(text: string): unknown {
