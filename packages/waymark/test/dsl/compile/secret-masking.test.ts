@@ -70,11 +70,16 @@ afterEach(async () => {
   t = store = dir = undefined;
 });
 
+/**
+ * The shell steps are real processes: between fake seconds, real time passes too (a poll, not
+ * a timed assertion), or a slow start of a process makes the run look stuck.
+ */
 async function runToEnd(engine: TestEngine, runId: string): Promise<void> {
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 200; i++) {
     const run = await engine.engine.getRun(runId);
     if (run !== null && isTerminalStatus(run.status)) return;
     await engine.clock.advance('1s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`run ${runId} did not end`);
 }
