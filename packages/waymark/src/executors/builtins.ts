@@ -1,7 +1,9 @@
-/** The executors every workflow can use: log, set, fail, noop (and shell, in shell.ts). */
+/** The executors every workflow can use: log, set, fail, noop (and shell, http, module in their files). */
 import { z } from 'zod';
 import { NonRetryableError } from '../core/errors.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from './executor.ts';
+import { createHttpExecutor, type HttpExecutorOptions } from './http/http.ts';
+import { createModuleExecutor, type ModuleExecutorOptions } from './module/module-executor.ts';
 import { createShellExecutor, type ShellExecutorOptions } from './shell.ts';
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -53,9 +55,11 @@ export const noopExecutor: Executor = defineExecutor({
 export interface BuiltinExecutorOptions {
   log?: LogExecutorOptions;
   shell?: ShellExecutorOptions;
+  http?: HttpExecutorOptions;
+  module?: ModuleExecutorOptions;
 }
 
-/** log, set, fail, noop and shell. */
+/** log, set, fail, noop, shell, http and module. */
 export function builtinExecutors(options: BuiltinExecutorOptions = {}): Executor[] {
   return [
     createLogExecutor(options.log),
@@ -63,5 +67,7 @@ export function builtinExecutors(options: BuiltinExecutorOptions = {}): Executor
     failExecutor,
     noopExecutor,
     createShellExecutor(options.shell),
+    createHttpExecutor(options.http),
+    createModuleExecutor(options.module),
   ];
 }

@@ -328,13 +328,13 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
     const text = step('  - id: s', '    uses: shel');
     const d = onlyError(text, 'shel');
     expect(d.message).toBe('unknown executor "shel"; did you mean "shell"?');
-    expect(d.hint).toBe('known executors: fail, log, noop, set, shell');
+    expect(d.hint).toBe('known executors: fail, http, log, module, noop, set, shell');
   });
 
   it('executors come from the caller', () => {
-    const text = step('  - id: s', '    uses: http');
+    const text = step('  - id: s', '    uses: deploy');
     const { diagnostics } = loadWorkflowDocument(text, 'wf.yaml', {
-      knownExecutors: new Set(['http']),
+      knownExecutors: new Set(['deploy']),
     });
     expect(diagnostics).toEqual([]);
   });
@@ -527,7 +527,7 @@ describe('loadWorkflowDocument: all errors at once', () => {
     const messageLines = error.message.split('\n');
     expect(messageLines[0]).toBe('bad.workflow.yaml: 5 errors');
     expect(messageLines[1]).toBe(
-      '  bad.workflow.yaml:4:11: unknown executor "shel"; did you mean "shell"? (hint: known executors: fail, log, noop, set, shell)',
+      '  bad.workflow.yaml:4:11: unknown executor "shel"; did you mean "shell"? (hint: known executors: fail, http, log, module, noop, set, shell)',
     );
     expect(messageLines).toHaveLength(6);
   });

@@ -15,8 +15,8 @@ describe('built-in executors', () => {
     return executor.run(executor.withSchema.parse(args), ctx);
   };
 
-  it('registers log, set, fail, noop and shell', () => {
-    expect(registry.names()).toEqual(['fail', 'log', 'noop', 'set', 'shell']);
+  it('registers log, set, fail, noop, shell, http and module', () => {
+    expect(registry.names()).toEqual(['fail', 'http', 'log', 'module', 'noop', 'set', 'shell']);
     expect(() => createExecutorRegistry([...builtinExecutors(), ...builtinExecutors()])).toThrow(
       /registered twice/,
     );
