@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseText } from '../storage/database-text.ts';
@@ -135,5 +136,16 @@ describe('secrets in the CLI', () => {
     expect(rows).toContain('cannot log in with ***');
     expect(rows).not.toContain(TOKEN);
     expect(raw).not.toContain(TOKEN);
+  });
+
+  it('nor does any JSONL run log, which holds the masked output lines', () => {
+    const dir = join(scratch.dir, '.waymark', 'logs');
+    const logs = readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8'));
+    expect(logs.length).toBeGreaterThanOrEqual(4);
+    const all = logs.join('\n');
+    expect(all).toContain('"text":"stdout ***"');
+    expect(all).toContain('"text":"stderr ***"');
+    expect(all).toContain('"type":"executor.finished"');
+    expect(all).not.toContain(TOKEN);
   });
 });
