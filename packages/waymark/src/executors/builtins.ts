@@ -17,12 +17,13 @@ export interface LogExecutorOptions {
   onMessage?: (message: string, ctx: ExecutorContext) => void;
 }
 
-/** `uses: log` with `message`: output `{ message }`. */
+/** `uses: log` with `message`: a `step.log` line in the history; output `{ message }`. */
 export function createLogExecutor(options: LogExecutorOptions = {}): Executor {
   return defineExecutor({
     name: 'log',
     withSchema: z.object({ message: text }).strict(),
     run: async ({ message }, ctx) => {
+      ctx.logger.info(message);
       options.onMessage?.(message, ctx);
       return { output: { message } };
     },

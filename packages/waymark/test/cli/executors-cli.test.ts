@@ -116,6 +116,7 @@ describe('executors in the CLI', () => {
       'step.succeeded compile',
       'step.started report',
       'executor.started report',
+      'step.log report',
       'executor.finished report',
       'step.succeeded report',
       'run.completed',
