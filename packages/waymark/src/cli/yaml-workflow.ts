@@ -1,7 +1,7 @@
 /**
  * YAML workflows in the CLI: find the file (a path, or an id in the workflows directory),
  * validate it, and compile it to the same WorkflowDefinition a code workflow is, with the
- * process environment for `shell` steps and a resolver for nested `run`s. (`secrets:` are
+ * configured executors (executors-config.ts) and a resolver for nested `run`s. (`secrets:` are
  * read by the engine, which the run command gives the same environment.)
  */
 import { readFileSync } from 'node:fs';
@@ -13,13 +13,12 @@ import { compileWorkflowDocument } from '../dsl/compile/index.ts';
 import { loadWorkflowDocument } from '../dsl/load-workflow-file.ts';
 import { resolveWorkflowFrom, WORKFLOW_FILE_SUFFIX } from '../dsl/registry/index.ts';
 import { WORKFLOW_ID } from '../dsl/schema.ts';
-import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
 import type { RunDefinitionSource } from '../core/run.ts';
 import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
-import { agentExecutorOptions } from './agent-options.ts';
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
+import { cliExecutors } from './executors-config.ts';
 
 /** The workflows directory when `--dir` is not given. */
 export const DEFAULT_WORKFLOWS_DIR = 'workflows';
@@ -106,12 +105,7 @@ export function compileYaml(
   path: string | null,
   options: CompileYamlOptions,
 ): WorkflowDefinition {
-  const executors = createExecutorRegistry(
-    builtinExecutors({
-      shell: { baseEnv: options.config.env },
-      agents: agentExecutorOptions(options.config),
-    }),
-  );
+  const executors = cliExecutors(options.config);
   const compiled = new Map<string, WorkflowDefinition>();
   const compile = (
     doc: WorkflowDocument,
@@ -122,9 +116,9 @@ export function compileYaml(
       file: file ?? '<recorded definition>',
       source: text,
       executors,
-      // Relative paths of executors (an agent's roles/ and cwd) are the workflow file's.
-      baseDir: file === null ? options.config.cwd : dirname(file),
-      artifactsRoot: resolve(options.config.cwd, '.waymark/artifacts'),
+      artifactsRoot: options.config.artifactsDir,
+      // Module executors and relative paths resolve against the workflow file's directory.
+      baseDir: file === null ? options.config.cwd : dirname(resolve(options.config.cwd, file)),
       resolveWorkflow: (ref) => {
         const child = childPath(ref, file, options.workflowsDir);
         if (child === undefined) return undefined;

@@ -4,6 +4,7 @@
  * the step's abort signal; its result is recorded as the step's output.
  */
 import type { z } from 'zod';
+import type { RetryPolicy } from '../core/retry-policy.ts';
 
 /**
  * Where an executor reports progress: each call becomes a `step.log` event in the run's
@@ -85,6 +86,12 @@ export interface Executor<TArgs = unknown> {
    * exactly one word. The shell's `command` is one.
    */
   wordArgs?: readonly string[];
+  /**
+   * The retries a YAML step of this executor makes when neither the step nor the workflow's
+   * `defaults` set any (other steps make one attempt). The http executor's: 3 attempts, for
+   * its retryable 429 and 5xx answers.
+   */
+  retry?: RetryPolicy;
   run(args: TArgs, ctx: ExecutorContext): Promise<ExecutorResult>;
 }
 

@@ -33,3 +33,18 @@ export {
   type LogExecutorOptions,
 } from './builtins.ts';
 export { createShellExecutor, type ShellArgs, type ShellExecutorOptions } from './shell.ts';
+export {
+  createHttpExecutor,
+  type HttpArgs,
+  type HttpExecutorOptions,
+  type HttpOutput,
+} from './http/http.ts';
+export {
+  createModuleExecutor,
+  type ModuleArgs,
+  type ModuleContext,
+  type ModuleExecutorOptions,
+  type ModuleRun,
+} from './module/module-executor.ts';
+export { NetworkPolicy, type NetworkPolicyOptions } from './http/network-policy.ts';
+export type { ResolveHost } from './http/guarded-lookup.ts';

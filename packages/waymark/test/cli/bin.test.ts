@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, makeScratchDir } from './cli-harness.ts';
@@ -39,5 +40,34 @@ describe('bin/waymark.mjs', () => {
     expect(result.stdout).toMatch(/⏸ pause {2}sleeping until .*Z \(1s\)/);
     expect(result.stdout).toContain('"greeting": "Hello, test!"');
     expect(result.stdout).toContain('"luckyNumber": 28');
+  });
+
+  it('runs a YAML module step written in TypeScript as a real process, without a build step', () => {
+    mkdirSync(join(scratch.dir, 'executors'), { recursive: true });
+    writeFileSync(
+      join(scratch.dir, 'executors', 'double.ts'),
+      'export default function run(ctx: { inputs: { n: number } }): { output: number } {\n  return { output: ctx.inputs.n * 2 };\n}\n',
+    );
+    writeFileSync(
+      join(scratch.dir, 'double.workflow.yaml'),
+      'id: double\nsteps:\n  - { id: twice, uses: module, with: { module: double, inputs: { n: 21 } } }\noutput: ${ steps.twice.output }\n',
+    );
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'packages/waymark/bin/waymark.mjs'),
+        'run',
+        'double.workflow.yaml',
+        '--json',
+      ],
+      {
+        cwd: scratch.dir,
+        encoding: 'utf8',
+        env: { ...process.env, WAYMARK_DEBUG: '1' },
+        timeout: 20_000,
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'completed', output: 42 });
   });
 });

@@ -329,14 +329,14 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
     const d = onlyError(text, 'shel');
     expect(d.message).toBe('unknown executor "shel"; did you mean "shell"?');
     expect(d.hint).toBe(
-      'known executors: claude-code, codex, fail, gemini, grok, log, noop, set, shell',
+      'known executors: claude-code, codex, fail, gemini, grok, http, log, module, noop, set, shell',
     );
   });
 
   it('executors come from the caller', () => {
-    const text = step('  - id: s', '    uses: http');
+    const text = step('  - id: s', '    uses: deploy');
     const { diagnostics } = loadWorkflowDocument(text, 'wf.yaml', {
-      knownExecutors: new Set(['http']),
+      knownExecutors: new Set(['deploy']),
     });
     expect(diagnostics).toEqual([]);
   });
@@ -529,7 +529,7 @@ describe('loadWorkflowDocument: all errors at once', () => {
     const messageLines = error.message.split('\n');
     expect(messageLines[0]).toBe('bad.workflow.yaml: 5 errors');
     expect(messageLines[1]).toBe(
-      '  bad.workflow.yaml:4:11: unknown executor "shel"; did you mean "shell"? (hint: known executors: claude-code, codex, fail, gemini, grok, log, noop, set, shell)',
+      '  bad.workflow.yaml:4:11: unknown executor "shel"; did you mean "shell"? (hint: known executors: claude-code, codex, fail, gemini, grok, http, log, module, noop, set, shell)',
     );
     expect(messageLines).toHaveLength(6);
   });

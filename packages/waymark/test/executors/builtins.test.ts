@@ -15,14 +15,16 @@ describe('built-in executors', () => {
     return executor.run(executor.withSchema.parse(args), ctx);
   };
 
-  it('registers log, set, fail, noop, shell and the agents', () => {
+  it('registers log, set, fail, noop, shell, http, module and the agents', () => {
     expect(registry.names()).toEqual([
       'claude-code',
       'codex',
       'fail',
       'gemini',
       'grok',
+      'http',
       'log',
+      'module',
       'noop',
       'set',
       'shell',

@@ -24,7 +24,9 @@ import { formatMs, formatTime } from '../format/time.ts';
 import { loadWorkflowModule, type WorkflowModule } from '../load-workflow-module.ts';
 import { type CliStore, openCliStore } from '../open-store.ts';
 import { parseInput } from '../parse-input.ts';
+import { startRunLogs } from '../run-logs.ts';
 import { RunProgress } from '../run-progress.ts';
+import { printStepSummary } from '../run-summary.ts';
 import { waitForRun } from '../wait-for-run.ts';
 import {
   compileYaml,
@@ -44,6 +46,7 @@ export interface RunOptions {
   json?: boolean;
   dryRun?: boolean;
   dir?: string;
+  summary?: boolean;
 }
 
 const RUN_HELP = `
@@ -105,6 +108,7 @@ export function registerRunCommand(
     .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
     .option('--json', 'print only a final { runId, status, output?, error? } object')
     .option('--dry-run', 'YAML: print the plan (steps, conditions, executors) and run nothing')
+    .option('--summary', 'after the result, print a table of the steps: status, attempts, duration')
     .option(
       '--dir <dir>',
       `YAML: the workflows directory for ids and nested runs (default ./${DEFAULT_WORKFLOWS_DIR})`,
@@ -243,11 +247,18 @@ async function execute(
   });
   // Subscribed before the run starts, so no event is missed.
   const progress = new RunProgress(engine, ctx, { lines: options.json !== true });
+  const logs = startRunLogs(engine, ctx);
   try {
     const runId = await begin(engine);
     progress.watch(runId);
     const outcome = await waitForRun(engine, runId, ctx.io);
-    if (outcome.type === 'ended') return report(outcome.run, options, ctx);
+    if (outcome.type === 'ended') {
+      const code = report(outcome.run, options, ctx);
+      if (options.summary === true && options.json !== true) {
+        await printStepSummary(engine, runId, ctx);
+      }
+      return code;
+    }
     if (options.json !== true) {
       ctx.io.stdout(
         `\nInterrupted (${outcome.signal}): letting the step in flight finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then handing the run back…\n`,
@@ -262,6 +273,7 @@ async function execute(
   } finally {
     progress.stop();
     await engine.stop();
+    logs.stop();
   }
 }
 

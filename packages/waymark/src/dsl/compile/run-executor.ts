@@ -32,7 +32,7 @@ export async function runExecutor(
   if (executor === undefined) {
     throw new NonRetryableError(`step "${key}": unknown executor "${call.executor}"`);
   }
-  const retry = executorRetry(it, call);
+  const retry = executorRetry(it, call, executor.retry);
   const timeout = call.timeout ?? it.defaultTimeout;
   if (timeout !== undefined) parseDuration(timeout, 'timeout');
   const options = {
