@@ -1,6 +1,7 @@
 /**
- * YAML workflows in the CLI: validate a file, and compile it to the same WorkflowDefinition a code workflow is, with the
- * process environment for `shell` steps and a resolver for nested `run`s. (`secrets:` are
+ * YAML workflows in the CLI: validate a file, and compile it to the same WorkflowDefinition a
+ * code workflow is, with the configured executors (executors-config.ts) and a resolver for
+ * nested `run`s. (`secrets:` are
  * read by the engine, which the run command gives the same environment.)
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { compileWorkflowDocument } from '../dsl/compile/index.ts';
 import { loadWorkflowDocument } from '../dsl/load-workflow-file.ts';
 import { resolveWorkflowFrom, WORKFLOW_FILE_SUFFIX } from '../dsl/registry/index.ts';
 import { WORKFLOW_ID } from '../dsl/schema.ts';
-import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
 import type { RunDefinitionSource } from '../core/run.ts';
 import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
@@ -19,6 +19,7 @@ import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
 import { diagnosticsMessage } from './format/diagnostics.ts';
 import { isYamlPath } from './run/workflow-target.ts';
+import { cliExecutors } from './executors-config.ts';
 
 type LoadedYaml =
   | { ok: true; document: WorkflowDocument; diagnostics: Diagnostic[] }
@@ -69,9 +70,7 @@ export function compileYaml(
   path: string | null,
   options: CompileYamlOptions,
 ): WorkflowDefinition {
-  const executors = createExecutorRegistry(
-    builtinExecutors({ shell: { baseEnv: options.config.env } }),
-  );
+  const executors = cliExecutors(options.config);
   const compiled = new Map<string, WorkflowDefinition>();
   const compile = (
     doc: WorkflowDocument,
@@ -82,6 +81,9 @@ export function compileYaml(
       file: file ?? '<recorded definition>',
       source: text,
       executors,
+      artifactsRoot: options.config.artifactsDir,
+      // Module executors and relative paths resolve against the workflow file's directory.
+      baseDir: file === null ? options.config.cwd : dirname(resolve(options.config.cwd, file)),
       resolveWorkflow: (ref) => {
         const child = childPath(ref, file, options.workflowsDir);
         if (child === undefined) return undefined;

@@ -87,6 +87,13 @@ export interface StageConfig {
   profile?: string;
   skills?: string[];
   prompt?: string;
+  model?: string;
+  /** A number, or an expression. */
+  max_turns?: number | string;
+  cwd?: string;
+  allowed_tools?: string[];
+  permissions?: 'read-only' | 'edit' | 'full';
+  timeout?: Duration;
   mode?: 'sequential' | 'parallel';
   on_failure?: OnFailure;
   retries?: number;

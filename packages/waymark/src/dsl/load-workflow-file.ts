@@ -1,7 +1,11 @@
 /** Text of a workflow file → a typed document, or every diagnostic of the file at once. */
-import { builtinExecutors } from '../executors/index.ts';
+import {
+  builtinExecutors,
+  createExecutorRegistry,
+  type ExecutorRegistry,
+} from '../executors/index.ts';
 import { checkWorkflowShape } from './check-shape.ts';
-import { checkExpressions } from './compile/check-expressions.ts';
+import { checkExpressionsAndArguments } from './compile/check-expressions.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors, sortDiagnostics } from './diagnostics.ts';
 import type { WorkflowDocument } from './document.ts';
@@ -10,15 +14,17 @@ import { type ParsedYaml, parseYaml, type YamlLimits } from './parse-yaml.ts';
 import type { ResolveWorkflow } from './run-cycles.ts';
 import { checkWorkflowSemantics } from './validate.ts';
 
-/** Names of the executors that ship with the engine (from the executors themselves, so they cannot drift). */
-let builtinNames: ReadonlySet<string> | undefined;
-function builtinExecutorNames(): ReadonlySet<string> {
-  builtinNames ??= new Set(builtinExecutors().map((executor) => executor.name));
-  return builtinNames;
+/** The executors that ship with the engine, for their names and argument schemas. */
+let builtins: ExecutorRegistry | undefined;
+function builtinRegistry(): ExecutorRegistry {
+  builtins ??= createExecutorRegistry(builtinExecutors());
+  return builtins;
 }
 
 export interface LoadWorkflowOptions {
-  /** Names `uses` may take. Default: the built-in executors. */
+  /** The executors `uses` may name, whose schemas check the arguments. Default: the built-ins. */
+  executors?: ExecutorRegistry;
+  /** Names `uses` may take. Default: the names of `executors`. */
   knownExecutors?: ReadonlySet<string>;
   /** Finds workflows named by `run`, to check for cycles; without it they are not checked. */
   resolveWorkflow?: ResolveWorkflow;
@@ -47,15 +53,16 @@ export function loadWorkflowDocument(
   const { parsed, diagnostics } = parseYaml(text, file, options.limits);
   if (parsed === undefined) return { diagnostics };
   const shapeIssues = checkWorkflowShape(parsed.value);
+  const executors = options.executors ?? builtinRegistry();
   const issues = [
     ...shapeIssues,
     // Expressions are type-checked once the shape is right: a malformed part would only
     // produce a second message about the same mistake.
     ...(shapeIssues.some((i) => (i.severity ?? 'error') === 'error')
       ? []
-      : checkExpressions(parsed.value)),
+      : checkExpressionsAndArguments(parsed.value, executors)),
     ...checkWorkflowSemantics(parsed.value, {
-      knownExecutors: options.knownExecutors ?? builtinExecutorNames(),
+      knownExecutors: options.knownExecutors ?? new Set(executors.names()),
       ...(options.resolveWorkflow === undefined
         ? {}
         : { resolveWorkflow: options.resolveWorkflow }),

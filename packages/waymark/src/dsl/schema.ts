@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../core/durations.ts';
+import { AGENT_PERMISSIONS } from '../executors/agent/agent-args.ts';
 
 /** Names expressions use as `steps.<id>`, `vars.<name>`: CEL identifiers. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -231,6 +232,12 @@ export function stageConfigSchema(stepList: z.ZodType) {
     profile: z.string().optional(),
     skills: z.array(z.string()).optional(),
     prompt: z.string().optional(),
+    model: z.string().min(1).optional(),
+    max_turns: z.union([z.int().min(1), z.string()]).optional(),
+    cwd: z.string().min(1).optional(),
+    allowed_tools: z.array(z.string()).optional(),
+    permissions: z.enum(AGENT_PERMISSIONS).optional(),
+    timeout: durationSchema.optional(),
     mode: z.enum(STAGE_MODES).optional(),
     on_failure: z.enum(ON_FAILURE).optional(),
     retries: z.int().min(0).optional(),

@@ -3,6 +3,8 @@
  * document whether or not it passed the schema, skipping malformed parts (the schema
  * reports those), so a file's errors are all reported at once.
  */
+import { AGENT_STAGE_KEYS } from '../executors/agent/agent-args.ts';
+import { AGENT_PROVIDER_NAMES } from '../executors/agent/index.ts';
 import { checkForeachNames } from './check-foreach-names.ts';
 import { checkRetries } from './check-retries.ts';
 import { type DocumentIssue, formatPath, isRecord } from './document-issue.ts';
@@ -43,7 +45,7 @@ export function checkWorkflowSemantics(
     ...checkRetries(steps),
     ...checkForeachNames(steps),
     ...checkExecutors(document, steps, options.knownExecutors),
-    ...checkStages(document),
+    ...checkStages(document, options.knownExecutors),
     ...checkStepReferences(document),
     ...(options.resolveWorkflow === undefined
       ? []
@@ -123,7 +125,7 @@ function checkExecutors(
   return issues;
 }
 
-function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
+function checkStages(doc: Record<string, unknown>, known: ReadonlySet<string>): DocumentIssue[] {
   const issues: DocumentIssue[] = [];
   const stages = Array.isArray(doc.stages) ? doc.stages : [];
   const configs = isRecord(doc.stage_configs) ? doc.stage_configs : {};
@@ -164,6 +166,7 @@ function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
         hint: 'give a stage exactly one of uses (an executor), provider (an agent) or steps',
       });
     }
+    issues.push(...checkAgentStage(name, config, known));
   }
   const loop = doc.loop;
   if (isRecord(loop) && typeof loop.fallback_next_stage === 'string') {
@@ -177,6 +180,54 @@ function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * A `provider` names an agent; the agent keys (`prompt`, `role`, …) belong to such a stage, and
+ * `timeout` to a stage that runs one executor or agent (a stage of steps times its steps).
+ */
+function checkAgentStage(
+  name: string,
+  config: Record<string, unknown>,
+  known: ReadonlySet<string>,
+): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
+  const path = ['stage_configs', name];
+  const provider = config.provider;
+  if (provider === undefined) {
+    for (const key of AGENT_STAGE_KEYS.filter((k) => config[k] !== undefined)) {
+      issues.push({
+        path: [...path, key],
+        atKey: true,
+        message: `"${key}" is for agent stages: stage "${name}" has no provider`,
+        hint: `add provider (${AGENT_PROVIDER_NAMES.join(', ')}), or remove ${key}`,
+      });
+    }
+  } else if (typeof provider === 'string') {
+    const providers = new Set(AGENT_PROVIDER_NAMES.filter((p) => known.has(p)));
+    if (!providers.has(provider)) {
+      issues.push({
+        path: [...path, 'provider'],
+        message: `unknown agent provider "${provider}"${providerSuggestion(provider, providers)}`,
+        hint: `providers: ${[...providers].join(', ')}`,
+      });
+    }
+  }
+  if (config.timeout !== undefined && config.steps !== undefined) {
+    issues.push({
+      path: [...path, 'timeout'],
+      atKey: true,
+      message: `stage "${name}" runs steps: a timeout applies to one executor or agent`,
+      hint: 'put timeout on the steps inside',
+    });
+  }
+  return issues;
+}
+
+/** `claude` → `claude-code`: a short name is a prefix more often than a typo. */
+function providerSuggestion(name: string, providers: ReadonlySet<string>): string {
+  const longer = [...providers].find((p) => p.startsWith(name));
+  return longer === undefined ? didYouMean(name, providers) : `; did you mean "${longer}"?`;
 }
 
 function checkStepReferences(doc: Record<string, unknown>): DocumentIssue[] {

@@ -5,6 +5,7 @@
  * documents that may be malformed (validation runs it before the shape is known to be good)
  * and skips what it does not understand; the shape checker reports that.
  */
+import { AGENT_STAGE_KEYS } from '../../executors/agent/agent-args.ts';
 import { type DocumentIssue, isRecord } from '../document-issue.ts';
 import {
   compileTemplate,
@@ -19,7 +20,7 @@ import { knownStepIds, stepKindOf } from '../step-tree.ts';
 import { inputTypes, varNames } from './scope-declaration.ts';
 import type { BuiltWorkflow, Evaluate, NodeBase, StageNode, StepNode } from './step-nodes.ts';
 import { duration, onFailureOf, retryPolicy, stageRetryPolicy } from './step-options.ts';
-import { hasTemplate, splitWordsAt } from './template-text.ts';
+import { splitWordsAt } from './template-text.ts';
 
 export interface BuildOptions {
   /** Per executor, the `with` arguments that must be literal text. Default: shell's `script`. */
@@ -146,8 +147,14 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     given: unknown,
     where: ScopeDeclaration,
     path: DocumentPath,
-  ): { with: Evaluate; literalWith: unknown } => {
-    let args: unknown = given;
+  ): {
+    with: Evaluate;
+    givenWith: unknown;
+    wordOffsets: Record<string, number[]>;
+    withPath: DocumentPath;
+  } => {
+    let args: unknown = given ?? {};
+    const offsetsOf: Record<string, number[]> = {};
     const words = wordArgs.get(executor) ?? [];
     if (isRecord(given) && words.some((name) => typeof given[name] === 'string')) {
       const copy: Record<string, unknown> = { ...given };
@@ -156,10 +163,8 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
         if (typeof text !== 'string') continue;
         const split = splitWordsAt(text);
         const list = split.map((w) => w.text);
-        wordOffsets.set(
-          list,
-          split.map((w) => w.offset),
-        );
+        offsetsOf[name] = split.map((w) => w.offset);
+        wordOffsets.set(list, offsetsOf[name]);
         copy[name] = list;
       }
       args = copy;
@@ -179,7 +184,9 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
     }
     return {
       with: value(args, where, [...path, 'with']),
-      literalWith: hasTemplate(args) ? undefined : args,
+      givenWith: args,
+      wordOffsets: offsetsOf,
+      withPath: [...path, given === undefined ? 'uses' : 'with'],
     };
   };
 
@@ -212,7 +219,7 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
           ...base,
           kind,
           executor,
-          ...executorArgs(executor, s.with ?? {}, where, path),
+          ...executorArgs(executor, s.with, where, path),
           timeout: duration(s.timeout),
         };
       }
@@ -322,20 +329,34 @@ export function buildWorkflow(doc: unknown, options: BuildOptions = {}): BuiltWo
         mode: (c.mode === 'parallel' ? 'parallel' : 'sequential') as 'sequential' | 'parallel',
         retry: stageRetryPolicy(c.retries, c.retry_backoff),
       };
-      if (typeof c.prompt === 'string') value(c.prompt, staged, [...p, 'prompt']);
       if (typeof c.uses === 'string') {
         return [
           {
             ...common,
             kind: 'uses' as const,
             executor: c.uses,
-            ...executorArgs(c.uses, c.with ?? {}, staged, p),
-            timeout: undefined,
+            ...executorArgs(c.uses, c.with, staged, p),
+            timeout: duration(c.timeout),
           },
         ];
       }
       if (typeof c.provider === 'string') {
-        return [{ ...common, kind: 'provider' as const, provider: c.provider }];
+        // The agent keys are where the stage has them, so an expression's error points there.
+        const agentArgs = Object.fromEntries(
+          AGENT_STAGE_KEYS.flatMap((k) => (k in c ? [[k, c[k]]] : [])),
+        );
+        return [
+          {
+            ...common,
+            kind: 'provider' as const,
+            executor: c.provider,
+            with: value(agentArgs, staged, p),
+            givenWith: agentArgs,
+            wordOffsets: {},
+            withPath: p,
+            timeout: duration(c.timeout),
+          },
+        ];
       }
       return [
         { ...common, kind: 'steps' as const, steps: stepList(c.steps, staged, [...p, 'steps']) },

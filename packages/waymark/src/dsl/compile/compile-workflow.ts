@@ -4,10 +4,10 @@ import { createExecutorRegistry, builtinExecutors } from '../../executors/index.
 import type { ExecutorRegistry } from '../../executors/index.ts';
 import { defineWorkflow, type WorkflowDefinition } from '../../runtime/workflow.ts';
 import { formatPath } from '../document-issue.ts';
-import type { DocumentPath } from '../parse-yaml.ts';
 import type { WorkflowDocument } from '../document.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import { buildWorkflow } from './build.ts';
+import { buildOptionsFor, checkExecutorArguments } from './check-executor-args.ts';
 import { inputSchema } from './inputs.ts';
 import { type Interpreter, runSteps } from './interpret.ts';
 import { runStages } from './stages.ts';
@@ -19,6 +19,10 @@ export interface CompileWorkflowOptions {
   source?: string;
   /** Default: the built-ins, with a shell that starts from an empty environment. */
   executors?: ExecutorRegistry;
+  /** Where executor steps' artifacts directories are made. Default `.waymark/artifacts`. */
+  artifactsRoot?: string;
+  /** What executors resolve relative paths against (`module:`): the file's directory. */
+  baseDir?: string;
   /** Finds the workflow a `run:` step names (by id or path), compiled. Asked when reached. */
   resolveWorkflow?: (ref: string) => WorkflowDefinition | undefined;
 }
@@ -34,70 +38,11 @@ export function compileWorkflowDocument(
   options: CompileWorkflowOptions,
 ): WorkflowDefinition<Record<string, unknown>, unknown> {
   const executors = options.executors ?? createExecutorRegistry(builtinExecutors());
-  const literalArgs = new Map(
-    executors.names().map((name) => [name, executors.get(name)?.literalArgs ?? []]),
-  );
-  const wordArgs = new Map(
-    executors.names().map((name) => [name, executors.get(name)?.wordArgs ?? []]),
-  );
-  const built = buildWorkflow(document, { literalArgs, wordArgs });
-  const problems = [...built.issues];
-  type UsesNode = { executor: string; literalWith: unknown; path: DocumentPath };
-  const usesOf = (nodes: typeof built.steps): UsesNode[] =>
-    nodes.flatMap((n): UsesNode[] => {
-      switch (n.kind) {
-        case 'uses':
-          return [{ executor: n.executor, literalWith: n.literalWith, path: n.path }];
-        case 'steps':
-        case 'foreach':
-        case 'loop':
-          return usesOf(n.steps);
-        case 'parallel':
-          return usesOf(n.branches);
-        case 'switch':
-          return [...n.cases.flatMap((c) => usesOf(c.steps)), ...usesOf(n.otherwise ?? [])];
-        default:
-          return [];
-      }
-    });
-  const used = [
-    ...usesOf(built.steps),
-    ...built.stages.flatMap((s): UsesNode[] =>
-      s.kind === 'uses'
-        ? [
-            {
-              executor: s.executor,
-              literalWith: s.literalWith,
-              path: ['stage_configs', s.name],
-            },
-          ]
-        : s.kind === 'steps'
-          ? usesOf(s.steps)
-          : [],
-    ),
+  const built = buildWorkflow(document, buildOptionsFor(executors));
+  const problems = [
+    ...built.issues,
+    ...checkExecutorArguments(built, executors, { reportUnknown: true }),
   ];
-  for (const use of used) {
-    const executor = executors.get(use.executor);
-    if (executor === undefined) {
-      problems.push({ path: use.path, message: `unknown executor "${use.executor}"` });
-      continue;
-    }
-    if (use.literalWith === undefined) continue;
-    // Arguments without expressions are checked now rather than when the step runs.
-    const parsed = executor.withSchema.safeParse(use.literalWith);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        problems.push({
-          path: [
-            ...use.path,
-            'with',
-            ...issue.path.map((k) => (typeof k === 'number' ? k : String(k))),
-          ],
-          message: issue.message,
-        });
-      }
-    }
-  }
   if (problems.length > 0) {
     throw new ValidationError(
       `${options.file}: workflow "${document.id}" does not compile`,
@@ -149,6 +94,10 @@ export function compileWorkflowDocument(
       const it: Interpreter = {
         ctx,
         executors,
+        invoke: {
+          ...(options.artifactsRoot === undefined ? {} : { artifactsRoot: options.artifactsRoot }),
+          ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+        },
         resolveWorkflow,
         defaultTimeout: built.defaults.timeout,
         hasDefaultRetry: built.defaults.retry !== undefined,

@@ -28,8 +28,15 @@ export type StepNode = NodeBase &
         kind: 'uses';
         executor: string;
         with: Evaluate;
-        /** The arguments, when they hold no `${ }`: validated when the workflow compiles. */
-        literalWith: unknown;
+        /**
+         * The arguments as written (word arguments split), `${ }` not evaluated: checked
+         * against the executor's schema when the workflow loads, except where a `${ }` stands.
+         */
+        givenWith: unknown;
+        /** Word arguments given as one string: where each word starts in it. */
+        wordOffsets: Readonly<Record<string, readonly number[]>>;
+        /** Where `with` is in the document; its `uses` when it has none. */
+        withPath: DocumentPath;
         timeout: Duration | undefined;
       }
     | { kind: 'steps'; steps: StepNode[] }
@@ -64,10 +71,24 @@ export type StageNode = {
       kind: 'uses';
       executor: string;
       with: Evaluate;
-      literalWith: unknown;
+      givenWith: unknown;
+      wordOffsets: Readonly<Record<string, readonly number[]>>;
+      withPath: DocumentPath;
       timeout: Duration | undefined;
     }
-  | { kind: 'provider'; provider: string }
+  | {
+      kind: 'provider';
+      /**
+       * The agent's executor (`claude-code`, …). Its arguments are the stage's agent keys
+       * (`prompt`, `role`, …), which stand in the stage itself (`withPath`).
+       */
+      executor: string;
+      with: Evaluate;
+      givenWith: unknown;
+      wordOffsets: Readonly<Record<string, readonly number[]>>;
+      withPath: DocumentPath;
+      timeout: Duration | undefined;
+    }
   | { kind: 'steps'; steps: StepNode[] }
 );
 

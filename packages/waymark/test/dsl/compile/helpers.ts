@@ -144,7 +144,7 @@ export function compileYaml(
 ): WorkflowDefinition<Record<string, unknown>, unknown> {
   const file = options.file ?? 'test.workflow.yaml';
   const { document, diagnostics } = loadWorkflowDocument(text, file, {
-    knownExecutors: new Set(options.executors.names()),
+    executors: options.executors,
   });
   if (document === undefined) {
     throw new Error(diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`).join('\n'));
