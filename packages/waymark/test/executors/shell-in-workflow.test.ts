@@ -10,6 +10,7 @@ import { builtinExecutors, createExecutorRegistry } from '../../src/executors/in
 import { createTestEngine, type TestEngine } from '../../src/testing/test-engine.ts';
 import { compileYaml, lines } from '../dsl/compile/helpers.ts';
 import { scratchDir } from './fake-step.ts';
+import { isAlive } from './process-alive.ts';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -22,15 +23,6 @@ const executors = createExecutorRegistry(
     shell: { baseEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' }, killGraceMs: 200 },
   }),
 );
-
-/** Alive and not a zombie (a container's PID 1 may never reap one). */
-function isAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(what: string, predicate: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
