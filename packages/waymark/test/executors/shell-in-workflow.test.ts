@@ -71,6 +71,17 @@ describe('shell steps in a workflow', () => {
     await t.waitForStatus(run.id, 'failed');
     expect((await t.engine.getRun(run.id))?.error).toMatchObject({ code: 'STEP_TIMEOUT' });
     await waitFor('the sleep to be killed', () => !isAlive(sleep));
+    // The executor's end is recorded in the abort, with the attempt's failure.
+    const types = (await t.engine.history(run.id)).map((e) => e.type);
+    expect(types.slice(types.indexOf('executor.started'))).toEqual([
+      'executor.started',
+      'executor.finished',
+      'step.failed',
+      'run.failed',
+    ]);
+    const finished = (await t.engine.history(run.id)).find((e) => e.type === 'executor.finished');
+    expect(finished?.data).toMatchObject({ status: 'error', error: { code: 'STEP_TIMEOUT' } });
+    expect(finished?.durationMs).toBe(30_000);
   });
 
   it('cancelling the run kills the process group', async () => {
