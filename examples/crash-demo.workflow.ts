@@ -1,10 +1,12 @@
 // A run to kill and resume by hand. Each of its 20 steps appends a line to a ledger file and
-// takes ~100 ms, so there is time to kill the process mid-run:
+// takes ~100 ms, so there is time to kill the process mid-run. From the repository root (the
+// CLI's own file, not `npx waymark`: npx starts the CLI as its child, and `kill -9` of npx
+// would leave the CLI running):
 //
-//   node packages/waymark/bin/waymark.mjs run examples/crash-demo.workflow.ts \
+//   node_modules/.bin/waymark run examples/crash-demo.workflow.ts \
 //     --input ledger=/tmp/ledger.txt &
-//   sleep 1; kill -9 $!                  # the run stays `running` under the dead lease
-//   node packages/waymark/bin/waymark.mjs run examples/crash-demo.workflow.ts --resume <runId>
+//   sleep 3; kill -9 $!                  # the run stays `running` under the dead lease
+//   npx waymark run examples/crash-demo.workflow.ts --resume <runId>
 //   cat /tmp/ledger.txt
 //
 // The resume waits for the dead process's lease to expire (5 s with the CLI), then carries on

@@ -1,5 +1,5 @@
 // A first workflow: `npm run example`, or
-//   node packages/waymark/bin/waymark.mjs run examples/hello.workflow.ts --input name=world
+//   npx waymark run examples/hello.workflow.ts --input name=world
 // Every step's result is recorded, so interrupting it (Ctrl-C) and resuming it with
 // `--resume <runId>` never repeats a finished step.
 import { defineWorkflow } from 'waymark';

@@ -29,24 +29,28 @@ export interface RoundResult {
   baselineRssMiB: number;
   /** Peak V8 heap in use during the round (sampled every 10 ms; garbage included). */
   peakHeapUsedMiB: number;
-  /** One durable single-row commit on this disk, probed just before the round. */
+  /** One durable single-row commit on this disk, probed right after the round. */
   diskMsPerCommit: number;
   /** With `--trace`: store calls per step and their mean time to settle, by method. */
   storeCalls?: Record<string, { perStep: number; meanMs: number }>;
 }
 
 /**
- * Measures one scenario in this process: a warm-up round on its own database, then the
- * measured round on a fresh one. Every round gets a new SQLite file in a temp dir with the
- * store's defaults (WAL, synchronous=FULL) and one in-process engine on the system clock.
+ * Measures one scenario in this process: warm-up rounds, each on its own database, then the
+ * measured round on a fresh one, then a probe of the disk's commit latency (right after the
+ * round, not before it: the probe's own SQLite connection would count in the round's peak
+ * RSS). Every round gets a new SQLite file in a temp dir with the store's defaults (WAL,
+ * synchronous=FULL) and one in-process engine on the system clock.
  */
 export async function measureScenario(
   scenario: Scenario,
   options: { trace: boolean },
 ): Promise<RoundResult> {
-  await runRound(scenario, scenario.warmupWorkflows, false);
-  const diskMsPerCommit = probeCommitMs();
-  return { ...(await runRound(scenario, scenario.workflows, options.trace)), diskMsPerCommit };
+  for (let round = 0; round < scenario.warmupRounds; round++) {
+    await runRound(scenario, scenario.warmupWorkflows, false);
+  }
+  const round = await runRound(scenario, scenario.workflows, options.trace);
+  return { ...round, diskMsPerCommit: probeCommitMs() };
 }
 
 async function runRound(

@@ -144,7 +144,7 @@ export function formatReport(report: BenchReport): string {
     '',
     'p50/p99: start->done of one run (before engine.start to its result); cpu: all threads of',
     'the process; peak RSS: the whole scenario process (node and modules included); disk: one',
-    'single-row durable commit, probed in the same process just before the measured round.',
+    'single-row durable commit, probed in the same process right after the measured round.',
     '',
     table(
       ['target', 'goal', 'measured', ''],

@@ -10,7 +10,12 @@ export interface Scenario {
   sequential: boolean;
   /** The worker's concurrency: large enough that no run waits for a slot. */
   concurrency: number;
-  /** Runs of the warm-up round (its own database), so the measured round runs JIT-ed code. */
+  /**
+   * Warm-up rounds of `warmupWorkflows` runs each (each on its own database) before the
+   * measured one, so it measures a warmed-up worker: V8 optimizes the hot paths only after
+   * a few thousand steps, and a worker process lives much longer than that.
+   */
+  warmupRounds: number;
   warmupWorkflows: number;
 }
 
@@ -22,7 +27,8 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: 10,
     sequential: false,
     concurrency: 500,
-    warmupWorkflows: 100,
+    warmupRounds: 3,
+    warmupWorkflows: 500,
   },
   {
     name: 'w2000-s1',
@@ -32,6 +38,7 @@ export const SCENARIOS: readonly Scenario[] = [
     sequential: false,
     concurrency: 2000,
     // Small next to the measured round, so the process's peak RSS is the measured round's.
+    warmupRounds: 3,
     warmupWorkflows: 200,
   },
   {
@@ -41,7 +48,8 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: 100,
     sequential: true,
     concurrency: 1,
-    warmupWorkflows: 3,
+    warmupRounds: 3,
+    warmupWorkflows: 10,
   },
   {
     name: 'sequential-20',
@@ -50,7 +58,8 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: 1,
     sequential: true,
     concurrency: 1,
-    warmupWorkflows: 20,
+    warmupRounds: 3,
+    warmupWorkflows: 50,
   },
 ];
 

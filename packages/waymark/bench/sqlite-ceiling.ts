@@ -34,7 +34,7 @@ export function measureSqliteCeiling(durationMs = 1000): SqliteCeiling {
 }
 
 /**
- * A short single-row commit loop, run by each scenario process just before its measured
+ * A short single-row commit loop, run by each scenario process right after its measured
  * round: the fsync latency of a shared disk drifts, and the figures only mean something
  * next to what the disk did at that moment.
  */

@@ -12,8 +12,15 @@ export interface CliIo {
   /** Directory that relative paths resolve against. Default `process.cwd()`. */
   cwd?: string;
   /**
-   * Subscribes to interrupt requests (Ctrl-C, SIGTERM) for the duration of a command.
+   * Subscribes to interrupt requests for the duration of a command: Ctrl-C (`SIGINT`),
+   * `SIGTERM`, or stdout closed by its reader (`STDOUT_CLOSED`, e.g. `… | head -1`).
    * Returns the unsubscribe function. Without it, commands cannot be interrupted.
    */
   onInterrupt?(handler: (signal: string) => void): () => void;
 }
+
+/**
+ * The interrupt a closed stdout raises (its write failed with EPIPE). Once it is raised,
+ * nothing written to stdout arrives anywhere: what the user must still see goes to stderr.
+ */
+export const STDOUT_CLOSED = 'EPIPE';

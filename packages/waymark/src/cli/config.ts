@@ -10,6 +10,12 @@ export const LOGS_DIR = '.waymark/logs';
 export const CONFIG_FILE = 'waymark.config.json';
 
 /**
+ * The workflows directory when `--dir` is not given: `waymark run <id>` and nested `run:`
+ * steps find `<id>.workflow.yaml` there, and `waymark workflows` keeps its files there.
+ */
+export const DEFAULT_WORKFLOWS_DIR = 'workflows';
+
+/**
  * The CLI's worker settings. A short lease matters for crash-resume: a CLI process killed
  * with SIGKILL keeps its run `running` under its lease, and `waymark run --resume` can only
  * reclaim it once the lease has expired. 5 s keeps that wait short; the heartbeat renews
@@ -71,4 +77,9 @@ export function resolveDbPath(config: CliConfig, flag: string | undefined): stri
   if (flag === undefined) return config.defaultDbPath;
   if (flag === ':memory:') return flag;
   return isAbsolute(flag) ? flag : resolve(config.cwd, flag);
+}
+
+/** The workflows directory of one command: `--dir` (relative to the working directory) or ./workflows. */
+export function resolveWorkflowsDir(config: CliConfig, flag: string | undefined): string {
+  return resolve(config.cwd, flag ?? DEFAULT_WORKFLOWS_DIR);
 }

@@ -11,8 +11,6 @@ export interface WorkflowModule {
   selected: WorkflowDefinition | null;
   /** Every workflow the module exports, once each: registered so child workflows run too. */
   workflows: WorkflowDefinition[];
-  /** Names of all exports, for error messages. */
-  exportNames: string[];
 }
 
 /**
@@ -62,7 +60,7 @@ export async function loadWorkflowModule(
       `${path} has no default-exported workflow; pass --workflow <name> (workflow exports: ${listOrNone(namedWorkflows)})`,
     );
   }
-  return { path, selected, workflows, exportNames };
+  return { path, selected, workflows };
 }
 
 function select(

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './cli-error.ts';
 import type { CliContext } from './cli-context.ts';
-import type { CliIo } from './cli-io.ts';
+import { type CliIo, STDOUT_CLOSED } from './cli-io.ts';
 import { registerHistoryCommand } from './commands/history.ts';
 import { registerListCommand } from './commands/list.ts';
 import { registerRunCommand } from './commands/run.ts';
@@ -15,19 +15,19 @@ import { createStyle } from './format/style.ts';
 
 const EXAMPLES = `
 Examples:
-  $ waymark run examples/hello.workflow.ts --input name=world
-  $ waymark run flow.ts --input-json '{"user":{"id":7}}' --input user.admin=true
-  $ waymark run flow.ts --resume <runId>       continue an interrupted or crashed run
-  $ waymark list --status failed
-  $ waymark status <runId>
-  $ waymark history <runId> --json
-  $ waymark run release.workflow.yaml --input version=1.2.3
-  $ waymark run release.workflow.yaml --dry-run  print the plan, run nothing
-  $ waymark run release                        ./workflows/release.workflow.yaml (--dir)
-  $ waymark validate release.workflow.yaml     every mistake as file:line:column
-  $ waymark validate --plan release.workflow.yaml
-  $ waymark schema --out workflow.schema.json
-  $ waymark workflows create release.workflow.yaml
+  $ npx waymark run examples/hello.workflow.ts --input name=world
+  $ npx waymark run flow.ts --input-json '{"user":{"id":7}}' --input user.admin=true
+  $ npx waymark run flow.ts --resume <runId>   continue an interrupted or crashed run
+  $ npx waymark list --status failed
+  $ npx waymark status <runId>
+  $ npx waymark history <runId> --json
+  $ npx waymark run release.workflow.yaml --input version=1.2.3
+  $ npx waymark run release.workflow.yaml --dry-run   print the plan, run nothing
+  $ npx waymark run release                      ./workflows/release.workflow.yaml (--dir)
+  $ npx waymark validate release.workflow.yaml   every mistake as file:line:column
+  $ npx waymark validate --plan release.workflow.yaml
+  $ npx waymark schema --out workflow.schema.json
+  $ npx waymark workflows create release.workflow.yaml
 
 Environment:
   WAYMARK_DB      database path when --db is not given (default .waymark/waymark.db)
@@ -108,23 +108,33 @@ function packageVersion(): string {
  * The process entry (bin/waymark.mjs): real streams and signals in, exit code out. The only
  * code that touches `process.exit`. A first Ctrl-C/SIGTERM is handed to the running command
  * (which stops its worker gracefully); a second one, or one when no command listens, exits
- * at once.
+ * at once. A stdout whose reader went away (`waymark run … | head -1`: its writes fail with
+ * EPIPE) is a first Ctrl-C too, instead of an unhandled 'error' event that kills the process
+ * mid-step with the run still leased; from then on stdout writes are dropped.
  */
 export async function main(): Promise<void> {
   const handlers = new Set<(signal: string) => void>();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1 || handlers.size === 0) {
-      process.stderr.write(`\nwaymark: ${signal}: exiting now\n`);
+  let interrupts = 0;
+  const interrupt = (signal: string): void => {
+    interrupts += 1;
+    if (interrupts > 1 || handlers.size === 0) {
+      // `waymark list | head` ends quietly, as other tools do when their reader is done.
+      if (signal !== STDOUT_CLOSED) process.stderr.write(`\nwaymark: ${signal}: exiting now\n`);
       process.exit(EXIT_INTERRUPTED);
     }
     for (const handler of handlers) handler(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  let stdoutClosed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (stdoutClosed) return;
+    stdoutClosed = true;
+    interrupt(STDOUT_CLOSED);
+  });
   const io: CliIo = {
-    stdout: (text) => void process.stdout.write(text),
+    stdout: (text) => void (stdoutClosed || process.stdout.write(text)),
     stderr: (text) => void process.stderr.write(text),
     isTty: process.stdout.isTTY === true,
     onInterrupt(handler) {

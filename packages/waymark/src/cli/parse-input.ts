@@ -59,7 +59,7 @@ function parseKey(key: string, pair: string): string[] {
 }
 
 /** JSON when it parses, else the raw text. */
-export function parseValue(text: string): unknown {
+function parseValue(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -2,8 +2,7 @@ import type { RunRecord } from '../core/run.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { CliIo } from './cli-io.ts';
 
-export type WaitOutcome =
-  { type: 'ended'; run: RunRecord } | { type: 'interrupted'; signal: string };
+type WaitOutcome = { type: 'ended'; run: RunRecord } | { type: 'interrupted'; signal: string };
 
 /** Waits until the run ends or the user interrupts (Ctrl-C, SIGTERM), whichever comes first. */
 export async function waitForRun(engine: Engine, runId: string, io: CliIo): Promise<WaitOutcome> {

@@ -1,11 +1,10 @@
 /**
- * YAML workflows in the CLI: find the file (a path, or an id in the workflows directory),
- * validate it, and compile it to the same WorkflowDefinition a code workflow is, with the
- * configured executors (executors-config.ts) and a resolver for nested `run`s. (`secrets:` are
+ * YAML workflows in the CLI: validate a file, and compile it to the same WorkflowDefinition a
+ * code workflow is, with the configured executors (executors-config.ts) and a resolver for
+ * nested `run`s. (`secrets:` are
  * read by the engine, which the run command gives the same environment.)
  */
 import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Diagnostic, hasErrors } from '../dsl/diagnostics.ts';
 import type { WorkflowDocument } from '../dsl/document.ts';
@@ -19,52 +18,18 @@ import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
 import { cliExecutors } from './executors-config.ts';
+import { diagnosticsMessage } from './format/diagnostics.ts';
+import { isYamlPath } from './run/workflow-target.ts';
 
-/** The workflows directory when `--dir` is not given. */
-export const DEFAULT_WORKFLOWS_DIR = 'workflows';
-
-export function isYamlPath(path: string): boolean {
-  return /\.ya?ml$/i.test(path);
-}
-
-/** What `waymark run <arg>` names. */
-export type WorkflowTarget =
-  { kind: 'module'; file: string } | { kind: 'yaml'; file: string; path: string };
-
-/**
- * An existing file is run as it is (YAML by its extension, anything else as a module). An
- * argument that is no file but a URL-safe id is looked up as `<dir>/<id>.workflow.yaml`.
- */
-export async function resolveWorkflowTarget(
-  arg: string,
-  config: CliConfig,
-  dir: string | undefined,
-): Promise<WorkflowTarget> {
-  const path = resolve(config.cwd, arg);
-  const info = await stat(path).catch(() => null);
-  if (info?.isFile() === true)
-    return isYamlPath(path) ? { kind: 'yaml', file: arg, path } : { kind: 'module', file: arg };
-  if (info === null && WORKFLOW_ID.test(arg)) {
-    const workflowsDir = resolve(config.cwd, dir ?? DEFAULT_WORKFLOWS_DIR);
-    const registered = join(workflowsDir, `${arg}${WORKFLOW_FILE_SUFFIX}`);
-    const found = await stat(registered).catch(() => null);
-    if (found?.isFile() === true) return { kind: 'yaml', file: registered, path: registered };
-    throw new CliError(
-      `no workflow "${arg}": looked for the file ${path} and for ${registered} in the workflows directory (--dir, default ./${DEFAULT_WORKFLOWS_DIR})`,
-    );
-  }
-  if (info === null && isYamlPath(path)) throw new CliError(`no such file: ${path}`);
-  return { kind: 'module', file: arg };
-}
-
-export type LoadedYaml =
+type LoadedYaml =
   | { ok: true; document: WorkflowDocument; diagnostics: Diagnostic[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
 /**
  * Validates a workflow's text; `label` is the name diagnostics carry (as the user typed it).
- * With `workflowsDir`, nested `run`s must name workflows that exist there (or by path), and
- * must not form a cycle; without it they are not checked.
+ * With `workflowsDir`, nested `run`s must name workflows that exist there (or by a path
+ * relative to `path`), and must not form a cycle; without it (a recorded definition, which
+ * runs whatever its nested workflows have become) they are not checked.
  */
 export function validateYaml(
   source: string,
@@ -133,7 +98,7 @@ export function compileYaml(
         const loaded = validateYaml(childText, child, child, options.workflowsDir);
         if (!loaded.ok) {
           throw new CliError(
-            `nested workflow ${ref} (${child}) is invalid:\n${loaded.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
+            diagnosticsMessage(`nested workflow ${ref} (${child}) is invalid`, loaded.diagnostics),
           );
         }
         const childDefinition = compile(loaded.document, childText, child);
@@ -144,6 +109,23 @@ export function compileYaml(
     return dispatching(withSource(definition, text, file));
   };
   const byHash = new Map<string, WorkflowDefinition>();
+  // A run's recorded definition never changes: each run's is read once, not on every
+  // execution of the workflow function (one after each sleep, retry or child it waits for).
+  const hashOfRun = new Map<string, string | null>();
+  /** Compiling a definition registers it in `byHash` under the hash of its text. */
+  const compileRecorded = (recorded: RunDefinitionSource, runId: string): void => {
+    const label = `${recorded.file ?? '<definition>'} (recorded by run ${runId})`;
+    const loaded = validateYaml(recorded.source, label, recorded.file ?? label, undefined);
+    if (!loaded.ok) {
+      throw new CliError(
+        diagnosticsMessage(
+          `the recorded definition of run ${runId} does not validate`,
+          loaded.diagnostics,
+        ),
+      );
+    }
+    compile(loaded.document, recorded.source, recorded.file);
+  };
   /** Runs whose recorded text differs from this one execute their recorded text instead. */
   const dispatching = (own: WorkflowDefinition): WorkflowDefinition => {
     const lookup = options.recordedDefinition;
@@ -153,19 +135,19 @@ export function compileYaml(
     return Object.freeze({
       ...own,
       fn: async (ctx: WorkflowContext, input: unknown): Promise<unknown> => {
-        const recorded = await lookup(ctx.runId);
-        if (recorded === null || recorded.hash === hash) return own.fn(ctx, input);
-        let other = byHash.get(recorded.hash);
-        if (other === undefined) {
-          const label = `${recorded.file ?? '<definition>'} (recorded by run ${ctx.runId})`;
-          const loaded = validateYaml(recorded.source, label, recorded.file ?? label, undefined);
-          if (!loaded.ok) {
-            throw new CliError(`the recorded definition of run ${ctx.runId} does not validate`);
-          }
-          other = compile(loaded.document, recorded.source, recorded.file);
-          byHash.set(recorded.hash, other);
+        let recordedHash = hashOfRun.get(ctx.runId);
+        if (recordedHash === undefined) {
+          const recorded = await lookup(ctx.runId);
+          if (recorded !== null && !byHash.has(recorded.hash)) compileRecorded(recorded, ctx.runId);
+          recordedHash = recorded?.hash ?? null;
+          hashOfRun.set(ctx.runId, recordedHash);
         }
-        return other.fn(ctx, input);
+        if (recordedHash === null || recordedHash === hash) return own.fn(ctx, input);
+        const recorded = byHash.get(recordedHash);
+        if (recorded === undefined) {
+          throw new CliError(`the recorded definition of run ${ctx.runId} could not be compiled`);
+        }
+        return recorded.fn(ctx, input);
       },
     });
   };

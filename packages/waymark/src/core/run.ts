@@ -96,6 +96,9 @@ export interface RunRecord {
   definition: RunDefinitionSource | null;
 }
 
+/** What waiting for a run's end needs to know: how it ended, and its output or error. */
+export type EndedRun = Pick<RunRecord, 'id' | 'status' | 'output' | 'error'>;
+
 /** A recorded workflow definition: its source text, the sha256 hex of it, and its file. */
 export interface RunDefinitionSource {
   source: string;

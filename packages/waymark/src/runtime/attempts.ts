@@ -29,7 +29,10 @@ export function startAttempt(
   const step = newStep(ex, key, name, kind, attempt);
   const start = ex.deferStepStart(step, [
     event('step.started', step, step.startedAt, {
-      data: { message: `attempt ${attempt} of ${policy.maxAttempts}` },
+      data: {
+        maxAttempts: policy.maxAttempts,
+        message: `attempt ${attempt} of ${policy.maxAttempts}`,
+      },
     }),
   ]);
   const added = new AttemptEvents(ex, step);
@@ -66,6 +69,7 @@ export async function recordAttemptFailure(
           delayMs,
           wakeAt,
           nextAttempt: attempt + 1,
+          maxAttempts: policy.maxAttempts,
           message: `attempt ${attempt + 1} of ${policy.maxAttempts} in ${formatDuration(delayMs)}`,
         },
       }),

@@ -5,7 +5,7 @@ import type { HistoryEvent } from '../core/history.ts';
 import { uuidv4, uuidv7 } from '../core/ids.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
-import { type RunRecord, isTerminalStatus } from '../core/run.ts';
+import { type EndedRun, type RunRecord, isTerminalStatus } from '../core/run.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { ClaimedRun, ListRunsParams, Store } from '../core/store.ts';
 import { type EngineEventListener, EventBus } from '../telemetry/event-bus.ts';
@@ -84,7 +84,8 @@ export class Engine {
   private readonly secrets: SecretSource | undefined;
   private readonly worker: Worker | null;
   private readonly shutdownGraceMs: number;
-  private readonly endWaiters = new Map<string, Set<() => void>>();
+  /** Called when the run ended: with how, if this process's worker ended it. */
+  private readonly endWaiters = new Map<string, Set<(ended: EndedRun | undefined) => void>>();
   private cancelEndPoll: (() => void) | undefined;
   private stopped = false;
 
@@ -99,7 +100,6 @@ export class Engine {
       options.worker === false
         ? 0
         : (options.worker?.shutdownGraceMs ?? DEFAULT_WORKER_OPTIONS.shutdownGraceMs);
-    this.bus.on((event) => this.onEvent(event));
     this.worker =
       workerOptions === null
         ? null
@@ -116,6 +116,7 @@ export class Engine {
               defaultRetry: resolveRetryPolicy(options.retry),
               registerWorkflow: (workflow) => this.registry.add(workflow),
               cancelRun: async (runId, reason) => void (await this.cancel(runId, reason)),
+              onEnded: (ended) => this.notifyEnded(ended.id, ended),
               ...(options.random === undefined ? {} : { random: options.random }),
               ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
             },
@@ -242,12 +243,31 @@ export class Engine {
     });
     if (this.worker !== null) {
       for (const id of this.worker.activeRunIds()) {
-        const current = id === runId ? run : await this.store.getRun({ runId: id });
-        if (current?.status === 'cancelled') this.worker.execution(id)?.cancel();
+        const inTree =
+          this.descendsFrom(id, runId) ??
+          (await this.store.getRun({ runId: id }))?.status === 'cancelled';
+        if (!inTree) continue;
+        this.worker.execution(id)?.cancel();
+        if (id !== runId) this.notifyEnded(id, undefined);
       }
     }
-    this.notifyEnded(runId);
+    this.notifyEnded(runId, undefined);
     return run;
+  }
+
+  /**
+   * Whether the run executing here is `ancestorId` or below it, from the parent links of the
+   * runs executing here; undefined when the chain leaves this process (the store knows).
+   */
+  private descendsFrom(runId: string, ancestorId: string): boolean | undefined {
+    let current = this.worker?.execution(runId)?.run;
+    while (current !== undefined) {
+      if (current.id === ancestorId) return true;
+      if (current.parentRunId === null) return false;
+      if (current.parentRunId === ancestorId) return true;
+      current = this.worker?.execution(current.parentRunId)?.run;
+    }
+    return undefined;
   }
 
   /** Pauses a run at its next step boundary (at once if it is parked). Survives restarts. */
@@ -274,16 +294,46 @@ export class Engine {
     for (;;) {
       const run = await this.requireRun(runId);
       if (isTerminalStatus(run.status)) return run;
-      await new Promise<void>((resolve) => {
-        let waiters = this.endWaiters.get(runId);
-        if (waiters === undefined) {
-          waiters = new Set();
-          this.endWaiters.set(runId, waiters);
-        }
-        waiters.add(resolve);
-        this.armEndPoll();
-      });
+      await this.nextEnd(runId);
     }
+  }
+
+  /**
+   * Waits until the run is terminal and returns how it ended (what `RunHandle.result()`
+   * needs). A run this process is executing is not read at all: its execution hands over
+   * how it ended when its end is committed. Any other run is read, and re-read when it may
+   * have ended.
+   */
+  async awaitEnd(runId: string): Promise<EndedRun> {
+    let read = !this.executesHere(runId);
+    for (;;) {
+      if (read) {
+        const run = await this.requireRun(runId);
+        if (isTerminalStatus(run.status)) return run;
+      }
+      const ended = await this.nextEnd(runId);
+      if (ended !== undefined) return ended;
+      read = true;
+    }
+  }
+
+  /** This process's worker is executing the run: its end will be announced here. */
+  private executesHere(runId: string): boolean {
+    const execution = this.worker?.execution(runId);
+    return execution !== undefined && !execution.isFinished;
+  }
+
+  /** Resolves when the run may have ended (see `endWaiters`). */
+  private nextEnd(runId: string): Promise<EndedRun | undefined> {
+    return new Promise((resolve) => {
+      let waiters = this.endWaiters.get(runId);
+      if (waiters === undefined) {
+        waiters = new Set();
+        this.endWaiters.set(runId, waiters);
+      }
+      waiters.add(resolve);
+      this.armEndPoll();
+    });
   }
 
   /**
@@ -295,7 +345,10 @@ export class Engine {
     this.cancelEndPoll = this.clock.setTimer(DEFAULT_WORKER_OPTIONS.pollMs, () => {
       this.cancelEndPoll = undefined;
       const all = [...this.endWaiters.keys()];
-      for (const runId of all) this.notifyEnded(runId);
+      for (const runId of all) {
+        if (!this.executesHere(runId)) this.notifyEnded(runId, undefined);
+      }
+      if (this.endWaiters.size > 0) this.armEndPoll();
     });
   }
 
@@ -315,22 +368,11 @@ export class Engine {
     return run;
   }
 
-  private onEvent(event: Parameters<EngineEventListener>[0]): void {
-    if (event.kind !== 'run-event') return;
-    if (
-      event.type === 'run.completed' ||
-      event.type === 'run.failed' ||
-      event.type === 'run.cancelled'
-    ) {
-      this.notifyEnded(event.runId);
-    }
-  }
-
-  private notifyEnded(runId: string): void {
+  private notifyEnded(runId: string, ended: EndedRun | undefined): void {
     const waiters = this.endWaiters.get(runId);
     if (waiters === undefined) return;
     this.endWaiters.delete(runId);
-    for (const resolve of waiters) resolve();
+    for (const resolve of waiters) resolve(ended);
     if (this.endWaiters.size === 0) {
       this.cancelEndPoll?.();
       this.cancelEndPoll = undefined;

@@ -15,6 +15,7 @@ import {
 } from '../core/retry-policy.ts';
 import { type SerializedError, serializeError } from '../core/serialize-error.ts';
 import { StepKeyCounter } from '../core/step-key.ts';
+import type { EndedRun } from '../core/run.ts';
 import type { StepRecord } from '../core/step.ts';
 import type {
   ClaimedRun,
@@ -43,6 +44,8 @@ export interface ExecutionDeps {
   notifyWork(): void;
   /** Cancels a run (a child whose step was cancelled), aborting it if it runs here. */
   cancelRun(runId: string, reason: string): Promise<void>;
+  /** The run was completed or failed by this execution, committed: how it ended. */
+  onEnded(ended: EndedRun): void;
   random?: () => number;
   /** Where `ctx.secret` and the workflow's declared secrets are read from. */
   secrets?: SecretSource;
@@ -388,6 +391,7 @@ export class RunExecution {
     ];
     void this.finishWith(
       { type: 'completed' },
+      { id: this.runId, status: 'completed', output: value, error: null },
       () =>
         this.deps.store.completeRun({
           runId: this.runId,
@@ -415,6 +419,8 @@ export class RunExecution {
     ];
     return this.finishWith(
       { type: 'failed', error },
+      // As a read would return it: the stored JSON, not this object.
+      { id: this.runId, status: 'failed', output: null, error: JSON.parse(JSON.stringify(error)) },
       () =>
         this.deps.store.failRun({
           runId: this.runId,
@@ -509,12 +515,13 @@ export class RunExecution {
       // The store turned the park into a pause (and recorded it): tell live listeners too.
       if (run.status === 'paused') this.emit([{ type: 'run.paused', at: now }]);
     };
-    return this.finishWith({ type: 'parked', wakeAt: target.wakeAt }, write, events);
+    return this.finishWith({ type: 'parked', wakeAt: target.wakeAt }, undefined, write, events);
   }
 
   /** Marks the execution finished, performs its final fenced write, then reports the outcome. */
   private async finishWith(
     outcome: ExecutionOutcome,
+    ended: EndedRun | undefined,
     write: () => Promise<void>,
     events: NewHistoryEvent[],
   ): Promise<void> {
@@ -525,6 +532,7 @@ export class RunExecution {
     try {
       await write();
       this.emit(events);
+      if (ended !== undefined) this.deps.onEnded(ended);
       this.resolveOutcome(outcome);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) this.reportError('finish run', error);

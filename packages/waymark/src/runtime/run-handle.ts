@@ -1,5 +1,5 @@
 import { CancelledError, NotFoundError } from '../core/errors.ts';
-import type { RunRecord, RunStatus } from '../core/run.ts';
+import type { EndedRun, RunRecord, RunStatus } from '../core/run.ts';
 import { isTerminalStatus } from '../core/run.ts';
 import { deserializeError } from '../core/serialize-error.ts';
 import type { Engine } from './engine.ts';
@@ -18,7 +18,7 @@ export class RunHandle<O = unknown> {
   result(): Promise<O> {
     // Not an async function: thousands of runs may be awaited at once, and each suspended
     // async frame would stay in memory until its run ends.
-    return this.engine.waitForEnd(this.id).then((run) => runResult<O>(run));
+    return this.engine.awaitEnd(this.id).then((run) => runResult<O>(run));
   }
 
   async status(): Promise<RunStatus> {
@@ -40,7 +40,7 @@ export class RunHandle<O = unknown> {
   }
 }
 
-export function runResult<O>(run: RunRecord): O {
+export function runResult<O>(run: EndedRun): O {
   if (!isTerminalStatus(run.status)) throw new Error(`run ${run.id} has not ended (${run.status})`);
   if (run.status === 'completed') return run.output as O;
   if (run.error !== null) throw deserializeError(run.error);

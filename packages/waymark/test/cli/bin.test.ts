@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, makeScratchDir } from './cli-harness.ts';
+import { REPO_ROOT, cli, makeScratchDir, runIdOf } from './cli-harness.ts';
 
 let scratch: ReturnType<typeof makeScratchDir>;
 beforeAll(() => {
@@ -10,20 +10,15 @@ beforeAll(() => {
 });
 afterAll(() => scratch.cleanup());
 
+/** `node` arguments that run the `waymark` executable (from the repository root). */
+const binArgs = (...args: string[]): string[] => ['packages/waymark/bin/waymark.mjs', ...args];
+
 describe('bin/waymark.mjs', () => {
   it('runs examples/hello.workflow.ts as a real process: TypeScript without a build step, exit 0', () => {
     const db = join(scratch.dir, 'bin.db');
     const result = spawnSync(
       process.execPath,
-      [
-        'packages/waymark/bin/waymark.mjs',
-        'run',
-        'examples/hello.workflow.ts',
-        '--input',
-        'name=test',
-        '--db',
-        db,
-      ],
+      binArgs('run', 'examples/hello.workflow.ts', '--input', 'name=test', '--db', db),
       {
         cwd: REPO_ROOT,
         encoding: 'utf8',
@@ -69,5 +64,61 @@ describe('bin/waymark.mjs', () => {
     );
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'completed', output: 42 });
+  });
+
+  it('stdout closed by its reader (`| head -1`) is an interrupt: exit 130, no stack, the run resumable and nothing lost', async () => {
+    const db = join(scratch.dir, 'epipe.db');
+    const ledger = join(scratch.dir, 'ledger.txt');
+    const child = spawn(
+      process.execPath,
+      binArgs('run', 'examples/crash-demo.workflow.ts', '--input', `ledger=${ledger}`, '--db', db),
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    // Read the first line, then go away like `head -1`: the next step line meets EPIPE.
+    const firstLine = await new Promise<string>((resolve) => {
+      child.stdout.setEncoding('utf8').once('data', (text: string) => {
+        child.stdout.destroy();
+        resolve(text.split('\n')[0] ?? '');
+      });
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const runId = runIdOf(firstLine);
+
+    expect(code).toBe(130);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stderr).toContain(
+      `waymark: run ${runId} is pending. Continue it with:\n  npx waymark run examples/crash-demo.workflow.ts --resume ${runId} --db ${db}\n`,
+    );
+    // Handed back, not failed; the steps it finished are recorded.
+    const status = await cli(REPO_ROOT, 'status', runId, '--db', db, '--json');
+    const { run, steps } = JSON.parse(status.stdout) as {
+      run: { status: string };
+      steps: Array<{ status: string }>;
+    };
+    expect(run.status).toBe('pending');
+    const finished = steps.filter((s) => s.status === 'completed').length;
+    expect(finished).toBeGreaterThan(0);
+
+    const resumed = await cli(
+      REPO_ROOT,
+      'run',
+      'examples/crash-demo.workflow.ts',
+      '--resume',
+      runId,
+      '--db',
+      db,
+      '--json',
+    );
+    expect(JSON.parse(resumed.stdout)).toMatchObject({
+      status: 'completed',
+      output: { steps: 20 },
+    });
+    // Every step ran exactly once: none recorded before the interrupt ran again.
+    const lines = readFileSync(ledger, 'utf8').trimEnd().split('\n');
+    expect(lines.map((line) => line.split(' ')[1])).toEqual(
+      Array.from({ length: 20 }, (_, i) => String(i + 1)),
+    );
   });
 });

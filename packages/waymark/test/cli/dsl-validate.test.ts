@@ -102,11 +102,12 @@ describe('waymark validate', () => {
   });
 });
 
-describe('waymark validate --dir', () => {
-  it('checks nested runs against the workflows directory: cycles and unknown workflows', async () => {
+describe('waymark validate: nested runs', () => {
+  const run = (id: string, target: string): string =>
+    `id: ${id}\nsteps:\n  - id: call\n    run:\n      workflow: ${target}\n`;
+
+  it('--dir: checks nested runs against that workflows directory: cycles and unknown workflows', async () => {
     mkdirSync(join(dir, 'wf'), { recursive: true });
-    const run = (id: string, target: string): string =>
-      `id: ${id}\nsteps:\n  - id: call\n    run:\n      workflow: ${target}\n`;
     writeFileSync(join(dir, 'wf', 'a.workflow.yaml'), run('a', 'b'));
     writeFileSync(join(dir, 'wf', 'b.workflow.yaml'), run('b', './a.workflow.yaml'));
     writeFileSync(join(dir, 'lonely.workflow.yaml'), run('lonely', 'nobody'));
@@ -118,8 +119,27 @@ describe('waymark validate --dir', () => {
     );
     const unknown = await cli(dir, 'validate', '--dir', 'wf', 'lonely.workflow.yaml');
     expect(unknown.stdout).toContain('lonely.workflow.yaml:5:17: workflow "nobody" not found');
-    // Without --dir, nested runs are not resolved.
-    expect((await cli(dir, 'validate', 'lonely.workflow.yaml')).code).toBe(0);
+  });
+
+  it('without --dir, ids are looked up in ./workflows, as `waymark run` does', async () => {
+    const project = join(dir, 'project');
+    mkdirSync(join(project, 'workflows'), { recursive: true });
+    writeFileSync(join(project, 'caller.workflow.yaml'), run('caller', 'helper'));
+    const missing = await cli(project, 'validate', 'caller.workflow.yaml');
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('caller.workflow.yaml:5:17: workflow "helper" not found');
+    const dryRun = await cli(project, 'run', 'caller.workflow.yaml', '--dry-run');
+    expect(dryRun.code).toBe(2);
+    expect(dryRun.stderr).toContain('caller.workflow.yaml:5:17: workflow "helper" not found');
+
+    writeFileSync(
+      join(project, 'workflows', 'helper.workflow.yaml'),
+      'id: helper\nsteps:\n  - id: hi\n    uses: noop\n',
+    );
+    const found = await cli(project, 'validate', 'caller.workflow.yaml');
+    expect(found.stdout).toBe('✔ caller.workflow.yaml: valid\n');
+    expect(found.code).toBe(0);
+    expect((await cli(project, 'run', 'caller.workflow.yaml', '--dry-run')).code).toBe(0);
   });
 });
 

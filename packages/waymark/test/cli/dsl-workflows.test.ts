@@ -76,9 +76,23 @@ describe('waymark workflows', () => {
   it('refuses an invalid document and lists its diagnostics', async () => {
     const result = await cli(dir, 'workflows', 'create', 'bad.yaml');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('bad.yaml: 1 error');
-    expect(result.stderr).toContain('bad.yaml:4:11: unknown executor "lgo"');
+    expect(result.stderr).toMatch(
+      /^bad\.yaml:4:11: unknown executor "lgo"; did you mean "log"\? \(hint: [^\n]+\)\n✘ bad\.yaml: 1 error; not registered\n$/,
+    );
     expect(existsSync(join(dir, 'workflows', 'bad.workflow.yaml'))).toBe(false);
+  });
+
+  it('prints diagnostics in the same form as validate and run', async () => {
+    const diagnosticLines = (text: string): string[] =>
+      text.split('\n').filter((line) => line.startsWith('bad.yaml:'));
+    const validate = await cli(dir, 'validate', 'bad.yaml');
+    const run = await cli(dir, 'run', 'bad.yaml');
+    const create = await cli(dir, 'workflows', 'create', 'bad.yaml');
+    expect(diagnosticLines(validate.stdout)).toHaveLength(1);
+    expect(diagnosticLines(run.stderr)).toEqual(diagnosticLines(validate.stdout));
+    expect(diagnosticLines(create.stderr)).toEqual(diagnosticLines(validate.stdout));
+    expect(validate.stdout).toContain('\n✘ bad.yaml: 1 error\n');
+    expect(run.stderr).toContain('\n✘ bad.yaml: 1 error; nothing was run\n');
   });
 
   it('updates a registered workflow and uses --dir', async () => {
@@ -88,6 +102,31 @@ describe('waymark workflows', () => {
     expect(updated.code).toBe(0);
     const list = await cli(dir, 'workflows', 'list', '--dir', 'defs');
     expect(list.stdout).toMatch(/^hello +Hello +3 +valid$/m);
+  });
+
+  it('checks nested runs against the workflows directory, where `waymark run <id>` finds them', async () => {
+    writeFileSync(
+      join(dir, 'caller.yaml'),
+      'id: caller\nsteps:\n  - id: call\n    run:\n      workflow: ./hello.workflow.yaml\n',
+    );
+    // hello.yaml sits next to caller.yaml, but a registered caller looks in ./workflows.
+    const refused = await cli(dir, 'workflows', 'create', 'caller.yaml');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'caller.yaml:5:17: workflow "./hello.workflow.yaml" not found',
+    );
+    expect(refused.stderr).toContain('✘ caller.yaml: 1 error; not registered');
+
+    expect((await cli(dir, 'workflows', 'create', 'hello.yaml')).code).toBe(0);
+    const created = await cli(dir, 'workflows', 'create', 'caller.yaml');
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const run = await cli(dir, 'run', 'caller', '--db', 'test.db', '--json');
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'completed' });
+
+    // Deleting the child leaves the caller invalid, and `list` says so.
+    await cli(dir, 'workflows', 'delete', 'hello');
+    expect((await cli(dir, 'workflows', 'list')).stdout).toMatch(/^caller +invalid$/m);
   });
 
   it('fails for an unknown id and for an id that is not URL-safe', async () => {

@@ -1,11 +1,12 @@
 /**
- * Every workflow under examples/ works as its comments say: YAML files validate (nested runs
- * resolved) and plan (`--dry-run`), and every example runs to the end through the CLI. The
- * release example's shell steps run npm and curl (a network); here they find stand-ins first
- * on PATH, which log their arguments, and `dry_run=true` skips the publish and the 5-minute
- * CDN wait. A new example fails this test until it is added to RUNS.
+ * Every workflow under examples/ works as its comments and the docs say: YAML files validate
+ * (nested runs resolved) and plan (`--dry-run`), every example runs to the end through the
+ * CLI, and the YAML ones run registered too. The release example's shell steps run npm (a
+ * registry, a publish); here an `npm` stand-in comes first on PATH and logs its arguments:
+ * `dry_run=true` must call it never, a real run once per step. A new example fails this test
+ * until it is added to RUNS.
  */
-import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliHarness, REPO_ROOT, cli, makeScratchDir } from './cli-harness.ts';
@@ -13,13 +14,15 @@ import { CliHarness, REPO_ROOT, cli, makeScratchDir } from './cli-harness.ts';
 const EXAMPLES = join(REPO_ROOT, 'examples');
 
 interface ExampleRun {
+  /** What the run shows, when an example has several. */
+  title?: string;
   args: (scratch: string) => string[];
   /** Environment of the run (the CLI passes it to shell steps). */
   env?: (scratch: string) => Record<string, string>;
   check: (output: unknown, scratch: string) => void;
 }
 
-const RUNS: Record<string, ExampleRun> = {
+const RUNS: Record<string, ExampleRun | ExampleRun[]> = {
   'hello.workflow.ts': {
     args: () => ['--input', 'name=examples'],
     check: (output) =>
@@ -36,34 +39,41 @@ const RUNS: Record<string, ExampleRun> = {
     args: () => ['--input', 'text=hello'],
     check: (output) => expect(output).toEqual({ channel: 'releases', message: '#releases: hello' }),
   },
-  'yaml/release.workflow.yaml': {
-    args: () => ['--input', 'version=1.2.3', '--input', 'dry_run=true'],
-    env: (dir) => ({
-      PATH: `${fakeCommands(dir, ['npm', 'curl'])}:${process.env['PATH'] ?? ''}`,
-      CALLS: join(dir, 'calls.txt'),
-    }),
-    check: (output, dir) => {
-      expect(output).toEqual({ tag: 'v1.2.3', published: false });
-      expect(readFileSync(join(dir, 'calls.txt'), 'utf8').split('\n').sort()).toEqual([
-        '',
-        'curl -fsS https://example.com/health',
-        'npm run build',
-        'npm run build',
-        'npm run lint',
-        'npm test',
-      ]);
+  'yaml/release.workflow.yaml': [
+    {
+      title: 'with dry_run, calling no command',
+      args: () => ['--input', 'version=1.2.3', '--input', 'dry_run=true'],
+      env: (dir) => fakeNpm(dir),
+      check: (output, dir) => {
+        expect(output).toEqual({ tag: 'v1.2.3', published: false });
+        expect(existsSync(join(dir, 'calls.txt'))).toBe(false);
+      },
     },
-  },
+    {
+      title: 'for real, each command once (npm faked)',
+      args: () => ['--input', 'version=1.2.3', '--input', 'registry_wait=10ms'],
+      env: (dir) => ({ ...fakeNpm(dir), NPM_TOKEN: 'npm-secret-token' }),
+      check: (output, dir) => {
+        expect(output).toEqual({ tag: 'v1.2.3', published: true });
+        const calls = readFileSync(join(dir, 'calls.txt'), 'utf8').trimEnd().split('\n');
+        expect(calls.slice(0, 2).sort()).toEqual(['npm run lint', 'npm test']); // in parallel
+        expect(calls.slice(2)).toEqual([
+          'npm version 1.2.3 --workspace waymark --no-git-tag-version --allow-same-version',
+          'npm pack --workspace waymark --pack-destination .waymark/release',
+          'npm publish .waymark/release/waymark-1.2.3.tgz --tag stable',
+          'npm view waymark@1.2.3 version',
+        ]);
+      },
+    },
+  ],
 };
 
-/** Executables that append their name and arguments to $CALLS; returns their directory. */
-function fakeCommands(dir: string, names: string[]): string {
-  for (const name of names) {
-    const file = join(dir, name);
-    writeFileSync(file, `#!/bin/sh\necho "${name} $*" >> "$CALLS"\necho ok\n`);
-    chmodSync(file, 0o755);
-  }
-  return dir;
+/** The environment of a run whose `npm` appends its arguments to <dir>/calls.txt. */
+function fakeNpm(dir: string): Record<string, string> {
+  const file = join(dir, 'npm');
+  writeFileSync(file, `#!/bin/sh\necho "npm $*" >> "$CALLS"\necho ok\n`);
+  chmodSync(file, 0o755);
+  return { PATH: `${dir}:${process.env['PATH'] ?? ''}`, CALLS: join(dir, 'calls.txt') };
 }
 
 function exampleFiles(): string[] {
@@ -88,17 +98,47 @@ describe('examples/', () => {
   for (const file of exampleFiles().filter((f) => f.endsWith('.yaml'))) {
     it(`${file} validates with its nested runs and plans`, async () => {
       const path = `examples/${file}`;
-      const valid = await cli(REPO_ROOT, 'validate', '--dir', 'examples/yaml', path);
+      const valid = await cli(REPO_ROOT, 'validate', path);
       expect(valid.stdout).toBe(`✔ ${path}: valid\n`);
       expect(valid.code).toBe(0);
-      const plan = await cli(REPO_ROOT, 'run', path, '--dry-run', '--dir', 'examples/yaml');
+      const plan = await cli(REPO_ROOT, 'run', path, '--dry-run');
       expect(plan.code).toBe(0);
       expect(plan.stdout).toMatch(/^workflow [\w-]+/);
     });
   }
 
-  for (const [file, run] of Object.entries(RUNS)) {
-    it(`${file} runs to the end`, async () => {
+  it('the YAML examples run registered, as docs/yaml.md says: notify-team first, then release', async () => {
+    const yaml = join(EXAMPLES, 'yaml');
+    const harness = new CliHarness(scratch.dir);
+    // release names ./notify-team.workflow.yaml: registered, that is workflows/notify-team…
+    const early = await harness.run('workflows', 'create', join(yaml, 'release.workflow.yaml'));
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('workflow "./notify-team.workflow.yaml" not found');
+    for (const file of ['notify-team.workflow.yaml', 'release.workflow.yaml']) {
+      const created = await harness.run('workflows', 'create', join(yaml, file));
+      expect(created.stderr).toBe('');
+      expect(created.code).toBe(0);
+    }
+    const run = await harness.run(
+      'run',
+      'release',
+      '--input',
+      'version=1.2.3',
+      '--input',
+      'dry_run=true',
+      '--json',
+    );
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'completed',
+      output: { tag: 'v1.2.3', published: false },
+    });
+  });
+
+  for (const [file, run] of Object.entries(RUNS).flatMap(([file, runs]) =>
+    (Array.isArray(runs) ? runs : [runs]).map((run) => [file, run] as const),
+  )) {
+    it(`${file} runs to the end${run.title === undefined ? '' : `: ${run.title}`}`, async () => {
       const harness = new CliHarness(scratch.dir, run.env?.(scratch.dir) ?? {});
       const { code, stdout, stderr } = await harness.run(
         'run',

@@ -175,9 +175,10 @@ describe('waymark run', () => {
     expect(interrupted.stdout).toContain('Interrupted (SIGINT)');
     expect(interrupted.stdout).toContain('✔ first');
     expect(interrupted.stdout).not.toContain('second');
-    expect(interrupted.stdout).toContain(
-      `waymark run gated.workflow.ts --resume ${runId} --db test.db`,
-    );
+    // The command to paste: the first line says it too, before anything can go wrong.
+    const resume = `npx waymark run gated.workflow.ts --resume ${runId} --db test.db`;
+    expect(interrupted.stdout).toContain(`Continue it with:\n  ${resume}\n`);
+    expect(interrupted.stdout.split('\n')[1]).toBe(`  if interrupted: ${resume}`);
 
     const status = await cli(scratch.dir, 'status', runId, '--db', 'test.db', '--json');
     expect(JSON.parse(status.stdout)).toMatchObject({
@@ -217,6 +218,22 @@ describe('waymark run', () => {
       status: 'completed',
       output: ['one', 'two'],
     });
+  });
+
+  it('the resume command keeps --workflow and quotes what the shell would split', async () => {
+    writeFixture(scratch.dir, 'my family.workflow.ts', PARENT_CHILD_WORKFLOWS);
+    const { stdout } = await cli(
+      scratch.dir,
+      'run',
+      'my family.workflow.ts',
+      '--workflow',
+      'other',
+      '--db',
+      'runs/x.db',
+    );
+    expect(stdout.split('\n')[1]).toBe(
+      `  if interrupted: npx waymark run 'my family.workflow.ts' --resume ${runIdOf(stdout)} --db runs/x.db --workflow other`,
+    );
   });
 
   it('--resume waits for the lease of a dead worker to expire, then recovers the run', async () => {

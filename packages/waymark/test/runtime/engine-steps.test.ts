@@ -139,6 +139,19 @@ describe('retries', () => {
       [2000, 'attempt 3 of 4 in 2s'],
       [4000, 'attempt 4 of 4 in 4s'],
     ]);
+    // The numbers are fields too, for readers (the CLI's step lines) that must not parse text.
+    expect(retrying.map((e) => [e.data['nextAttempt'], e.data['maxAttempts']])).toEqual([
+      [2, 4],
+      [3, 4],
+      [4, 4],
+    ]);
+    const started = (await t.engine.history(run.id)).filter((e) => e.type === 'step.started');
+    expect(started.map((e) => [e.attempt, e.data['maxAttempts']])).toEqual([
+      [1, 4],
+      [2, 4],
+      [3, 4],
+      [4, 4],
+    ]);
   });
 
   it('fails the run when attempts run out, with the step and attempt in the error', async () => {

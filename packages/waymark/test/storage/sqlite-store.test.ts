@@ -11,6 +11,7 @@ import { uuidv7 } from '../../src/core/ids.ts';
 import type { ClaimedRun, Store } from '../../src/core/store.ts';
 import { GroupCommit } from '../../src/storage/sqlite/group-commit.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/index.ts';
+import { RUN_COLUMNS } from '../../src/storage/sqlite/row-mapping.ts';
 import { describeStoreConformance } from '../../src/testing/store-conformance.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -84,6 +85,15 @@ describe('SQLite store: opening', () => {
       { version: 1, name: 'init', applied_at: expect.any(Number) as number },
       { version: 2, name: 'run_definitions', applied_at: expect.any(Number) as number },
     ]);
+  });
+
+  it('reads every column of the runs table (RUN_COLUMNS is complete after all migrations)', async () => {
+    const path = join(dir, 'columns.db');
+    await open(path);
+    const db = new Database(path, { readonly: true });
+    const columns = (db.pragma('table_info(runs)') as { name: string }[]).map((c) => c.name);
+    db.close();
+    expect([...RUN_COLUMNS].sort()).toEqual(columns.sort());
   });
 
   it('uses WAL and creates the parent directory', async () => {

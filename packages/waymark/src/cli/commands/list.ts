@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import { isRunStatus, RUN_STATUSES } from '../../core/run.ts';
-import type { ListRunsParams } from '../../core/store.ts';
-import { createEngine } from '../../runtime/engine.ts';
-import { EXIT_OK, UsageError } from '../cli-error.ts';
+import { RUN_STATUSES } from '../../core/run.ts';
 import type { CliContext } from '../cli-context.ts';
-import { resolveDbPath } from '../config.ts';
-import { formatJson } from '../format/json.ts';
-import { formatRunList } from '../format/run-list.ts';
-import { withStore } from '../open-store.ts';
+import { dbOption } from '../open-store.ts';
 
 export interface ListOptions {
   status?: string;
@@ -17,8 +11,8 @@ export interface ListOptions {
   json?: boolean;
 }
 
-const DEFAULT_LIMIT = 20;
-const MAX_LIMIT = 1000;
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 1000;
 
 export function registerListCommand(
   program: Command,
@@ -34,43 +28,10 @@ export function registerListCommand(
       '--limit <n>',
       `at most this many runs (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})`,
     )
-    .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
+    .addOption(dbOption())
     .option('--json', 'print { runs, nextCursor } as JSON')
-    .action(async (options: ListOptions) => done(await listCommand(options, ctx)));
-}
-
-export async function listCommand(options: ListOptions, ctx: CliContext): Promise<number> {
-  const params = listParams(options);
-  const path = resolveDbPath(ctx.config, options.db);
-  return withStore(path, { create: false }, async (store) => {
-    const engine = createEngine({ store, worker: false });
-    const { runs, nextCursor } = await engine.listRuns(params);
-    if (options.json === true) ctx.io.stdout(formatJson({ runs, nextCursor }));
-    else ctx.io.stdout(formatRunList(runs, ctx.style, engine.clock.now()));
-    return EXIT_OK;
-  });
-}
-
-// Validated before the database is opened: a typo is a usage error, not an empty list.
-function listParams(options: ListOptions): ListRunsParams {
-  const params: ListRunsParams = { limit: DEFAULT_LIMIT };
-  if (options.status !== undefined) {
-    if (!isRunStatus(options.status)) {
-      throw new UsageError(
-        `invalid --status "${options.status}": expected one of ${RUN_STATUSES.join(', ')}`,
-      );
-    }
-    params.status = options.status;
-  }
-  if (options.workflow !== undefined) params.workflow = options.workflow;
-  if (options.limit !== undefined) {
-    const limit = Number(options.limit);
-    if (!/^\d+$/.test(options.limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new UsageError(
-        `invalid --limit "${options.limit}": expected an integer from 1 to ${MAX_LIMIT}`,
-      );
-    }
-    params.limit = limit;
-  }
-  return params;
+    .action(async (options: ListOptions) => {
+      const { listCommand } = await import('./list-action.ts');
+      done(await listCommand(options, ctx));
+    });
 }

@@ -1,10 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { workflowJsonSchema } from '../../dsl/json-schema.ts';
-import { EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { formatJson } from '../format/json.ts';
 
 export interface SchemaOptions {
   out?: string;
@@ -19,16 +14,8 @@ export function registerSchemaCommand(
     .command('schema')
     .description('print the JSON Schema of workflow files (for editor completion via $schema)')
     .option('--out <file>', 'write it to this file instead of stdout')
-    .action(async (options: SchemaOptions) => done(await schemaCommand(options, ctx)));
-}
-
-export async function schemaCommand(options: SchemaOptions, ctx: CliContext): Promise<number> {
-  const text = formatJson(workflowJsonSchema());
-  if (options.out === undefined) {
-    ctx.io.stdout(text);
-    return EXIT_OK;
-  }
-  await writeFile(resolve(ctx.config.cwd, options.out), text);
-  ctx.io.stdout(ctx.style.green(`✔ wrote ${options.out}\n`));
-  return EXIT_OK;
+    .action(async (options: SchemaOptions) => {
+      const { schemaCommand } = await import('./schema-action.ts');
+      done(await schemaCommand(options, ctx));
+    });
 }

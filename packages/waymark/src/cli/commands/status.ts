@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
-import { createEngine } from '../../runtime/engine.ts';
-import { CliError, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { resolveDbPath } from '../config.ts';
-import { formatJson } from '../format/json.ts';
-import { formatRunStatus } from '../format/run-status.ts';
-import { withStore } from '../open-store.ts';
+import { dbOption } from '../open-store.ts';
 
 export interface StatusOptions {
   db?: string;
@@ -21,27 +16,10 @@ export function registerStatusCommand(
     .command('status')
     .description('show a run: status, input, times, current step, attempts of each step, error')
     .argument('<runId>', 'the run id')
-    .option('--db <path>', 'SQLite database (default: $WAYMARK_DB or .waymark/waymark.db)')
+    .addOption(dbOption())
     .option('--json', 'print { run, steps } as JSON')
-    .action(async (runId: string, options: StatusOptions) =>
-      done(await statusCommand(runId, options, ctx)),
-    );
-}
-
-export async function statusCommand(
-  runId: string,
-  options: StatusOptions,
-  ctx: CliContext,
-): Promise<number> {
-  const path = resolveDbPath(ctx.config, options.db);
-  return withStore(path, { create: false }, async (store) => {
-    // A client engine: no worker, so it executes nothing; all reads go through its API.
-    const engine = createEngine({ store, worker: false });
-    const run = await engine.getRun(runId);
-    if (run === null) throw new CliError(`no run with id ${runId} in ${path}`);
-    const steps = await engine.steps(runId);
-    if (options.json === true) ctx.io.stdout(formatJson({ run, steps }));
-    else ctx.io.stdout(formatRunStatus(run, steps, ctx.style, engine.clock.now()));
-    return EXIT_OK;
-  });
+    .action(async (runId: string, options: StatusOptions) => {
+      const { statusCommand } = await import('./status-action.ts');
+      done(await statusCommand(runId, options, ctx));
+    });
 }

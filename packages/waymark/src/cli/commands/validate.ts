@@ -1,26 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Diagnostic, formatDiagnostic, hasErrors } from '../../dsl/diagnostics.ts';
-import { loadWorkflowDocument } from '../../dsl/load-workflow-file.ts';
-import { formatPlan, type Plan, planWorkflow } from '../../dsl/plan/index.ts';
-import { resolveWorkflowFrom } from '../../dsl/registry/index.ts';
-import { EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { formatJson } from '../format/json.ts';
+import { DEFAULT_WORKFLOWS_DIR } from '../config.ts';
 
 export interface ValidateOptions {
   json?: boolean;
   plan?: boolean;
   dir?: string;
-}
-
-interface FileReport {
-  file: string;
-  valid: boolean;
-  diagnostics: Diagnostic[];
-  /** With --plan, for a valid file: the plan (formatted text, or the object with --json). */
-  plan?: string | Plan;
 }
 
 export function registerValidateCommand(
@@ -36,80 +21,10 @@ export function registerValidateCommand(
     .option('--plan', 'also print the plan of each valid file (what a run would do)')
     .option(
       '--dir <dir>',
-      'check nested `run`s against this workflows directory (unknown workflows, cycles)',
+      `the workflows directory nested \`run\`s name ids in (default ./${DEFAULT_WORKFLOWS_DIR}); unknown workflows and cycles are errors`,
     )
-    .action(async (files: string[], options: ValidateOptions) =>
-      done(await validateCommand(files, options, ctx)),
-    );
-}
-
-export async function validateCommand(
-  files: readonly string[],
-  options: ValidateOptions,
-  ctx: CliContext,
-): Promise<number> {
-  const reports: FileReport[] = [];
-  for (const file of files) reports.push(await validateFile(file, options, ctx));
-  const valid = reports.every((r) => r.valid);
-  if (options.json === true) {
-    ctx.io.stdout(formatJson({ valid, files: reports }));
-  } else {
-    for (const report of reports) ctx.io.stdout(formatReport(report, ctx));
-  }
-  return valid ? EXIT_OK : EXIT_FAILURE;
-}
-
-async function validateFile(
-  file: string,
-  options: ValidateOptions,
-  ctx: CliContext,
-): Promise<FileReport> {
-  let text: string;
-  try {
-    text = await readFile(resolve(ctx.config.cwd, file), 'utf8');
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
-    return {
-      file,
-      valid: false,
-      diagnostics: [{ file, line: 1, column: 1, message: reason, severity: 'error' }],
-    };
-  }
-  // Diagnostics name the file as the user typed it, so terminals and editors link to it.
-  const path = resolve(ctx.config.cwd, file);
-  const { document, diagnostics } = loadWorkflowDocument(
-    text,
-    file,
-    options.dir === undefined
-      ? {}
-      : {
-          resolveWorkflow: resolveWorkflowFrom({
-            dir: resolve(ctx.config.cwd, options.dir),
-            file: path,
-          }),
-        },
-  );
-  const valid = document !== undefined && !hasErrors(diagnostics);
-  const report: FileReport = { file, valid, diagnostics };
-  if (options.plan === true && document !== undefined) {
-    const plan = planWorkflow(document);
-    report.plan = options.json === true ? plan : formatPlan(plan);
-  }
-  return report;
-}
-
-function formatReport(report: FileReport, ctx: CliContext): string {
-  const { style } = ctx;
-  const lines = report.diagnostics.map((d) =>
-    d.severity === 'error' ? formatDiagnostic(d) : style.yellow(formatDiagnostic(d)),
-  );
-  const errors = report.diagnostics.filter((d) => d.severity === 'error').length;
-  lines.push(
-    report.valid
-      ? style.green(`✔ ${report.file}: valid`)
-      : style.red(`✘ ${report.file}: ${errors} error${errors === 1 ? '' : 's'}`),
-  );
-  const plan = typeof report.plan === 'string' ? `\n${report.plan}` : '';
-  return lines.join('\n') + '\n' + plan;
+    .action(async (files: string[], options: ValidateOptions) => {
+      const { validateCommand } = await import('./validate-action.ts');
+      done(await validateCommand(files, options, ctx));
+    });
 }

@@ -1,26 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { WaymarkError } from '../../core/errors.ts';
-import { formatDiagnostic } from '../../dsl/diagnostics.ts';
-import { loadWorkflowDocument } from '../../dsl/load-workflow-file.ts';
-import {
-  createWorkflowRegistry,
-  type RegisteredWorkflow,
-  type WorkflowRegistry,
-} from '../../dsl/registry/index.ts';
-import { CliError, EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
-import { formatJson } from '../format/json.ts';
-import { formatTable } from '../format/table.ts';
-import { DEFAULT_WORKFLOWS_DIR } from '../yaml-workflow.ts';
+import { DEFAULT_WORKFLOWS_DIR } from '../config.ts';
 
-/** Where `waymark workflows` keeps definitions unless `--dir` says otherwise. */
-
-interface DirOptions {
+export interface DirOptions {
   dir?: string;
 }
-interface JsonOptions extends DirOptions {
+export interface JsonOptions extends DirOptions {
   json?: boolean;
 }
 
@@ -40,129 +25,45 @@ export function registerWorkflowsCommand(
     .description('list registered workflows')
     .option('--dir <dir>', dirOption)
     .option('--json', 'print { workflows } as JSON')
-    .action(async (options: JsonOptions) => done(await listWorkflows(options, ctx)));
+    .action(async (options: JsonOptions) => {
+      const { listWorkflows } = await import('./workflows-action.ts');
+      done(await listWorkflows(options, ctx));
+    });
   workflows
     .command('show')
     .description('show a workflow: its file, validity, diagnostics and source')
     .argument('<id>', 'the workflow id')
     .option('--dir <dir>', dirOption)
     .option('--json', 'print { id, file, valid, diagnostics, document, source } as JSON')
-    .action(async (id: string, options: JsonOptions) => done(await showWorkflow(id, options, ctx)));
+    .action(async (id: string, options: JsonOptions) => {
+      const { showWorkflow } = await import('./workflows-action.ts');
+      done(await showWorkflow(id, options, ctx));
+    });
   workflows
     .command('create')
     .description('validate a workflow file and register it under its id')
     .argument('<file>', 'a workflow file')
     .option('--dir <dir>', dirOption)
-    .action(async (file: string, options: DirOptions) =>
-      done(await writeWorkflow('create', file, options, ctx)),
-    );
+    .action(async (file: string, options: DirOptions) => {
+      const { writeWorkflow } = await import('./workflows-action.ts');
+      done(await writeWorkflow('create', file, options, ctx));
+    });
   workflows
     .command('update')
     .description('validate a workflow file and replace the registered workflow with its id')
     .argument('<file>', 'a workflow file')
     .option('--dir <dir>', dirOption)
-    .action(async (file: string, options: DirOptions) =>
-      done(await writeWorkflow('update', file, options, ctx)),
-    );
+    .action(async (file: string, options: DirOptions) => {
+      const { writeWorkflow } = await import('./workflows-action.ts');
+      done(await writeWorkflow('update', file, options, ctx));
+    });
   workflows
     .command('delete')
     .description('remove a registered workflow')
     .argument('<id>', 'the workflow id')
     .option('--dir <dir>', dirOption)
-    .action(async (id: string, options: DirOptions) =>
-      done(await deleteWorkflow(id, options, ctx)),
-    );
-}
-
-function registryOf(options: DirOptions, ctx: CliContext): WorkflowRegistry {
-  return createWorkflowRegistry({
-    dir: resolve(ctx.config.cwd, options.dir ?? DEFAULT_WORKFLOWS_DIR),
-  });
-}
-
-async function listWorkflows(options: JsonOptions, ctx: CliContext): Promise<number> {
-  const workflows = await withRegistryErrors(() => registryOf(options, ctx).list());
-  if (options.json === true) {
-    ctx.io.stdout(formatJson({ workflows }));
-    return EXIT_OK;
-  }
-  if (workflows.length === 0) {
-    ctx.io.stdout('no workflows registered\n');
-    return EXIT_OK;
-  }
-  const { style } = ctx;
-  const rows = workflows.map((w) => [
-    w.id,
-    w.name ?? '',
-    w.version === undefined ? '' : String(w.version),
-    w.valid ? style.green('valid') : style.red('invalid'),
-  ]);
-  ctx.io.stdout(formatTable(['ID', 'NAME', 'VERSION', 'STATUS'], rows));
-  return EXIT_OK;
-}
-
-async function showWorkflow(id: string, options: JsonOptions, ctx: CliContext): Promise<number> {
-  const workflow = await withRegistryErrors(() => registryOf(options, ctx).get(id));
-  if (workflow === undefined) throw new CliError(`workflow "${id}" not found`);
-  const valid = workflow.document !== undefined;
-  if (options.json === true) {
-    ctx.io.stdout(formatJson({ ...workflow, valid }));
-    return EXIT_OK;
-  }
-  ctx.io.stdout(formatWorkflow(workflow, ctx));
-  return EXIT_OK;
-}
-
-function formatWorkflow(workflow: RegisteredWorkflow, ctx: CliContext): string {
-  const { style } = ctx;
-  const doc = workflow.document;
-  const lines = [`Workflow  ${workflow.id}`];
-  if (doc?.name !== undefined) lines.push(`Name      ${doc.name}`);
-  if (doc?.version !== undefined) lines.push(`Version   ${doc.version}`);
-  lines.push(`File      ${workflow.file}`);
-  lines.push(`Status    ${doc === undefined ? style.red('invalid') : style.green('valid')}`);
-  for (const d of workflow.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
-  lines.push('', workflow.source.trimEnd(), '');
-  return lines.join('\n');
-}
-
-async function writeWorkflow(
-  verb: 'create' | 'update',
-  file: string,
-  options: DirOptions,
-  ctx: CliContext,
-): Promise<number> {
-  let source: string;
-  try {
-    source = await readFile(resolve(ctx.config.cwd, file), 'utf8');
-  } catch {
-    throw new CliError(`cannot read ${file}`);
-  }
-  const registry = registryOf(options, ctx);
-  const workflow = await withRegistryErrors(async () => {
-    if (verb === 'create') return registry.create(source, { file });
-    const id = loadWorkflowDocument(source, file).document?.id;
-    // An invalid file fails in update() with its diagnostics, whatever id is tried.
-    return registry.update(id ?? 'invalid', source, { file });
-  });
-  ctx.io.stdout(ctx.style.green(`✔ ${verb}d workflow ${workflow.id} (${workflow.file})\n`));
-  return EXIT_OK;
-}
-
-async function deleteWorkflow(id: string, options: DirOptions, ctx: CliContext): Promise<number> {
-  const deleted = await withRegistryErrors(() => registryOf(options, ctx).delete(id));
-  if (!deleted) throw new CliError(`workflow "${id}" not found`);
-  ctx.io.stdout(ctx.style.green(`✔ deleted workflow ${id}\n`));
-  return EXIT_OK;
-}
-
-/** Registry refusals are failures of the command (exit 1), with every diagnostic listed. */
-async function withRegistryErrors<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    // Includes WorkflowValidationError, whose message lists the diagnostics.
-    if (error instanceof WaymarkError) throw new CliError(error.message, EXIT_FAILURE);
-    throw error;
-  }
+    .action(async (id: string, options: DirOptions) => {
+      const { deleteWorkflow } = await import('./workflows-action.ts');
+      done(await deleteWorkflow(id, options, ctx));
+    });
 }

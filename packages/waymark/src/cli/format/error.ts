@@ -1,18 +1,11 @@
 import type { SerializedError } from '../../core/serialize-error.ts';
 
-/**
- * A run's or step's error in one line: `CODE: message (step "fetch", attempt 3)`.
- * The code is left out for a plain step failure, where it adds nothing.
- */
-export function formatSerializedError(
-  error: SerializedError,
-  options: { code?: boolean } = {},
-): string {
-  const showCode = options.code ?? true;
+/** A run's or step's error in one line: `CODE: message (step "fetch", attempt 3)`. */
+export function formatSerializedError(error: SerializedError): string {
   const where: string[] = [];
   if (error.step !== undefined) where.push(`step "${error.step}"`);
   if (error.attempt !== undefined) where.push(`attempt ${error.attempt}`);
-  const head = showCode ? `${error.code}: ${error.message}` : error.message;
+  const head = `${error.code}: ${error.message}`;
   return where.length === 0 ? head : `${head} (${where.join(', ')})`;
 }
 

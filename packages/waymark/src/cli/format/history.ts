@@ -35,7 +35,7 @@ function colorType(style: Style, type: string): string {
 }
 
 /** The decision data of an event in words: errors, "attempt 2 of 5", delays, wake times. */
-export function describeEvent(event: HistoryEvent): string {
+function describeEvent(event: HistoryEvent): string {
   const d = event.data;
   const parts: string[] = [];
   const text = (key: string): string | null =>

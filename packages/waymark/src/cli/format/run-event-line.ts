@@ -28,8 +28,7 @@ export class RunEventFormatter {
     const data = event.data;
     switch (event.type) {
       case 'step.started': {
-        const max = /of (\d+)/.exec(String(data['message'] ?? ''))?.[1];
-        if (max !== undefined) this.maxAttempts.set(key, Number(max));
+        this.rememberMaxAttempts(key, data);
         return `${style.cyan('▶')} ${key}  ${style.dim(this.attempt(key, event.attempt))}`;
       }
       case 'step.succeeded':
@@ -42,6 +41,7 @@ export class RunEventFormatter {
         return `${style.red('✖')} ${key}  ${this.attempt(key, event.attempt)} failed: ${this.errorText(data['error'])}`;
       }
       case 'step.retrying': {
+        this.rememberMaxAttempts(key, data);
         const failed = this.failures.get(key);
         this.failures.delete(key);
         const delay = typeof data['delayMs'] === 'number' ? formatDuration(data['delayMs']) : '?';
@@ -82,6 +82,11 @@ export class RunEventFormatter {
       default:
         return null;
     }
+  }
+
+  /** `step.started` and `step.retrying` say how many attempts the step has in all. */
+  private rememberMaxAttempts(key: string, data: Record<string, unknown>): void {
+    if (typeof data['maxAttempts'] === 'number') this.maxAttempts.set(key, data['maxAttempts']);
   }
 
   private attempt(key: string, attempt: number | null): string {

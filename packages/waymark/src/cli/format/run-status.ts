@@ -71,7 +71,7 @@ function statusNote(run: RunRecord, now: number): string {
 }
 
 /** The latest step that has not settled, else the last one started. */
-export function currentStep(steps: readonly StepRecord[]): StepRecord | null {
+function currentStep(steps: readonly StepRecord[]): StepRecord | null {
   const byStart = [...steps].sort((a, b) => a.startedAt - b.startedAt);
   const unsettled = byStart.filter((s) => !isStepSettled(s));
   return unsettled[unsettled.length - 1] ?? byStart[byStart.length - 1] ?? null;

@@ -5,14 +5,13 @@ export interface Style {
   yellow(text: string): string;
   cyan(text: string): string;
   dim(text: string): string;
-  bold(text: string): string;
 }
 
 const plain = (text: string): string => text;
 
 export function createStyle(color: boolean): Style {
   if (!color) {
-    return { green: plain, red: plain, yellow: plain, cyan: plain, dim: plain, bold: plain };
+    return { green: plain, red: plain, yellow: plain, cyan: plain, dim: plain };
   }
   const sgr =
     (open: number, close: number) =>
@@ -24,7 +23,6 @@ export function createStyle(color: boolean): Style {
     yellow: sgr(33, 39),
     cyan: sgr(36, 39),
     dim: sgr(2, 22),
-    bold: sgr(1, 22),
   };
 }
 

@@ -3,7 +3,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseYaml } from '../parse-yaml.ts';
 import type { ResolveWorkflow } from '../run-cycles.ts';
 import { WORKFLOW_ID } from '../schema.ts';
-import { WORKFLOW_FILE_SUFFIX } from './workflow-registry.ts';
+
+/** A registered workflow's file is `<dir>/<id>.workflow.yaml`. */
+export const WORKFLOW_FILE_SUFFIX = '.workflow.yaml';
 
 export interface ResolveWorkflowOptions {
   /** The workflows directory that ids are looked up in. */

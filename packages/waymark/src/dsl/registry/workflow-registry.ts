@@ -10,14 +10,19 @@ import { type Diagnostic, hasErrors, WorkflowValidationError } from '../diagnost
 import type { WorkflowDocument } from '../document.ts';
 import { type LoadWorkflowOptions, loadWorkflowDocument } from '../load-workflow-file.ts';
 import { WORKFLOW_ID } from '../schema.ts';
-
-export const WORKFLOW_FILE_SUFFIX = '.workflow.yaml';
+import { resolveWorkflowFrom, WORKFLOW_FILE_SUFFIX } from './resolve-workflow.ts';
 
 export interface WorkflowRegistryOptions {
   /** The workflows directory; created on the first write. */
   dir: string;
   /** Passed to every load (known executors, limits). */
   load?: Omit<LoadWorkflowOptions, 'resolveWorkflow'>;
+  /**
+   * Check nested `run`s whenever a workflow is read or written: an id names
+   * `<dir>/<id>.workflow.yaml`, a `.yaml` path is relative to `dir` (where the file is kept,
+   * and where a run looks for it); an unknown workflow or a cycle is an error. Default false.
+   */
+  checkNestedRuns?: boolean;
 }
 
 export interface WorkflowSummary {
@@ -66,8 +71,14 @@ export interface WorkflowRegistry {
 export function createWorkflowRegistry(options: WorkflowRegistryOptions): WorkflowRegistry {
   const { dir } = options;
   const fileOf = (id: string): string => join(dir, `${id}${WORKFLOW_FILE_SUFFIX}`);
+  // A new resolver each load: it caches the files it reads, which writes change. Its `file`
+  // only places relative paths, so any file in `dir` will do for one not written yet.
+  const loadOptions = (file = join(dir, WORKFLOW_FILE_SUFFIX)): LoadWorkflowOptions =>
+    options.checkNestedRuns === true
+      ? { ...options.load, resolveWorkflow: resolveWorkflowFrom({ dir, file }) }
+      : { ...options.load };
   const load = (source: string, file: string, id?: string): RegisteredWorkflow => {
-    const result = loadWorkflowDocument(source, file, options.load);
+    const result = loadWorkflowDocument(source, file, loadOptions(file));
     const diagnostics = [...result.diagnostics];
     const docId = result.document?.id;
     if (id !== undefined && docId !== undefined && docId !== id) {
@@ -92,7 +103,7 @@ export function createWorkflowRegistry(options: WorkflowRegistryOptions): Workfl
 
   /** Validates once; what is written is returned as `get` would read it back. */
   const validateForWrite = (source: string, label: string | undefined) => {
-    const result = loadWorkflowDocument(source, label ?? '<workflow>', options.load);
+    const result = loadWorkflowDocument(source, label ?? '<workflow>', loadOptions());
     const document = result.document;
     if (document === undefined) throw new WorkflowValidationError(result.diagnostics);
     const written = (file: string): RegisteredWorkflow => ({

@@ -75,10 +75,11 @@ export function settleChildSteps(
   exclude: ReadonlySet<string> = new Set(),
 ): void {
   const settle = { ...outcomeColumns(outcome), child: child.id, now };
-  const settled: SettledStep[] = sql.settleLinkedSteps.all({
-    ...settle,
-    exclude: JSON.stringify([...exclude]),
-  }) as SettledStep[];
+  const linked = sql.linkedSteps.all(child.id) as SettledStep[];
+  const settled = linked.filter((step) => !exclude.has(step.run_id));
+  for (const runId of new Set(settled.map((step) => step.run_id))) {
+    sql.settleLinkedSteps.run({ ...settle, run_id: runId });
+  }
   const woken = new Set(settled.map((step) => step.run_id));
   const parent = child.parent_run_id;
   if (parent !== null && !exclude.has(parent)) {

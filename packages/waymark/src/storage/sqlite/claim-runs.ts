@@ -38,21 +38,35 @@ export function claimRuns(sql: Statements, params: ClaimRunsParams): ClaimedRun[
   return candidates.slice(0, limit).map(({ row }) => claimRun(sql, row, params));
 }
 
-/** Claims one due run (in the caller's write transaction) and records the claim's event. */
-export function claimRun(
+/**
+ * Claims one due run (in the caller's write transaction) and records the claim's event. The
+ * claimed row is `row` as the claim UPDATE leaves it, computed here rather than read back
+ * (the conformance suite checks it equals the stored run).
+ */
+function claimRun(
   sql: Statements,
-  row: Pick<RunRow, 'id' | 'status'>,
+  row: RunRow,
   params: { workerId: string; now: number; leaseMs: number },
 ): ClaimedRun {
   const recovered = row.status === 'running';
-  const claimed = sql.claim.get({
+  const expires = params.now + params.leaseMs;
+  sql.claim.run({
     id: row.id,
     owner: params.workerId,
-    expires: params.now + params.leaseMs,
+    expires,
     now: params.now,
     recovered: recovered ? 1 : 0,
-  }) as RunRow;
-  const run: ClaimedRun = { ...toRunRecord(claimed), recovered };
+  });
+  // `row` is this claim's own copy: updated in place, as the UPDATE left it.
+  row.status = 'running';
+  row.lease_owner = params.workerId;
+  row.lease_expires_at = expires;
+  row.fencing_token += 1;
+  row.started_at ??= params.now;
+  if (recovered) row.recovery_count += 1;
+  row.wake_at = null;
+  row.updated_at = params.now;
+  const run = toRunRecord(row, recovered);
   sql.insertEvent.run(eventParams(run.id, claimEvent(run, params.now)));
   return run;
 }

@@ -6,6 +6,8 @@ import { existingRun } from './pause-resume.ts';
 import { eventParams, toRunRecord, type EventParams, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
+type EndedRunRow = Pick<RunRow, 'id' | 'workflow_name' | 'parent_run_id' | 'parent_step_key'>;
+
 export interface FinishRun {
   runId: string;
   fencingToken: number;
@@ -20,13 +22,14 @@ export interface FinishRun {
 export function finishRun(sql: Statements, params: FinishRun): void {
   checkFence(sql, params.runId, params.fencingToken);
   const { result, now } = params;
-  const row = sql.finish.get({
+  sql.finish.run({
     id: params.runId,
     status: result.status,
     output: result.status === 'completed' ? result.output : null,
     error: result.status === 'failed' ? JSON.stringify(result.error) : null,
     now,
-  }) as Pick<RunRow, 'id' | 'workflow_name' | 'parent_run_id' | 'parent_step_key'>;
+  });
+  const row = sql.endedRun.get(params.runId) as EndedRunRow;
   for (const event of params.events) sql.insertEvent.run(event);
   const outcome =
     result.status === 'completed'

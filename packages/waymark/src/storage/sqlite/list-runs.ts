@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { RunRecord, RunStatus } from '../../core/run.ts';
 import type { ListRunsParams } from '../../core/store.ts';
-import { toRunRecord, type RunRow } from './row-mapping.ts';
+import { toRunRecord } from './row-mapping.ts';
+import { RUN_SELECT, runRows, type RunRowStatement } from './statements.ts';
 
 const DEFAULT_LIST_LIMIT = 50;
 const MAX_LIST_LIMIT = 1000;
@@ -12,7 +13,7 @@ const MAX_LIST_LIMIT = 1000;
  * `(@x IS NULL OR …)` terms would hide the workflow and parent indexes from the planner.
  */
 export class RunLister {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, RunRowStatement>();
 
   constructor(private readonly db: Database.Database) {}
 
@@ -42,21 +43,23 @@ export class RunLister {
       where.push('id < @cursor');
       bind['cursor'] = params.cursor;
     }
-    const rows = this.statement(where).all(bind) as RunRow[];
+    const rows = this.statement(where).all(bind);
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return {
-      runs: page.map(toRunRecord),
+      runs: page.map((row) => toRunRecord(row)),
       nextCursor: more ? (page.at(-1)?.id ?? null) : null,
     };
   }
 
-  private statement(where: string[]): Database.Statement {
+  private statement(where: string[]): RunRowStatement {
     const key = where.join(' AND ');
     let statement = this.statements.get(key);
     if (statement === undefined) {
-      statement = this.db.prepare(
-        `SELECT * FROM runs ${key === '' ? '' : `WHERE ${key}`} ORDER BY id DESC LIMIT @limit`,
+      statement = runRows(
+        this.db.prepare(
+          `SELECT ${RUN_SELECT} FROM runs ${key === '' ? '' : `WHERE ${key}`} ORDER BY id DESC LIMIT @limit`,
+        ),
       );
       this.statements.set(key, statement);
     }

@@ -32,14 +32,15 @@ export function parkRun(
   // A pending run without a wake time would never be claimed again.
   if (intended === 'pending' && wakeAt === null) wakeAt = params.now;
   const paused = explicitPause || fence.pause_requested === 1;
-  const row = sql.park.get({
+  sql.park.run({
     id: params.runId,
     status: paused ? 'paused' : intended,
     paused_from: paused ? intended : null,
     wake_at: wakeAt,
     recovery: params.countRecovery === true ? 1 : 0,
     now: params.now,
-  }) as RunRow;
+  });
+  const row = sql.getRun.get(params.runId) as RunRow;
   for (const event of events) sql.insertEvent.run(event);
   if (paused) {
     sql.insertEvent.run(

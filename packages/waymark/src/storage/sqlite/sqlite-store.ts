@@ -18,8 +18,8 @@ import type {
   StartChildRunParams,
   Store,
 } from '../../core/store.ts';
-import { claimRun, claimRuns } from './claim-runs.ts';
-import { encodeRun, insertRun, startChildRun } from './create-runs.ts';
+import { claimRuns } from './claim-runs.ts';
+import { encodeRun, insertClaimedRun, insertRun, startChildRun } from './create-runs.ts';
 import { cancelTree, finishRun } from './end-runs.ts';
 import { checkFence } from './fencing.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -93,10 +93,8 @@ export class SqliteStore implements Store {
     // A delayed start is not due yet: it is claimed when it is, like any other run.
     const claim = (params.wakeAt ?? params.now) <= params.now ? params.claim : undefined;
     return this.write((sql) => {
+      if (claim !== undefined) return insertClaimedRun(sql, run, claim);
       const { row, created } = insertRun(sql, run);
-      if (created && claim !== undefined) {
-        return { run: claimRun(sql, row, { ...claim, now: params.now }), created };
-      }
       return { run: toRunRecord(row), created };
     });
   }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { RUN_COLUMNS, runRowOf, type RunRow } from './row-mapping.ts';
 
 // Runs and steps end in the same three statuses.
 const NOT_ENDED = `status NOT IN ('completed', 'failed', 'cancelled')`;
@@ -7,6 +8,24 @@ const IN_WORKFLOWS = `(@workflows IS NULL OR workflow_name IN (SELECT value FROM
 // the statement every time the parameter is bound again (better-sqlite3 binds on every call):
 // ~20 µs per claim query instead of ~1.5 µs. A scalar subquery keeps the plan fixed.
 const LIMIT = `LIMIT (SELECT @limit)`;
+export const RUN_SELECT = RUN_COLUMNS.join(', ');
+
+/** A statement returning runs rows (its columns: RUN_COLUMNS), read as arrays: see runRowOf. */
+export interface RunRowStatement {
+  get(...params: unknown[]): RunRow | undefined;
+  all(...params: unknown[]): RunRow[];
+}
+
+export function runRows(statement: Database.Statement): RunRowStatement {
+  statement.raw(true);
+  return {
+    get(...params) {
+      const values = statement.get(...params) as unknown[] | undefined;
+      return values === undefined ? undefined : runRowOf(values);
+    },
+    all: (...params) => (statement.all(...params) as unknown[][]).map(runRowOf),
+  };
+}
 
 /**
  * Every statement the store runs, prepared once per connection. Lists are passed as one JSON
@@ -14,9 +33,10 @@ const LIMIT = `LIMIT (SELECT @limit)`;
  */
 export function prepareStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
+  const r = (sql: string) => runRows(db.prepare(sql));
   return {
-    getRun: p(`SELECT * FROM runs WHERE id = ?`),
-    getRunByIdempotencyKey: p(`SELECT * FROM runs WHERE idempotency_key = ?`),
+    getRun: r(`SELECT ${RUN_SELECT} FROM runs WHERE id = ?`),
+    getRunByIdempotencyKey: r(`SELECT ${RUN_SELECT} FROM runs WHERE idempotency_key = ?`),
     fence: p(
       `SELECT status, fencing_token, pause_requested, recovery_count FROM runs WHERE id = ?`,
     ),
@@ -26,23 +46,32 @@ export function prepareStatements(db: Database.Database) {
         definition_source, definition_hash, definition_file)
       VALUES (@id, @workflow_name, @workflow_version, 'pending', @input, @parent_run_id,
         @parent_step_key, @idempotency_key, @now, @now, @wake_at, @deadline_at,
-        @definition_source, @definition_hash, @definition_file)
-      RETURNING *`),
+        @definition_source, @definition_hash, @definition_file)`),
+    // An eager start: the run is inserted already claimed, as `claim` would leave it.
+    insertClaimedRun: p(`
+      INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
+        parent_step_key, idempotency_key, created_at, updated_at, started_at, wake_at,
+        deadline_at, lease_owner, lease_expires_at, fencing_token,
+        definition_source, definition_hash, definition_file)
+      VALUES (@id, @workflow_name, @workflow_version, 'running', @input, @parent_run_id,
+        @parent_step_key, @idempotency_key, @now, @now, @now, NULL,
+        @deadline_at, @owner, @expires, 1,
+        @definition_source, @definition_hash, @definition_file)`),
 
     // Claiming: one statement per parked status keeps each an ordered index range scan.
-    dueParked: p(`
-      SELECT * FROM runs
+    dueParked: r(`
+      SELECT ${RUN_SELECT} FROM runs
       WHERE status = @status AND wake_at <= @now AND pause_requested = 0 AND ${IN_WORKFLOWS}
       ORDER BY wake_at, id ${LIMIT}`),
-    expiredLeases: p(`
-      SELECT * FROM runs
+    expiredLeases: r(`
+      SELECT ${RUN_SELECT} FROM runs
       WHERE status = 'running' AND lease_expires_at <= @now AND ${IN_WORKFLOWS}
       ORDER BY lease_expires_at, id ${LIMIT}`),
     claim: p(`
       UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = @expires,
         fencing_token = fencing_token + 1, started_at = COALESCE(started_at, @now),
         recovery_count = recovery_count + @recovered, wake_at = NULL, updated_at = @now
-      WHERE id = @id RETURNING *`),
+      WHERE id = @id`),
     extendLease: p(`
       UPDATE runs SET lease_expires_at = @expires
       WHERE id = @id AND status = 'running' AND fencing_token = @token AND lease_owner = @owner
@@ -57,7 +86,7 @@ export function prepareStatements(db: Database.Database) {
       UPDATE runs SET status = @status, paused_from = @paused_from, wake_at = @wake_at,
         lease_owner = NULL, lease_expires_at = NULL,
         recovery_count = recovery_count + @recovery, updated_at = @now
-      WHERE id = @id RETURNING *`),
+      WHERE id = @id`),
     anyStepSettled: p(`
       SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = @run_id AND status IN ('completed', 'failed')
         AND key IN (SELECT value FROM json_each(@keys))) AS settled`),
@@ -68,26 +97,28 @@ export function prepareStatements(db: Database.Database) {
       UPDATE runs SET status = @status, output = @output, error = @error, finished_at = @now,
         wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL, paused_from = NULL,
         updated_at = @now
-      WHERE id = @id RETURNING id, workflow_name, parent_run_id, parent_step_key`),
-    cancel: p(`
+      WHERE id = @id`),
+    endedRun: p(`SELECT id, workflow_name, parent_run_id, parent_step_key FROM runs WHERE id = ?`),
+    cancel: r(`
       UPDATE runs SET status = 'cancelled', error = @error, finished_at = @now, wake_at = NULL,
         lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,
         paused_from = NULL, updated_at = @now
-      WHERE id = @id RETURNING *`),
-    unfinishedTree: p(`
+      WHERE id = @id RETURNING ${RUN_SELECT}`),
+    unfinishedTree: r(`
       WITH RECURSIVE tree (id) AS (
         SELECT @id UNION SELECT runs.id FROM runs JOIN tree ON runs.parent_run_id = tree.id
       )
-      SELECT runs.* FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`),
+      SELECT ${RUN_COLUMNS.map((c) => `runs.${c}`).join(', ')} FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`),
 
     // A child that ends settles every unsettled step linked to it (normally its parent's one
-    // step), except in runs listed in @exclude (being cancelled along with it).
+    // step), except in runs being cancelled along with it (@exclude). Read first, then
+    // updated: most runs are no one's child, so the UPDATE is usually skipped.
+    linkedSteps: p(`
+      SELECT run_id, key, attempt FROM steps WHERE child_run_id = ? AND ${NOT_ENDED}`),
     settleLinkedSteps: p(`
       UPDATE steps SET status = @status, output = @output, error = @error,
         finished_at = @now, wake_at = NULL
-      WHERE child_run_id = @child AND ${NOT_ENDED}
-        AND run_id NOT IN (SELECT value FROM json_each(@exclude))
-      RETURNING run_id, key, attempt`),
+      WHERE child_run_id = @child AND run_id = @run_id AND ${NOT_ENDED}`),
     // The parent's step named by the child's parent_step_key, for a child created with
     // createRun whose step does not name it yet.
     settleParentStep: p(`
@@ -107,14 +138,14 @@ export function prepareStatements(db: Database.Database) {
         updated_at = @now
       WHERE id = @id AND ${NOT_ENDED}`),
 
-    pause: p(`
+    pause: r(`
       UPDATE runs SET
         pause_requested = 1,
         status = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN 'paused' ELSE status END,
         paused_from = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN status ELSE paused_from END,
         updated_at = @now
-      WHERE id = @id RETURNING *`),
-    resume: p(`
+      WHERE id = @id RETURNING ${RUN_SELECT}`),
+    resume: r(`
       UPDATE runs SET
         pause_requested = 0,
         status = CASE WHEN status = 'paused' THEN COALESCE(paused_from, 'pending') ELSE status END,
@@ -122,7 +153,7 @@ export function prepareStatements(db: Database.Database) {
           THEN COALESCE(wake_at, @now) ELSE wake_at END,
         paused_from = NULL,
         updated_at = @now
-      WHERE id = @id RETURNING *`),
+      WHERE id = @id RETURNING ${RUN_SELECT}`),
 
     upsertStep: p(`
       INSERT INTO steps (run_id, key, name, kind, status, attempt, output, error, started_at,

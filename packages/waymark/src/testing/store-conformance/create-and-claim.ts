@@ -211,6 +211,32 @@ export function describeClaimRuns(fx: StoreFixture): void {
         leaseExpiresAt: later + LEASE_MS,
         startedAt: T0,
       });
+      const { recovered: _, ...stored } = reclaimed as ClaimedRun;
+      expect(await fx.store.getRun({ runId: run.id })).toEqual(stored);
+    });
+
+    it('returns a resumed claim exactly as stored', async () => {
+      const run = await heldRun(fx.store);
+      await parkHeld(fx.store, run, { status: 'sleeping', wakeAt: T0 + 5, now: T0 + 1 });
+      const resumed = await claimRun(fx.store, run, T0 + 5, 'worker-b');
+      expect(resumed).toMatchObject({ status: 'running', recovered: false, startedAt: T0 });
+      const { recovered: _, ...stored } = resumed as ClaimedRun;
+      expect(await fx.store.getRun({ runId: run.id })).toEqual(stored);
+    });
+
+    it('returns an eager start with every field set exactly as stored', async () => {
+      const params = runParams({
+        claim: { workerId: WORKER, leaseMs: LEASE_MS },
+        idempotencyKey: `eager-full-${runParams().id}`,
+        deadlineAt: T0 + 60_000,
+        input: null,
+        definition: { source: 'id: x', hash: 'abc', file: 'x.workflow.yaml' },
+        parentRunId: null,
+        parentStepKey: null,
+      });
+      const { run } = await fx.store.createRun(params);
+      const { recovered: _, ...stored } = run as ClaimedRun;
+      expect(await fx.store.getRun({ runId: run.id })).toEqual(stored);
     });
 
     it('records each claim as run.started, run.resumed or run.recovered, with the worker', async () => {

@@ -19,36 +19,47 @@ afterEach(async () => {
   t = undefined;
 });
 
+/**
+ * The release example (and its notify-team child) compiled with a `shell` that records each
+ * step's command (or script) and env instead of running it: no npm or network here. `fail`
+ * may throw to play a failing command.
+ */
+function compileRelease(commands: string[], fail: (args: ShellArgs) => void = () => {}) {
+  const realShell = createShellExecutor();
+  const fakeShell = defineExecutor<ShellArgs>({
+    name: 'shell',
+    withSchema: realShell.withSchema as never,
+    literalArgs: realShell.literalArgs ?? [],
+    wordArgs: realShell.wordArgs ?? [],
+    run: async (args, ctx) => {
+      const env = Object.entries(args.env ?? {}).map(([k, v]) => ` ${k}=${v}`);
+      commands.push(`${ctx.stepId}: ${JSON.stringify(args.command ?? args.script)}${env.join('')}`);
+      fail(args);
+      return { output: 'ok' };
+    },
+  });
+  const executors = createExecutorRegistry([
+    ...builtinExecutors().filter((e) => e.name !== 'shell'),
+    fakeShell,
+  ]);
+  const notify = compileYaml(readFileSync(`${EXAMPLES}notify-team.workflow.yaml`, 'utf8'), {
+    file: 'examples/yaml/notify-team.workflow.yaml',
+    executors,
+  });
+  return compileYaml(readFileSync(`${EXAMPLES}release.workflow.yaml`, 'utf8'), {
+    file: 'examples/yaml/release.workflow.yaml',
+    executors,
+    resolveWorkflow: (ref) => (ref === './notify-team.workflow.yaml' ? notify : undefined),
+  });
+}
+
 describe('examples/yaml/release.workflow.yaml', () => {
   it('compiles and runs end to end (shell faked: no npm or network here)', async () => {
     const commands: string[] = [];
-    let health = 0;
-    const realShell = createShellExecutor();
-    const fakeShell = defineExecutor<ShellArgs>({
-      name: 'shell',
-      withSchema: realShell.withSchema as never,
-      literalArgs: realShell.literalArgs ?? [],
-      wordArgs: realShell.wordArgs ?? [],
-      run: async (args, ctx) => {
-        const env = Object.entries(args.env ?? {}).map(([k, v]) => ` ${k}=${v}`);
-        commands.push(`${ctx.stepId}: ${JSON.stringify(args.command)}${env.join('')}`);
-        // Unhealthy at first: the smoke loop pauses and checks again.
-        if (args.command?.[0] === 'curl' && ++health < 2) throw new Error('HTTP 503');
-        return { output: 'ok' };
-      },
-    });
-    const executors = createExecutorRegistry([
-      ...builtinExecutors().filter((e) => e.name !== 'shell'),
-      fakeShell,
-    ]);
-    const notify = compileYaml(readFileSync(`${EXAMPLES}notify-team.workflow.yaml`, 'utf8'), {
-      file: 'examples/yaml/notify-team.workflow.yaml',
-      executors,
-    });
-    const release = compileYaml(readFileSync(`${EXAMPLES}release.workflow.yaml`, 'utf8'), {
-      file: 'examples/yaml/release.workflow.yaml',
-      executors,
-      resolveWorkflow: (ref) => (ref === './notify-team.workflow.yaml' ? notify : undefined),
+    let served = 0;
+    // Not served at first: the smoke loop pauses and checks again.
+    const release = compileRelease(commands, (args) => {
+      if (args.command?.[1] === 'view' && ++served < 2) throw new Error('E404');
     });
     expect(release.name).toBe('release');
     expect(release.version).toBe('1');
@@ -67,28 +78,42 @@ describe('examples/yaml/release.workflow.yaml', () => {
       message: '#releases: Released v1.2.3 on stable',
     });
     expect(commands.sort()).toEqual([
-      'build[0].build_platform: ["npm","run","build"] TARGET=linux',
-      'build[1].build_platform: ["npm","run","build"] TARGET=darwin',
       'lint: ["npm","run","lint"]',
-      'publish: ["npm","publish","--tag","stable"] NPM_TOKEN=tok',
-      'smoke[0].health: ["curl","-fsS","https://example.com/health"]',
-      'smoke[1].health: ["curl","-fsS","https://example.com/health"]',
+      'pack: "mkdir -p .waymark/release\\nnpm pack --workspace waymark --pack-destination .waymark/release\\n"',
+      'publish: ["npm","publish",".waymark/release/waymark-1.2.3.tgz","--tag","stable"] NPM_TOKEN=tok',
+      'set_version: ["npm","version","1.2.3","--workspace","waymark","--no-git-tag-version","--allow-same-version"]',
+      'smoke[0].served: ["npm","view","waymark@1.2.3","version"]',
+      'smoke[1].served: ["npm","view","waymark@1.2.3","version"]',
       'unit_tests: ["npm","test"]',
     ]);
     const keys = (await t.engine.steps(run.id)).map((s) => `${s.key} ${s.status}`).sort();
     expect(keys).toEqual([
       'announce_start completed',
-      'build[0].build_platform completed',
-      'build[1].build_platform completed',
-      'cdn_propagation completed',
       'done completed',
       'lint completed',
       'notify completed',
+      'pack completed',
       'publish completed',
-      'smoke[0].health failed',
+      'registry_propagation completed',
+      'set_version completed',
       'smoke[0].pause completed',
-      'smoke[1].health completed',
+      'smoke[0].served failed',
+      'smoke[1].served completed',
       'unit_tests completed',
     ]);
+  });
+
+  it('with dry_run runs no command: only the log, the skipped publish and the announcement', async () => {
+    const commands: string[] = [];
+    const release = compileRelease(commands);
+    t = await createTestEngine({ workflows: [release] });
+    const run = await t.engine.start(release, { version: '1.2.3', dry_run: true });
+    expect(await run.result()).toEqual({ tag: 'v1.2.3', published: false });
+    expect(commands).toEqual([]);
+    const child = (await t.engine.steps(run.id)).find((s) => s.key === 'notify');
+    expect(child?.output).toEqual({
+      channel: 'releases',
+      message: '#releases: Dry run of v1.2.3 on stable',
+    });
   });
 });

@@ -1,0 +1,95 @@
+/**
+ * `result()` of a run this process executes reads nothing: the execution hands over how the
+ * run ended once the end is committed. Runs ended any other way are read from the store.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChildWorkflowError, defineWorkflow, NonRetryableError } from '../../src/index.ts';
+import { CancelledError } from '../../src/core/errors.ts';
+import { type TestEngine, createTestEngine } from '../../src/testing/test-engine.ts';
+
+let t: TestEngine | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+/** Counts the store's getRun calls. */
+function countReads(engine: TestEngine): { reads: number } {
+  const counter = { reads: 0 };
+  const getRun = engine.store.getRun.bind(engine.store);
+  engine.store.getRun = (params) => {
+    counter.reads++;
+    return getRun(params);
+  };
+  return counter;
+}
+
+describe('result() of a run executed here', () => {
+  it('resolves with the output as recorded, without reading the run', async () => {
+    const wf = defineWorkflow({ name: 'handover' }, async (ctx) => {
+      const n = await ctx.step('a', () => 20);
+      return { n: n * 2, at: undefined, list: [1, 'x'] };
+    });
+    t = await createTestEngine({ workflows: [wf] });
+    const reads = countReads(t);
+    const run = await t.engine.start(wf, null);
+    const output = await run.result();
+    expect(reads.reads).toBe(0);
+    // Exactly what a read returns: the recorded JSON.
+    expect(output).toEqual((await t.engine.getRun(run.id))?.output);
+    expect(output).toEqual({ n: 40, list: [1, 'x'] });
+  });
+
+  it('rejects with the recorded error, of the class it was thrown as', async () => {
+    const wf = defineWorkflow({ name: 'handover-fail' }, async (ctx) => {
+      await ctx.step('a', () => {
+        throw new NonRetryableError('no way');
+      });
+    });
+    t = await createTestEngine({ workflows: [wf] });
+    const reads = countReads(t);
+    const run = await t.engine.start(wf, null);
+    const error = await run.result().catch((e: unknown) => e);
+    expect(reads.reads).toBe(0);
+    expect(error).toBeInstanceOf(NonRetryableError);
+    expect((error as Error).message).toBe('no way');
+    const stored = await t.engine.getRun(run.id);
+    expect(stored?.error?.message).toBe('no way');
+  });
+
+  it('a child failure surfaces the same way', async () => {
+    const child = defineWorkflow({ name: 'handover-child' }, async () => {
+      throw new NonRetryableError('child broke');
+    });
+    const parent = defineWorkflow({ name: 'handover-parent' }, async (ctx) => ctx.run(child, null));
+    t = await createTestEngine({ workflows: [parent, child] });
+    const run = await t.engine.start(parent, null);
+    await expect(run.result()).rejects.toBeInstanceOf(ChildWorkflowError);
+  });
+
+  it('a run cancelled while it executes is read, and rejects with CancelledError', async () => {
+    const wf = defineWorkflow({ name: 'handover-cancel' }, async (ctx) => {
+      await ctx.step(
+        'wait',
+        ({ signal }) => new Promise((r) => signal.addEventListener('abort', r)),
+      );
+    });
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, null);
+    const result = run.result();
+    await t.waitForStatus(run.id, 'running');
+    await run.cancel();
+    await expect(result).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('a run this process does not execute is read from the store', async () => {
+    const wf = defineWorkflow({ name: 'handover-elsewhere' }, async () => 'done');
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, null);
+    await run.result();
+    const reads = countReads(t);
+    // A second handle on the ended run: nothing executes it here any more.
+    expect(await t.engine.handle(run.id).result()).toBe('done');
+    expect(reads.reads).toBe(1);
+  });
+});
