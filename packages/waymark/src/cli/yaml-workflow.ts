@@ -17,9 +17,9 @@ import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
+import { cliExecutors } from './executors-config.ts';
 import { diagnosticsMessage } from './format/diagnostics.ts';
 import { isYamlPath } from './run/workflow-target.ts';
-import { cliExecutors } from './executors-config.ts';
 
 type LoadedYaml =
   | { ok: true; document: WorkflowDocument; diagnostics: Diagnostic[] }

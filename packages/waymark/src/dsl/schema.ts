@@ -6,7 +6,7 @@
  * whole language for `workflowJsonSchema()`.
  */
 import { z } from 'zod';
-import { parseDuration } from '../core/durations.ts';
+import { isDuration } from '../core/durations.ts';
 import { AGENT_PERMISSIONS } from '../executors/agent/agent-args.ts';
 
 /** Names expressions use as `steps.<id>`, `vars.<name>`: CEL identifiers. */
@@ -42,15 +42,6 @@ export const STEP_KINDS = [
 export type StepKind = (typeof STEP_KINDS)[number];
 
 const EXPRESSION_HINT = 'an expression like "${ inputs.ready }", or true/false';
-
-function isDuration(value: string | number): boolean {
-  try {
-    parseDuration(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const isExpression = (value: string): boolean => value.includes('${');
 

@@ -53,13 +53,25 @@ export async function invokeExecutor<TArgs>(
     type: 'executor.started',
     data: { executor: executor.name, input: summarize(args, maskText) },
   });
+  let finished = false;
   const finish = (data: Record<string, unknown>): void => {
+    if (finished) return;
+    finished = true;
     step.addEvent({
       type: 'executor.finished',
       data: { executor: executor.name, ...data },
       startedAt,
     });
   };
+  const failed = (error: unknown): void => {
+    const { code, message } = serializeError(error);
+    finish({ status: 'error', error: { code, message: cutText(message, maskText) } });
+  };
+  // A timeout or cancel ends the attempt at once, before the executor has stopped: its end
+  // is recorded in the abort itself, so it goes with the attempt's failure.
+  const signal = step.signal;
+  const onAbort = (): void => failed(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
   const attempt = createExecutorContext(step, options);
   try {
     const checked = checkExecutorArgs(executor, args);
@@ -82,9 +94,10 @@ export async function invokeExecutor<TArgs>(
     };
   } catch (error) {
     attempt.end();
-    const { code, message } = serializeError(error);
-    finish({ status: 'error', error: { code, message: cutText(message, maskText) } });
+    failed(error);
     throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

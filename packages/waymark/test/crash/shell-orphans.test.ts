@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllCliProcesses, startCli } from './cli-process.ts';
+import { isAlive } from '../executors/process-alive.ts';
 import { crashScratch } from './scratch.ts';
 import { until } from './tracked-process.ts';
 
@@ -16,15 +17,6 @@ afterEach(async () => {
   for (const fn of cleanup.reverse()) await fn();
   cleanup = [];
 });
-
-/** Alive and not a zombie (a container's PID 1 may never reap one). */
-function isAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 describe('shell steps of a SIGKILLed CLI (real processes)', () => {
   it('leave no process behind', async () => {

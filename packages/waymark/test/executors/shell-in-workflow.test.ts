@@ -10,6 +10,7 @@ import { builtinExecutors, createExecutorRegistry } from '../../src/executors/in
 import { createTestEngine, type TestEngine } from '../../src/testing/test-engine.ts';
 import { compileYaml, lines } from '../dsl/compile/helpers.ts';
 import { scratchDir } from './fake-step.ts';
+import { isAlive } from './process-alive.ts';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -22,15 +23,6 @@ const executors = createExecutorRegistry(
     shell: { baseEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' }, killGraceMs: 200 },
   }),
 );
-
-/** Alive and not a zombie (a container's PID 1 may never reap one). */
-function isAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(what: string, predicate: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -79,6 +71,17 @@ describe('shell steps in a workflow', () => {
     await t.waitForStatus(run.id, 'failed');
     expect((await t.engine.getRun(run.id))?.error).toMatchObject({ code: 'STEP_TIMEOUT' });
     await waitFor('the sleep to be killed', () => !isAlive(sleep));
+    // The executor's end is recorded in the abort, with the attempt's failure.
+    const types = (await t.engine.history(run.id)).map((e) => e.type);
+    expect(types.slice(types.indexOf('executor.started'))).toEqual([
+      'executor.started',
+      'executor.finished',
+      'step.failed',
+      'run.failed',
+    ]);
+    const finished = (await t.engine.history(run.id)).find((e) => e.type === 'executor.finished');
+    expect(finished?.data).toMatchObject({ status: 'error', error: { code: 'STEP_TIMEOUT' } });
+    expect(finished?.durationMs).toBe(30_000);
   });
 
   it('cancelling the run kills the process group', async () => {

@@ -8,6 +8,7 @@ import {
   type ExecutorContext,
 } from '../../src/executors/index.ts';
 import { fakeContext, fakeStep, scratchDir } from './fake-step.ts';
+import { isAlive } from './process-alive.ts';
 import { WaymarkError } from '../../src/core/errors.ts';
 
 const PATH = { PATH: '/usr/local/bin:/usr/bin:/bin' };
@@ -172,15 +173,7 @@ describe('shell executor', () => {
     const grandchild = Number(readFileSync(pidFile, 'utf8').trim());
     controller.abort();
     await expect(started).rejects.toThrow(/aborted/);
-    // Gone, or a zombie nobody has reaped yet (PID 1 of a container may never reap it).
-    const alive = (): boolean => {
-      try {
-        const stat = readFileSync(`/proc/${grandchild}/stat`, 'utf8');
-        return !/^\d+ \(.*\) [ZX]/.test(stat);
-      } catch {
-        return false;
-      }
-    };
+    const alive = (): boolean => isAlive(grandchild);
     const until = Date.now() + 3_000;
     while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     expect(alive()).toBe(false);

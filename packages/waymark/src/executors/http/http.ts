@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
-import { parseDuration } from '../../core/durations.ts';
+import { isDuration, parseDuration } from '../../core/durations.ts';
 import { RetryableError, WaymarkError } from '../../core/errors.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from '../executor.ts';
 import { guardedLookup, type ResolveHost, systemResolve } from './guarded-lookup.ts';
@@ -41,7 +41,7 @@ const httpArgs = z
     body: z.string().optional(),
     timeout: z
       .union([z.string(), z.number()])
-      .refine((d) => durationOk(d), { message: 'expected a duration such as 30s or 500ms' })
+      .refine(isDuration, { message: 'expected a duration such as 30s or 500ms' })
       .optional(),
     accept_status: z.array(z.number().int().min(100).max(599)).optional(),
     follow_redirects: z.boolean().default(true),
@@ -111,15 +111,6 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): Executor 
       return { output };
     },
   });
-}
-
-function durationOk(value: string | number): boolean {
-  try {
-    parseDuration(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
