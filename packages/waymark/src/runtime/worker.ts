@@ -65,9 +65,9 @@ export class Worker {
     this.schedulePoll();
     this.scheduleHeartbeat();
     // Work announced by other processes (a store that can tell): claim at once, not at the
-    // next poll. Polling stays on, since such notifications may be lost. Work due later than
-    // the next poll is left to it: the poll finds it as soon as a timer would, and arming a
-    // timer per announced time would pile them up.
+    // next poll. Polling stays on, since such notifications may be lost. Work due after the
+    // next poll is left to the polls (found at most pollMs late): a timer per announced time
+    // would pile up under many sleeping runs.
     this.unsubscribeWorkDue = this.deps.store.onWorkDue?.((dueAt) => {
       const untilDue = dueAt - this.deps.clock.now();
       if (untilDue <= 0) this.wake();
