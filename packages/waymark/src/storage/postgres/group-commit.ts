@@ -214,7 +214,7 @@ async function applyOne(
 }
 
 /** A rejection of one write (LEASE_LOST, NOT_FOUND …), not a failure of the database. */
-export function isDomainError(error: unknown): boolean {
+function isDomainError(error: unknown): boolean {
   return error instanceof WaymarkError && !(error instanceof StoreError);
 }
 
