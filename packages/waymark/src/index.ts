@@ -10,6 +10,7 @@ export type {
   ChildRunOptions,
   CancelOptions,
   GroupOptions,
+  StepEvent,
 } from './runtime/workflow-context.ts';
 export { createEngine, Engine, DEFAULT_WORKER_OPTIONS } from './runtime/engine.ts';
 export type { EngineOptions, StartOptions, WorkerOptions } from './runtime/engine.ts';
@@ -22,6 +23,7 @@ export type {
   RunEvent,
   EngineErrorEvent,
 } from './telemetry/event-bus.ts';
+export { JsonlRunLog, type JsonlRunLogOptions } from './telemetry/jsonl-run-log.ts';
 export * from './core/errors.ts';
 export { serializeError, deserializeError } from './core/serialize-error.ts';
 export type { SerializedError } from './core/serialize-error.ts';

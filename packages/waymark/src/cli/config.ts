@@ -4,6 +4,11 @@ import { isPostgresUrl } from './db-location.ts';
 
 /** Where the CLI keeps its database when neither `--db` nor `WAYMARK_DB` says otherwise. */
 export const DEFAULT_DB_PATH = '.waymark/waymark.db';
+/** Steps' artifacts (`<runId>/<stepId>/`) and runs' JSONL logs (`<runId>.jsonl`). */
+export const ARTIFACTS_DIR = '.waymark/artifacts';
+export const LOGS_DIR = '.waymark/logs';
+/** The project's configuration file when `WAYMARK_CONFIG` names none. */
+export const CONFIG_FILE = 'waymark.config.json';
 
 /** The help of every command's `--db` option. */
 export const DB_OPTION_HELP =
@@ -44,6 +49,11 @@ export interface CliConfig {
    * from it. Passed on from here, so no other module reads `process.env`.
    */
   env: Readonly<Record<string, string | undefined>>;
+  /** Absolute path of the configuration file (`WAYMARK_CONFIG`, else waymark.config.json); it may not exist. */
+  configFile: string;
+  /** Absolute directories of steps' artifacts and of runs' JSONL logs. */
+  artifactsDir: string;
+  logsDir: string;
 }
 
 /** The only place the CLI reads the environment (`process.env` unless the io provides one). */
@@ -51,6 +61,7 @@ export function loadConfig(io: CliIo): CliConfig {
   const env = io.env ?? process.env;
   const cwd = io.cwd ?? process.cwd();
   const fromEnv = env['WAYMARK_DB'];
+  const configFile = env['WAYMARK_CONFIG'];
   return {
     cwd,
     defaultDbPath: resolveDbPath(
@@ -60,6 +71,12 @@ export function loadConfig(io: CliIo): CliConfig {
     debug: env['WAYMARK_DEBUG'] === '1',
     color: io.isTty === true && (env['NO_COLOR'] ?? '') === '',
     env,
+    configFile: resolve(
+      cwd,
+      configFile === undefined || configFile === '' ? CONFIG_FILE : configFile,
+    ),
+    artifactsDir: resolve(cwd, ARTIFACTS_DIR),
+    logsDir: resolve(cwd, LOGS_DIR),
   };
 }
 

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './cli-error.ts';
 import type { CliContext } from './cli-context.ts';
 import { type CliIo, STDOUT_CLOSED } from './cli-io.ts';
+import { registerAgentsCommand } from './commands/agents.ts';
 import { registerHistoryCommand } from './commands/history.ts';
 import { registerListCommand } from './commands/list.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -32,6 +33,7 @@ Examples:
   $ npx waymark workflows create release.workflow.yaml
   $ npx waymark worker --db postgres://localhost/app --concurrency 50 workflows/
   $ npx waymark migrate --from .waymark/waymark.db --to postgres://localhost/app
+  $ npx waymark agents doctor                    which coding-agent CLIs are installed and usable
 
 Environment:
   WAYMARK_DB      database when --db is not given: a SQLite path (default .waymark/waymark.db)
@@ -81,6 +83,7 @@ function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
   registerWorkflowsCommand(program, ctx, done);
   registerWorkerCommand(program, ctx, done);
   registerMigrateCommand(program, ctx, done);
+  registerAgentsCommand(program, ctx, done);
   return program;
 }
 

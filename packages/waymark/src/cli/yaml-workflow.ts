@@ -1,6 +1,7 @@
 /**
- * YAML workflows in the CLI: validate a file, and compile it to the same WorkflowDefinition a code workflow is, with the
- * process environment for `shell` steps and a resolver for nested `run`s. (`secrets:` are
+ * YAML workflows in the CLI: validate a file, and compile it to the same WorkflowDefinition a
+ * code workflow is, with the configured executors (executors-config.ts) and a resolver for
+ * nested `run`s. (`secrets:` are
  * read by the engine, which the run command gives the same environment.)
  */
 import { readFileSync } from 'node:fs';
@@ -10,12 +11,12 @@ import { compileWorkflowDocument } from '../dsl/compile/index.ts';
 import { type LoadedWorkflow, loadWorkflowDocument } from '../dsl/load-workflow-file.ts';
 import { resolveWorkflowFrom, WORKFLOW_FILE_SUFFIX } from '../dsl/registry/index.ts';
 import { WORKFLOW_ID } from '../dsl/schema.ts';
-import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
 import { definitionIdentity, type RunDefinitionSource } from '../core/run.ts';
 import type { WorkflowContext } from '../runtime/workflow-context.ts';
 import { recordedDefinition, type WorkflowDefinition } from '../runtime/workflow.ts';
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';
+import { cliExecutors } from './executors-config.ts';
 import { diagnosticsMessage } from './format/diagnostics.ts';
 import { isYamlPath } from './run/workflow-target.ts';
 
@@ -72,9 +73,7 @@ export function compileYaml(
   options: CompileYamlOptions,
   nested?: Record<string, RunDefinitionSource>,
 ): WorkflowDefinition {
-  const executors = createExecutorRegistry(
-    builtinExecutors({ shell: { baseEnv: options.config.env } }),
-  );
+  const executors = cliExecutors(options.config);
   /** A compiled definition as is, and wrapped to run other runs' recorded definitions. */
   interface Compiled {
     raw: WorkflowDefinition;
@@ -94,6 +93,9 @@ export function compileYaml(
       file: file ?? '<recorded definition>',
       source: { text, file },
       executors,
+      artifactsRoot: options.config.artifactsDir,
+      // Module executors and relative paths resolve against the workflow file's directory.
+      baseDir: file === null ? options.config.cwd : dirname(resolve(options.config.cwd, file)),
       resolveWorkflow: (ref) => {
         if (recorded === undefined) return fromFile(ref, file);
         const child = recorded[ref];

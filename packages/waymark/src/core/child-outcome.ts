@@ -2,8 +2,7 @@ import type { NewHistoryEvent } from './history.ts';
 import type { SerializedError } from './serialize-error.ts';
 
 // What a store records when a child run ends, in the parent's `child` step and history.
-// Pure rules shared by store implementations (`storage/postgres` uses them; `storage/sqlite`
-// predates this module and keeps its own copy in its `child-outcome.ts`).
+// Pure rules shared by the store implementations (`storage/sqlite`, `storage/postgres`).
 
 /** A failed or cancelled child surfaces in the parent as a ChildWorkflowError. */
 export function childFailure(

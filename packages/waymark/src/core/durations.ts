@@ -14,6 +14,16 @@ const UNIT_MS: Record<string, number> = {
 
 const PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)/gy;
 
+/** Whether `parseDuration` accepts the value. */
+export function isDuration(value: Duration): boolean {
+  try {
+    parseDuration(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Parses a duration into whole milliseconds; throws a ValidationError naming the bad text. */
 export function parseDuration(value: Duration, what = 'duration'): number {
   if (typeof value === 'number') {

@@ -58,16 +58,20 @@ export class NonRetryableError extends WaymarkError {
 
 /**
  * Thrown from a step to ask for a retry no sooner than `retryAfterMs` (an HTTP 429 with
- * Retry-After, a rate limit). Counts as an attempt like any other failure.
+ * Retry-After, a rate limit). Counts as an attempt like any other failure. Its code is
+ * `STEP_FAILED` unless given (`HTTP_STATUS`).
  */
 export class RetryableError extends WaymarkError {
   override name = 'RetryableError';
   readonly retryAfterMs: number | undefined;
   constructor(
     message: string,
-    options: Omit<WaymarkErrorOptions, 'retryable'> & { retryAfterMs?: number } = {},
+    options: Omit<WaymarkErrorOptions, 'retryable'> & {
+      retryAfterMs?: number;
+      code?: ErrorCode;
+    } = {},
   ) {
-    super('STEP_FAILED', message, { ...options, retryable: true });
+    super(options.code ?? 'STEP_FAILED', message, { ...options, retryable: true });
     this.retryAfterMs = options.retryAfterMs;
   }
 }

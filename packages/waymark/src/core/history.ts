@@ -23,7 +23,10 @@ export type HistoryEventType =
   | 'step.cancelled'
   | 'step.sleeping'
   | 'step.waiting'
-  | 'step.recorded';
+  | 'step.recorded'
+  | 'step.log'
+  | 'executor.started'
+  | 'executor.finished';
 
 export interface HistoryEvent {
   /** Order of events within the store (increasing, not necessarily dense). */
@@ -37,7 +40,10 @@ export interface HistoryEvent {
   /**
    * Decision details: error, delayMs, wakeAt, reason, and a message in words ("attempt 2 of
    * 5 in 2s"). Readers take numbers from the fields, not the message: `step.started` and
-   * `step.retrying` carry `maxAttempts`, `step.retrying` also `nextAttempt`.
+   * `step.retrying` carry `maxAttempts`, `step.retrying` also `nextAttempt`. A `step.log` has
+   * `{ stream: 'stdout' | 'stderr' | 'log', text, level? }`; `executor.started`
+   * `{ executor, input }`, `executor.finished` `{ executor, status: 'ok' | 'error', output |
+   * error, artifacts }` (input and output as short summaries).
    */
   data: Record<string, unknown>;
 }

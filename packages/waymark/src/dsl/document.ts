@@ -91,12 +91,18 @@ export interface StageConfig {
   profile?: string;
   skills?: string[];
   prompt?: string;
+  model?: string;
+  /** A number, or an expression. */
+  max_turns?: number | string;
+  cwd?: string;
+  allowed_tools?: string[];
+  permissions?: 'read-only' | 'edit' | 'full';
+  /** Each attempt of a `uses` or `provider` stage; a deadline for a stage of `steps`. */
+  timeout?: Duration;
   mode?: 'sequential' | 'parallel';
   on_failure?: OnFailure;
   retries?: number;
   retry_backoff?: Backoff;
-  /** Each attempt of a `uses` or `provider` stage; a deadline for a stage of `steps`. */
-  timeout?: Duration;
   steps?: Step[];
 }
 

@@ -1,8 +1,12 @@
 /** Text of a workflow file → a typed document and the tree it runs, or every diagnostic of the file at once. */
-import { builtinExecutors, createExecutorRegistry } from '../executors/index.ts';
-import type { ExecutorRegistry } from '../executors/index.ts';
+import {
+  builtinExecutors,
+  createExecutorRegistry,
+  type ExecutorRegistry,
+} from '../executors/index.ts';
 import { checkWorkflowShape } from './check-shape.ts';
 import { buildWorkflow } from './compile/build.ts';
+import { checkExecutorArguments } from './compile/check-executor-args.ts';
 import type { BuiltWorkflow } from './compile/step-nodes.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors, sortDiagnostics } from './diagnostics.ts';
@@ -12,7 +16,7 @@ import { type ParsedYaml, parseYaml, type YamlLimits } from './parse-yaml.ts';
 import type { ResolveWorkflow } from './run-cycles.ts';
 import { checkWorkflowSemantics } from './validate.ts';
 
-/** The built-in executors (built once, when first needed: no work at import time). */
+/** The executors that ship with the engine (built once, when first needed). */
 let builtins: ExecutorRegistry | undefined;
 function builtinRegistry(): ExecutorRegistry {
   builtins ??= createExecutorRegistry(builtinExecutors());
@@ -21,10 +25,13 @@ function builtinRegistry(): ExecutorRegistry {
 
 export interface LoadWorkflowOptions {
   /**
-   * The executors `uses` may name, whose argument rules (literal and word arguments) shape the
-   * tree; compile the workflow with the same ones. Default: the built-ins.
+   * The executors `uses` may name: their schemas check the literal arguments, and their
+   * argument rules (literal and word arguments) shape the tree; compile the workflow with the
+   * same ones. Default: the built-ins.
    */
   executors?: ExecutorRegistry;
+  /** Names `uses` may take. Default: the names of `executors`. */
+  knownExecutors?: ReadonlySet<string>;
   /** Finds workflows named by `run`, to check for cycles; without it they are not checked. */
   resolveWorkflow?: ResolveWorkflow;
   limits?: Partial<YamlLimits>;
@@ -63,12 +70,18 @@ export function loadWorkflowDocument(
   const built = buildWorkflow(parsed.value, executors);
   const issues = [
     ...shapeIssues,
-    // Expressions are type-checked once the shape is right: a malformed part would only
-    // produce a second message about the same mistake.
-    ...(shapeIsRight ? built.issues : []),
+    // Expressions and literal executor arguments are checked once the shape is right: a
+    // malformed part would only produce a second message about the same mistake. (Unknown
+    // executors are reported by the semantic checks, with a suggestion.)
+    ...(shapeIsRight
+      ? [
+          ...built.issues,
+          ...checkExecutorArguments(built.tree, executors, { reportUnknown: false }),
+        ]
+      : []),
     ...built.unknownSteps,
     ...checkWorkflowSemantics(parsed.value, {
-      knownExecutors: new Set(executors.names()),
+      knownExecutors: options.knownExecutors ?? new Set(executors.names()),
       ...(options.resolveWorkflow === undefined
         ? {}
         : { resolveWorkflow: options.resolveWorkflow }),

@@ -6,7 +6,8 @@
  * whole language for `workflowJsonSchema()`.
  */
 import { z } from 'zod';
-import { parseDuration } from '../core/durations.ts';
+import { isDuration } from '../core/durations.ts';
+import { AGENT_PERMISSIONS } from '../executors/agent/agent-args.ts';
 
 /** Names expressions use as `steps.<id>`, `vars.<name>`: CEL identifiers. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -41,15 +42,6 @@ export const STEP_KINDS = [
 export type StepKind = (typeof STEP_KINDS)[number];
 
 const EXPRESSION_HINT = 'an expression like "${ inputs.ready }", or true/false';
-
-function isDuration(value: string | number): boolean {
-  try {
-    parseDuration(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const isExpression = (value: string): boolean => value.includes('${');
 
@@ -231,11 +223,16 @@ export function stageConfigSchema(stepList: z.ZodType) {
     profile: z.string().optional(),
     skills: z.array(z.string()).optional(),
     prompt: z.string().optional(),
+    model: z.string().min(1).optional(),
+    max_turns: z.union([z.int().min(1), z.string()]).optional(),
+    cwd: z.string().min(1).optional(),
+    allowed_tools: z.array(z.string()).optional(),
+    permissions: z.enum(AGENT_PERMISSIONS).optional(),
+    timeout: durationSchema.optional(),
     mode: z.enum(STAGE_MODES).optional(),
     on_failure: z.enum(ON_FAILURE).optional(),
     retries: z.int().min(0).optional(),
     retry_backoff: backoffSchema.optional(),
-    timeout: durationSchema.optional(),
     steps: stepList.optional(),
   });
 }

@@ -4,6 +4,8 @@
  * reports those), so a file's errors are all reported at once. (References to unknown steps
  * are found by the build, which reads every expression anyway: compile/build.ts.)
  */
+import { AGENT_STAGE_KEYS } from '../executors/agent/agent-args.ts';
+import { AGENT_PROVIDER_NAMES } from '../executors/agent/index.ts';
 import { checkForeachNames } from './check-foreach-names.ts';
 import { checkRetries } from './check-retries.ts';
 import { checkTimeouts } from './check-timeouts.ts';
@@ -46,7 +48,7 @@ export function checkWorkflowSemantics(
     ...checkForeachNames(steps),
     ...checkExecutors(document, steps, options.knownExecutors),
     ...checkRunTargets(steps),
-    ...checkStages(document),
+    ...checkStages(document, options.knownExecutors),
     ...(options.resolveWorkflow === undefined
       ? []
       : findRunCycles(document, steps, options.resolveWorkflow)),
@@ -146,7 +148,7 @@ function checkRunTargets(steps: StepVisit[]): DocumentIssue[] {
   });
 }
 
-function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
+function checkStages(doc: Record<string, unknown>, known: ReadonlySet<string>): DocumentIssue[] {
   const issues: DocumentIssue[] = [];
   const stages = Array.isArray(doc.stages) ? doc.stages : [];
   const configs = isRecord(doc.stage_configs) ? doc.stage_configs : {};
@@ -187,6 +189,7 @@ function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
         hint: 'give a stage exactly one of uses (an executor), provider (an agent) or steps',
       });
     }
+    issues.push(...checkAgentStage(name, config, known));
   }
   const loop = doc.loop;
   if (isRecord(loop) && typeof loop.fallback_next_stage === 'string') {
@@ -200,4 +203,45 @@ function checkStages(doc: Record<string, unknown>): DocumentIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * A `provider` names an agent; the agent keys (`prompt`, `role`, …) belong to such a stage.
+ * (Its `timeout` bounds each attempt of a stage that runs one executor or agent, and the whole
+ * of a stage of steps.)
+ */
+function checkAgentStage(
+  name: string,
+  config: Record<string, unknown>,
+  known: ReadonlySet<string>,
+): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
+  const path = ['stage_configs', name];
+  const provider = config.provider;
+  if (provider === undefined) {
+    for (const key of AGENT_STAGE_KEYS.filter((k) => config[k] !== undefined)) {
+      issues.push({
+        path: [...path, key],
+        atKey: true,
+        message: `"${key}" is for agent stages: stage "${name}" has no provider`,
+        hint: `add provider (${AGENT_PROVIDER_NAMES.join(', ')}), or remove ${key}`,
+      });
+    }
+  } else if (typeof provider === 'string') {
+    const providers = new Set(AGENT_PROVIDER_NAMES.filter((p) => known.has(p)));
+    if (!providers.has(provider)) {
+      issues.push({
+        path: [...path, 'provider'],
+        message: `unknown agent provider "${provider}"${providerSuggestion(provider, providers)}`,
+        hint: `providers: ${[...providers].join(', ')}`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** `claude` → `claude-code`: a short name is a prefix more often than a typo. */
+function providerSuggestion(name: string, providers: ReadonlySet<string>): string {
+  const longer = [...providers].find((p) => p.startsWith(name));
+  return longer === undefined ? didYouMean(name, providers) : `; did you mean "${longer}"?`;
 }

@@ -1,7 +1,13 @@
-/** The executors every workflow can use: log, set, fail, noop (and shell, in shell.ts). */
+/**
+ * The executors every workflow can use: log, set, fail, noop (and shell, http, module in their
+ * files, and the coding agents in agent/).
+ */
 import { z } from 'zod';
 import { NonRetryableError } from '../core/errors.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from './executor.ts';
+import { agentExecutors, type AgentExecutorOptions } from './agent/index.ts';
+import { createHttpExecutor, type HttpExecutorOptions } from './http/http.ts';
+import { createModuleExecutor, type ModuleExecutorOptions } from './module/module-executor.ts';
 import { createShellExecutor, type ShellExecutorOptions } from './shell.ts';
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -15,12 +21,13 @@ export interface LogExecutorOptions {
   onMessage?: (message: string, ctx: ExecutorContext) => void;
 }
 
-/** `uses: log` with `message`: output `{ message }`. */
+/** `uses: log` with `message`: a `step.log` line in the history; output `{ message }`. */
 export function createLogExecutor(options: LogExecutorOptions = {}): Executor {
   return defineExecutor({
     name: 'log',
     withSchema: z.object({ message: text }).strict(),
     run: async ({ message }, ctx) => {
+      ctx.logger.info(message);
       options.onMessage?.(message, ctx);
       return { output: { message } };
     },
@@ -53,9 +60,13 @@ export const noopExecutor: Executor = defineExecutor({
 export interface BuiltinExecutorOptions {
   log?: LogExecutorOptions;
   shell?: ShellExecutorOptions;
+  http?: HttpExecutorOptions;
+  module?: ModuleExecutorOptions;
+  /** Claude Code, Codex, Gemini CLI and Grok (`claude-code`, `codex`, `gemini`, `grok`). */
+  agents?: AgentExecutorOptions;
 }
 
-/** log, set, fail, noop and shell. */
+/** log, set, fail, noop, shell, http, module and the agents. */
 export function builtinExecutors(options: BuiltinExecutorOptions = {}): Executor[] {
   return [
     createLogExecutor(options.log),
@@ -63,5 +74,8 @@ export function builtinExecutors(options: BuiltinExecutorOptions = {}): Executor
     failExecutor,
     noopExecutor,
     createShellExecutor(options.shell),
+    createHttpExecutor(options.http),
+    createModuleExecutor(options.module),
+    ...agentExecutors(options.agents),
   ];
 }

@@ -2,17 +2,19 @@
  * `uses: shell`: a command as an argv array (no shell), or a `script` run by
  * `bash -euo pipefail`. Templated values never become shell text: `command` elements are
  * single argv entries, and a script is literal (checked at load time) and reads values from
- * `env`. The process runs in its own process group, killed as a whole when the step aborts.
+ * `env`. Output lines stream into the run's history as they arrive; the process runs in its
+ * own process group, killed as a whole when the step aborts (run-process.ts).
  */
-import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { WaymarkError } from '../core/errors.ts';
 import { defineExecutor, type Executor } from './executor.ts';
+import { runProcess } from './run-process.ts';
 
 export interface ShellExecutorOptions {
   /** The environment commands start from (the CLI passes `process.env`). Default: empty. */
   baseEnv?: Readonly<Record<string, string | undefined>>;
-  /** Working directory when a step gives no `cwd`. Default: the process's. */
+  /** Working directory when a step gives no `cwd`, and what a relative one resolves against. Default: the process's. */
   cwd?: string;
   /** The bash used for `script`. Default `bash` (found on PATH of the environment). */
   bash?: string;
@@ -32,6 +34,7 @@ const shellArgs = z
     script: z.string().min(1).optional(),
     env: z.record(z.string(), envValue).optional(),
     cwd: z.string().optional(),
+    stdin: z.string().optional(),
     output: z.enum(['text', 'json', 'lines']).default('text'),
   })
   .strict()
@@ -42,9 +45,6 @@ const shellArgs = z
 export type ShellArgs = z.output<typeof shellArgs>;
 
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
-  const maxOutput = options.maxOutputBytes ?? 10 * 1024 * 1024;
-  const tailBytes = options.stderrTailBytes ?? 4096;
-  const graceMs = options.killGraceMs ?? 2_000;
   return defineExecutor<ShellArgs>({
     name: 'shell',
     withSchema: shellArgs,
@@ -61,14 +61,19 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(options.baseEnv ?? {})) if (v !== undefined) env[k] = v;
       Object.assign(env, ctx.env, args.env);
-      const cwd = args.cwd ?? options.cwd;
+      const cwd =
+        args.cwd === undefined ? options.cwd : resolve(options.cwd ?? process.cwd(), args.cwd);
       const { stdout, code, signal, stderrTail } = await runProcess(argv, {
         env,
         ...(cwd === undefined ? {} : { cwd }),
-        abort: ctx.signal,
-        maxOutput,
-        tailBytes,
-        graceMs,
+        ...(args.stdin === undefined ? {} : { stdin: args.stdin }),
+        signal: ctx.signal,
+        logger: ctx.logger,
+        ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
+        ...(options.stderrTailBytes === undefined
+          ? {}
+          : { stderrTailBytes: options.stderrTailBytes }),
+        ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
       });
       if (code !== 0) {
         const what = args.command ? `command "${argv[0]}"` : 'script';
@@ -95,99 +100,4 @@ function parseOutput(stdout: string, mode: 'text' | 'json' | 'lines'): unknown {
       details: { stdoutHead: stdout.slice(0, 200) },
     });
   }
-}
-
-interface ProcessOptions {
-  env: Record<string, string>;
-  cwd?: string;
-  abort: AbortSignal;
-  maxOutput: number;
-  tailBytes: number;
-  graceMs: number;
-}
-
-interface ProcessResult {
-  stdout: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderrTail: string;
-}
-
-function runProcess(argv: string[], o: ProcessOptions): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    if (o.abort.aborted) {
-      reject(abortError(o.abort));
-      return;
-    }
-    const [file, ...rest] = argv as [string, ...string[]];
-    const child = spawn(file, rest, {
-      env: o.env,
-      ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    let err = Buffer.alloc(0);
-    let failure: Error | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    const killGroup = (sig: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    const stop = (reason: Error): void => {
-      if (failure !== undefined) return;
-      failure = reason;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), o.graceMs);
-      killTimer.unref();
-    };
-    const onAbort = (): void => stop(abortError(o.abort));
-    o.abort.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > o.maxOutput) {
-        stop(new WaymarkError('SHELL_OUTPUT', `stdout exceeded ${o.maxOutput} bytes`));
-      } else out.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err = Buffer.concat([err, chunk]);
-      if (err.length > o.tailBytes * 2) err = err.subarray(err.length - o.tailBytes);
-    });
-    child.on('error', (error) => {
-      o.abort.removeEventListener('abort', onAbort);
-      reject(
-        new WaymarkError('SHELL_SPAWN', `cannot start "${file}": ${error.message}`, {
-          cause: error,
-        }),
-      );
-    });
-    child.on('close', (code, signal) => {
-      o.abort.removeEventListener('abort', onAbort);
-      if (failure !== undefined) {
-        // The group may outlive its leader: make sure nothing of it survives.
-        killGroup('SIGKILL');
-        if (killTimer !== undefined) clearTimeout(killTimer);
-        reject(failure);
-        return;
-      }
-      const tail = err
-        .subarray(Math.max(0, err.length - o.tailBytes))
-        .toString('utf8')
-        .trim();
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), code, signal, stderrTail: tail });
-    });
-  });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new WaymarkError('ABORTED', 'the step was aborted; its process group was killed', {
-    retryable: true,
-  });
 }

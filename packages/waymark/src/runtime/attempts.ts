@@ -8,11 +8,16 @@ import type { NewHistoryEvent } from '../core/history.ts';
 import { hasAttemptsLeft, type ResolvedRetryPolicy, retryDelayMs } from '../core/retry-policy.ts';
 import { type SerializedError, deserializeError } from '../core/serialize-error.ts';
 import type { StepKind, StepRecord } from '../core/step.ts';
+import { AttemptEvents } from './attempt-events.ts';
 import type { RunExecution } from './run-execution.ts';
 import { event, newStep } from './step-records.ts';
 import { Suspend } from './suspension.ts';
 
-/** A new attempt's record, its start recorded in the background ("attempt 2 of 5"). */
+/**
+ * A new attempt's record, its start recorded in the background ("attempt 2 of 5"). `takeStart`
+ * ends the attempt's events: it returns those not written yet — its start, then what it added
+ * (`addEvent`) — to be written with its result.
+ */
 export function startAttempt(
   ex: RunExecution,
   key: string,
@@ -20,10 +25,11 @@ export function startAttempt(
   kind: StepKind,
   attempt: number,
   policy: ResolvedRetryPolicy,
-): { step: StepRecord; takeStart: () => NewHistoryEvent[] } {
+): { step: StepRecord; takeStart: () => NewHistoryEvent[]; addEvent: AttemptEvents['add'] } {
   const step = newStep(ex, key, name, kind, attempt);
   const start = ex.deferStepStart(step, [attemptStarted(step, policy)]);
-  return { step, takeStart: () => start.take() };
+  const added = new AttemptEvents(ex, step);
+  return { step, takeStart: () => [...start.take(), ...added.take()], addEvent: added.add };
 }
 
 /**

@@ -72,6 +72,12 @@ export function createEngine(options: EngineOptions): Engine {
   return new Engine(options);
 }
 
+interface EndWaiter {
+  ended: Promise<EndedRun | undefined>;
+  /** Takes the waiter back (the run was read ended). */
+  withdraw(): void;
+}
+
 export class Engine {
   readonly store: Store;
   readonly clock: Clock;
@@ -288,9 +294,11 @@ export class Engine {
   /** Waits until the run is terminal and returns it. */
   async waitForEnd(runId: string): Promise<RunRecord> {
     for (;;) {
-      const run = await this.requireRun(runId);
-      if (isTerminalStatus(run.status)) return run;
-      await this.nextEnd(runId);
+      // Registered before the read: an end announced while the read is in flight is not lost.
+      const next = this.nextEnd(runId);
+      const run = await this.readUnlessEnded(runId, next);
+      if (run !== undefined) return run;
+      await next.ended;
     }
   }
 
@@ -303,14 +311,29 @@ export class Engine {
   async awaitEnd(runId: string): Promise<EndedRun> {
     let read = !this.executesHere(runId);
     for (;;) {
+      const next = this.nextEnd(runId);
       if (read) {
-        const run = await this.requireRun(runId);
-        if (isTerminalStatus(run.status)) return run;
+        const run = await this.readUnlessEnded(runId, next);
+        if (run !== undefined) return run;
       }
-      const ended = await this.nextEnd(runId);
+      const ended = await next.ended;
       if (ended !== undefined) return ended;
       read = true;
     }
+  }
+
+  /** The run if it has ended (then `next` is withdrawn), else undefined. */
+  private async readUnlessEnded(runId: string, next: EndWaiter): Promise<RunRecord | undefined> {
+    let run: RunRecord;
+    try {
+      run = await this.requireRun(runId);
+    } catch (error) {
+      next.withdraw();
+      throw error;
+    }
+    if (!isTerminalStatus(run.status)) return undefined;
+    next.withdraw();
+    return run;
   }
 
   /** This process's worker is executing the run: its end will be announced here. */
@@ -319,17 +342,27 @@ export class Engine {
     return execution !== undefined && !execution.isFinished;
   }
 
-  /** Resolves when the run may have ended (see `endWaiters`). */
-  private nextEnd(runId: string): Promise<EndedRun | undefined> {
-    return new Promise((resolve) => {
-      let waiters = this.endWaiters.get(runId);
-      if (waiters === undefined) {
-        waiters = new Set();
-        this.endWaiters.set(runId, waiters);
-      }
-      waiters.add(resolve);
-      this.armEndPoll();
-    });
+  /** A waiter whose `ended` resolves when the run may have ended (see `endWaiters`). */
+  private nextEnd(runId: string): EndWaiter {
+    let waiters = this.endWaiters.get(runId);
+    if (waiters === undefined) {
+      waiters = new Set();
+      this.endWaiters.set(runId, waiters);
+    }
+    const registered = waiters;
+    let resolver!: (ended: EndedRun | undefined) => void;
+    const ended = new Promise<EndedRun | undefined>((resolve) => (resolver = resolve));
+    registered.add(resolver);
+    this.armEndPoll();
+    return {
+      ended,
+      withdraw: () => {
+        registered.delete(resolver);
+        if (registered.size === 0 && this.endWaiters.get(runId) === registered) {
+          this.endWaiters.delete(runId);
+        }
+      },
+    };
   }
 
   /**

@@ -255,6 +255,21 @@ export class RunExecution {
     };
   }
 
+  /**
+   * Appends events in the background (an attempt's output lines), masked and fenced; a
+   * failed write is handled like a failed step start's.
+   */
+  appendEvents(unmaskedEvents: NewHistoryEvent[]): void {
+    if (this.finished) return;
+    const events = this.secrets.maskEvents(unmaskedEvents);
+    this.deps.store
+      .appendEvents({ runId: this.runId, fencingToken: this.fencingToken, events })
+      .then(
+        () => this.emit(events),
+        (error: unknown) => this.onWriteError(error),
+      );
+  }
+
   async startChildRun(
     unmasked: Omit<StartChildRunParams, 'runId' | 'fencingToken'>,
   ): Promise<void> {

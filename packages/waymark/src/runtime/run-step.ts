@@ -49,10 +49,14 @@ export async function runStep<T>(
       : parseDuration(options.timeout, `timeout of step "${key}"`);
   ex.checkBoundary();
 
-  const { step: started, takeStart } = startAttempt(ex, key, name, 'run', attempt, policy);
+  const {
+    step: started,
+    takeStart,
+    addEvent,
+  } = startAttempt(ex, key, name, 'run', attempt, policy);
   let output: T;
   try {
-    output = await runAttempt(ex, key, attempt, timeoutMs, signal, fn);
+    output = await runAttempt(ex, { key, attempt, addEvent }, timeoutMs, signal, fn);
   } catch (thrown) {
     const startEvents = takeStart();
     if (ex.isFinished) throw thrown;
@@ -108,12 +112,13 @@ async function recordSuccess<T>(
  */
 async function runAttempt<T>(
   ex: RunExecution,
-  key: string,
-  attempt: number,
+  at: { key: string; attempt: number; addEvent: StepContext['addEvent'] },
   timeoutMs: number | null,
   scope: AbortSignal | undefined,
   fn: StepFunction<T>,
 ): Promise<T> {
+  const { key, attempt, addEvent } = at;
+  const mask = <V>(value: V): V => ex.secrets.mask(value);
   if (timeoutMs === null && scope === undefined) {
     // The run's signal is built only if the step reads it (RunAbort is lazy).
     const context: StepContext = {
@@ -123,6 +128,8 @@ async function runAttempt<T>(
       attempt,
       runId: ex.runId,
       stepKey: key,
+      addEvent,
+      mask,
     };
     return Promise.race([Promise.resolve().then(() => fn(context)), ex.abort.aborted]);
   }
@@ -150,7 +157,7 @@ async function runAttempt<T>(
   try {
     return await Promise.race([
       Promise.resolve().then(() =>
-        fn({ signal: controller.signal, attempt, runId: ex.runId, stepKey: key }),
+        fn({ signal: controller.signal, attempt, runId: ex.runId, stepKey: key, addEvent, mask }),
       ),
       stopped,
     ]);

@@ -65,10 +65,13 @@ export class Worker {
     this.schedulePoll();
     this.scheduleHeartbeat();
     // Work announced by other processes (a store that can tell): claim at once, not at the
-    // next poll. Polling stays on, since such notifications may be lost.
+    // next poll. Polling stays on, since such notifications may be lost. Work due after the
+    // next poll is left to the polls (found at most pollMs late): a timer per announced time
+    // would pile up under many sleeping runs.
     this.unsubscribeWorkDue = this.deps.store.onWorkDue?.((dueAt) => {
-      if (dueAt <= this.deps.clock.now()) this.wake();
-      else this.wakeAt(dueAt);
+      const untilDue = dueAt - this.deps.clock.now();
+      if (untilDue <= 0) this.wake();
+      else if (untilDue < this.deps.options.pollMs) this.wakeAt(dueAt);
     });
     this.wake();
   }

@@ -10,6 +10,27 @@ export interface StepContext {
   attempt: number;
   runId: string;
   stepKey: string;
+  /**
+   * Adds an event about this attempt to the run's history — a line of a process's output, an
+   * executor's start and end. Stamped with the step, attempt and time, masked like everything
+   * the run writes, and written with the attempt's result, or within a macrotask while a long
+   * attempt runs. Events added after the attempt ended are dropped. Returns the time it
+   * stamped (epoch ms, the engine's clock).
+   */
+  addEvent(event: StepEvent): number;
+  /**
+   * The value with the run's secrets replaced by `***`, as the run records it. Mask text
+   * before cutting it short, so that no piece of a secret survives the cut.
+   */
+  mask<T>(value: T): T;
+}
+
+/** What a step may add to the history while it runs (see `StepContext.addEvent`). */
+export interface StepEvent {
+  type: 'step.log' | 'executor.started' | 'executor.finished';
+  data: Record<string, unknown>;
+  /** The time an earlier event returned: the event gets `durationMs` since then. */
+  startedAt?: number;
 }
 
 export interface CancelOptions {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, cli, makeScratchDir, runIdOf } from './cli-harness.ts';
@@ -91,5 +91,34 @@ describe('bin/waymark.mjs', () => {
     expect(lines.map((line) => line.split(' ')[1])).toEqual(
       Array.from({ length: 20 }, (_, i) => String(i + 1)),
     );
+  });
+
+  it('runs a YAML module step written in TypeScript as a real process, without a build step', () => {
+    mkdirSync(join(scratch.dir, 'executors'), { recursive: true });
+    writeFileSync(
+      join(scratch.dir, 'executors', 'double.ts'),
+      'export default function run(ctx: { inputs: { n: number } }): { output: number } {\n  return { output: ctx.inputs.n * 2 };\n}\n',
+    );
+    writeFileSync(
+      join(scratch.dir, 'double.workflow.yaml'),
+      'id: double\nsteps:\n  - { id: twice, uses: module, with: { module: double, inputs: { n: 21 } } }\noutput: ${ steps.twice.output }\n',
+    );
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'packages/waymark/bin/waymark.mjs'),
+        'run',
+        'double.workflow.yaml',
+        '--json',
+      ],
+      {
+        cwd: scratch.dir,
+        encoding: 'utf8',
+        env: { ...process.env, WAYMARK_DEBUG: '1' },
+        timeout: 20_000,
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'completed', output: 42 });
   });
 });

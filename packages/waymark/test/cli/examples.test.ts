@@ -9,6 +9,7 @@
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FAKE_AGENT_CLIS, FAKE_SESSION_ID } from '../fixtures/agent-clis/fake-agents.ts';
 import { CliHarness, REPO_ROOT, cli, makeScratchDir } from './cli-harness.ts';
 
 const EXAMPLES = join(REPO_ROOT, 'examples');
@@ -66,6 +67,29 @@ const RUNS: Record<string, ExampleRun | ExampleRun[]> = {
       },
     },
   ],
+  // The agents are the fake CLIs of test/fixtures/agent-clis, answering from fake-replies.json.
+  'agents/feature-loop.workflow.yaml': {
+    args: (dir) => ['--input', 'task=Add a slugify() helper', '--input', `workdir=${dir}`],
+    env: (dir) => ({
+      PATH: `${FAKE_AGENT_CLIS}:${process.env['PATH'] ?? ''}`,
+      FAKE_AGENT_RULES: join(EXAMPLES, 'agents', 'fake-replies.json'),
+      FAKE_AGENT_LOG: join(dir, 'agents.jsonl'),
+    }),
+    check: (output, dir) => {
+      expect(output).toEqual({
+        plan: '1. Add slugify() to src/slug.ts.\n2. Test it in test/slug.test.ts.',
+        verdict: 'PASS\nThe change does what the task asks, with tests.',
+        plan_session: FAKE_SESSION_ID,
+      });
+      const calls = readFileSync(join(dir, 'agents.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { cli: string }).cli);
+      // plan, then code → test → check twice: the first review failed.
+      expect(calls).toEqual(['claude', 'codex', 'gemini', 'grok', 'codex', 'gemini', 'grok']);
+      expect(readFileSync(join(dir, 'slug.ts'), 'utf8')).toContain(".replace(/^-|-$/g, '')");
+    },
+  },
 };
 
 /** The environment of a run whose `npm` appends its arguments to <dir>/calls.txt. */
@@ -78,9 +102,11 @@ function fakeNpm(dir: string): Record<string, string> {
 
 function exampleFiles(): string[] {
   const ts = readdirSync(EXAMPLES).filter((f) => f.endsWith('.workflow.ts'));
-  const yaml = readdirSync(join(EXAMPLES, 'yaml'))
-    .filter((f) => f.endsWith('.workflow.yaml'))
-    .map((f) => `yaml/${f}`);
+  const yaml = ['yaml', 'agents'].flatMap((dir) =>
+    readdirSync(join(EXAMPLES, dir))
+      .filter((f) => f.endsWith('.workflow.yaml'))
+      .map((f) => `${dir}/${f}`),
+  );
   return [...ts, ...yaml].sort();
 }
 

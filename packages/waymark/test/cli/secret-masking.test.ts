@@ -1,5 +1,7 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, startServer, type TestServer } from '../executors/http-server.ts';
 import { databaseText } from '../storage/database-text.ts';
 import {
   CliHarness,
@@ -11,6 +13,7 @@ import {
 
 const TOKEN = 'ghp_CliSecret0123456789';
 
+/** The shell, log, set and fail steps leak TOKEN; http and module steps are added by leakyYaml. */
 const LEAKY_YAML = `id: leaky
 secrets: [TOKEN]
 inputs:
@@ -46,6 +49,30 @@ output:
   said: \${ steps.say.output.message }
   echoed: \${ steps.echo.output }
   inherited: \${ steps.inherited.output }
+  called: \${ steps.call.output.body }
+  moduled: \${ steps.mod.output }
+`;
+
+/** An http step sending TOKEN to a server that echoes it back, and a module that logs and returns it. */
+function leakyYaml(url: string): string {
+  const steps = `  - id: call
+    uses: http
+    with:
+      url: ${url}
+      headers: { authorization: 'Bearer \${ secrets.TOKEN }' }
+      query: { key: '\${ secrets.TOKEN }' }
+  - id: mod
+    uses: module
+    with: { module: leak, inputs: { token: '\${ secrets.TOKEN }' } }
+`;
+  return LEAKY_YAML.replace('  - id: boom\n', `${steps}  - id: boom\n`);
+}
+
+const LEAK_MODULE = `
+export default async function run(ctx) {
+  ctx.logger.info('module sees ' + ctx.secrets.TOKEN + ' and ' + ctx.inputs.token);
+  return { output: 'module returns ' + ctx.inputs.token };
+}
 `;
 
 const SECRET_MODULE = `
@@ -67,13 +94,27 @@ async function waymark(...argv: string[]): Promise<CliResult> {
   return result;
 }
 
-beforeAll(() => {
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer((req, res) =>
+    json(res, 200, { auth: req.headers.authorization, url: req.url }),
+  );
   scratch = makeScratchDir();
-  writeFixture(scratch.dir, 'leaky.workflow.yaml', LEAKY_YAML);
+  writeFixture(scratch.dir, 'leaky.workflow.yaml', leakyYaml(server.url('/echo')));
+  mkdirSync(join(scratch.dir, 'executors'));
+  writeFixture(join(scratch.dir, 'executors'), 'leak.mjs', LEAK_MODULE);
+  writeFixture(
+    scratch.dir,
+    'waymark.config.json',
+    JSON.stringify({ executors: { http: { allow: ['127.0.0.1'] } } }),
+  );
   writeFixture(scratch.dir, 'secret.workflow.ts', SECRET_MODULE);
   harness = new CliHarness(scratch.dir, { TOKEN, PATH: process.env['PATH'] });
 });
-afterAll(() => scratch.cleanup());
+afterAll(async () => {
+  scratch.cleanup();
+  await server.close();
+});
 
 describe('secrets in the CLI', () => {
   let okRunId: string;
@@ -89,6 +130,12 @@ describe('secrets in the CLI', () => {
     expect(ok.stdout).toContain('"echoed": "stdout ***"');
     // A shell starts from the CLI's environment: a declared secret it reads there is masked too.
     expect(ok.stdout).toContain('"inherited": "inherited ***"');
+    expect(ok.stdout).toContain('"auth": "Bearer ***"');
+    expect(ok.stdout).toContain('"url": "/echo?key=***"');
+    expect(ok.stdout).toContain('"moduled": "module returns ***"');
+    expect(ok.stdout).toContain('│ mod  module sees *** and ***');
+    // The server did receive the real value: only what waymark records is masked.
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
 
     const failed = await waymark('run', 'leaky.workflow.yaml', '--input', 'fail=true');
     expect(failed.code).toBe(1);
@@ -135,5 +182,16 @@ describe('secrets in the CLI', () => {
     expect(rows).toContain('cannot log in with ***');
     expect(rows).not.toContain(TOKEN);
     expect(raw).not.toContain(TOKEN);
+  });
+
+  it('nor does any JSONL run log, which holds the masked output lines', () => {
+    const dir = join(scratch.dir, '.waymark', 'logs');
+    const logs = readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8'));
+    expect(logs.length).toBeGreaterThanOrEqual(4);
+    const all = logs.join('\n');
+    expect(all).toContain('"text":"stdout ***"');
+    expect(all).toContain('"text":"stderr ***"');
+    expect(all).toContain('"type":"executor.finished"');
+    expect(all).not.toContain(TOKEN);
   });
 });

@@ -168,7 +168,8 @@ describe('waymark run <file.yaml>', () => {
     expect(stdout).toBe('');
     expect(stderr).toContain('bad.workflow.yaml:4:11: unknown executor "lgo"; did you mean "log"?');
     expect(stderr).toMatch(/bad\.workflow\.yaml:5:9: duplicate step id "a"/);
-    expect(stderr).toContain('2 errors; nothing was run');
+    expect(stderr).toContain('bad.workflow.yaml:6:11: log needs "message"');
+    expect(stderr).toContain('3 errors; nothing was run');
     expect(existsSync(join(scratch.dir, 'test.db'))).toBe(false);
   });
 

@@ -155,7 +155,7 @@ describePostgres('worker processes on one PostgreSQL database', (url) => {
       }
     });
     s.passed();
-  }, 90_000);
+  }, 150_000);
 
   it('a SIGKILLed worker’s runs are recovered by the others; recorded steps never run again', async () => {
     const s = await scratch(url);
@@ -239,5 +239,5 @@ describePostgres('worker processes on one PostgreSQL database', (url) => {
       expect(problems.slice(0, 20)).toEqual([]);
     });
     s.passed();
-  }, 90_000);
+  }, 150_000);
 });

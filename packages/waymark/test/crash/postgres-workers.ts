@@ -50,7 +50,7 @@ export function spawnPostgresWorkers(
 
 /** Releases gated workers together, once every one of them has loaded. */
 export async function releaseWorkers(workers: readonly WorkerProcess[]): Promise<void> {
-  await Promise.all(workers.map((w) => w.waitForLine('ready', 30_000)));
+  await Promise.all(workers.map((w) => w.waitForLine('ready', 60_000)));
   for (const worker of workers) worker.send('go');
 }
 

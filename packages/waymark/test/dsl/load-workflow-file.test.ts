@@ -104,6 +104,7 @@ const FULL = lines(
   '  - id: boom',
   '    if: false',
   '    uses: fail',
+  '    with: { message: boom }',
   'output: { said: "${ steps.hello.output }" }',
 );
 
@@ -319,7 +320,7 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
   });
 
   it('a missing id on a step that needs one', () => {
-    const text = step('  - name: no id', '    uses: log');
+    const text = step('  - name: no id', '    uses: noop');
     const d = onlyError(text, 'name: no id');
     expect(d.message).toBe('this uses step needs an "id"');
     expect(d.hint).toMatch(/durable keys/);
@@ -329,18 +330,15 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
     const text = step('  - id: s', '    uses: shel');
     const d = onlyError(text, 'shel');
     expect(d.message).toBe('unknown executor "shel"; did you mean "shell"?');
-    expect(d.hint).toBe('known executors: fail, log, noop, set, shell');
+    expect(d.hint).toBe(
+      'known executors: claude-code, codex, fail, gemini, grok, http, log, module, noop, set, shell',
+    );
   });
 
   it('executors come from the caller', () => {
-    const text = step('  - id: s', '    uses: http');
-    const http = defineExecutor({
-      name: 'http',
-      withSchema: z.object({}),
-      run: async () => ({}),
-    });
+    const text = step('  - id: s', '    uses: deploy');
     const { diagnostics } = loadWorkflowDocument(text, 'wf.yaml', {
-      executors: createExecutorRegistry([http]),
+      knownExecutors: new Set(['deploy']),
     });
     expect(diagnostics).toEqual([]);
   });
@@ -461,7 +459,7 @@ describe('loadWorkflowDocument: semantic mistakes', () => {
       'id: wf',
       'stages: [a, b]',
       'stage_configs:',
-      '  a: { role: idle }',
+      '  a: { mode: parallel }',
       '  b: { uses: noop, provider: claude-code }',
     );
     expect(errors(text).map((e) => [e.line, e.column, e.message])).toEqual([
@@ -578,7 +576,7 @@ describe('loadWorkflowDocument: all errors at once', () => {
     const messageLines = error.message.split('\n');
     expect(messageLines[0]).toBe('bad.workflow.yaml: 5 errors');
     expect(messageLines[1]).toBe(
-      '  bad.workflow.yaml:4:11: unknown executor "shel"; did you mean "shell"? (hint: known executors: fail, log, noop, set, shell)',
+      '  bad.workflow.yaml:4:11: unknown executor "shel"; did you mean "shell"? (hint: known executors: claude-code, codex, fail, gemini, grok, http, log, module, noop, set, shell)',
     );
     expect(messageLines).toHaveLength(6);
   });

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetryableError } from '../../src/core/errors.ts';
-import {
-  builtinExecutors,
-  createExecutorRegistry,
-  type ExecutorContext,
-} from '../../src/executors/index.ts';
+import { builtinExecutors, createExecutorRegistry } from '../../src/executors/index.ts';
+import { fakeContext } from './fake-step.ts';
 
-const ctx: ExecutorContext = {
-  signal: new AbortController().signal,
-  runId: 'r',
-  stepId: 's',
-  attempt: 1,
-  env: {},
-};
+const ctx = fakeContext();
 
 describe('built-in executors', () => {
   const messages: string[] = [];
@@ -24,8 +15,20 @@ describe('built-in executors', () => {
     return executor.run(executor.withSchema.parse(args), ctx);
   };
 
-  it('registers log, set, fail, noop and shell', () => {
-    expect(registry.names()).toEqual(['fail', 'log', 'noop', 'set', 'shell']);
+  it('registers log, set, fail, noop, shell, http, module and the agents', () => {
+    expect(registry.names()).toEqual([
+      'claude-code',
+      'codex',
+      'fail',
+      'gemini',
+      'grok',
+      'http',
+      'log',
+      'module',
+      'noop',
+      'set',
+      'shell',
+    ]);
     expect(() => createExecutorRegistry([...builtinExecutors(), ...builtinExecutors()])).toThrow(
       /registered twice/,
     );

@@ -1,15 +1,21 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createShellExecutor, type ExecutorContext } from '../../src/executors/index.ts';
+import {
+  createExecutorContext,
+  createShellExecutor,
+  type ExecutorContext,
+} from '../../src/executors/index.ts';
+import { fakeContext, fakeStep, scratchDir } from './fake-step.ts';
+import { isAlive } from './process-alive.ts';
 import { WaymarkError } from '../../src/core/errors.ts';
 
 const PATH = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 const shell = createShellExecutor({ baseEnv: PATH, killGraceMs: 200 });
 
 function ctx(signal = new AbortController().signal): ExecutorContext {
-  return { signal, runId: 'r1', stepId: 's1', attempt: 1, env: { WAYMARK_STEP_ID: 's1' } };
+  return fakeContext(fakeStep({ signal, key: 's1' }));
 }
 
 async function run(args: unknown, c = ctx()): Promise<unknown> {
@@ -46,11 +52,22 @@ describe('shell executor', () => {
       `; touch ${marker}`,
       `x && touch ${marker} || curl x`,
       '$(rm -rf ~)',
+      `a\ntouch ${marker}\n`,
+      `--upload-pack=touch ${marker}`,
+      `'"; touch ${marker}; echo "'`,
     ];
     for (const attempt of attempts) {
-      expect(await run({ command: ['printf', '%s', attempt] })).toBe(attempt);
-      expect(await run({ script: 'printf %s "$VALUE"', env: { VALUE: attempt } })).toBe(attempt);
+      // `output: text` drops one trailing newline.
+      const text = attempt.replace(/\n$/, '');
+      expect(await run({ command: ['printf', '%s', attempt] })).toBe(text);
+      expect(await run({ script: 'printf %s "$VALUE"', env: { VALUE: attempt } })).toBe(text);
+      expect(await run({ command: ['cat'], stdin: attempt })).toBe(text);
     }
+    // An option-looking value is one argv element: git sees a repository named that way.
+    const git = await run({
+      command: ['printf', '[%s]', 'ls-remote', `--upload-pack=touch ${marker}`],
+    });
+    expect(git).toBe(`[ls-remote][--upload-pack=touch ${marker}]`);
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -65,12 +82,79 @@ describe('shell executor', () => {
   });
 
   it('reports a command that cannot start', async () => {
-    await expect(run({ command: ['/nonexistent/tool'] })).rejects.toThrow(/cannot start/);
+    await expect(run({ command: ['/nonexistent/tool'] })).rejects.toThrow(
+      /cannot start "\/nonexistent\/tool"/,
+    );
+    await expect(run({ command: ['no-such-tool-anywhere'] })).rejects.toThrow(/cannot start/);
+  });
+
+  it('feeds stdin to the process', async () => {
+    expect(await run({ command: ['wc', '-l'], stdin: 'a\nb\nc\n' })).toBe('3');
+    expect(await run({ script: 'read -r line; echo "got $line"', stdin: 'hello\n' })).toBe(
+      'got hello',
+    );
+    // Without stdin, a reading command sees end of input at once.
+    expect(await run({ command: ['cat'] })).toBe('');
+  });
+
+  it('streams stdout and stderr lines into the history as they arrive, masked', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-shell-'));
+    const go = path.join(dir, 'go');
+    const step = fakeStep({ secrets: ['hunter2-secret'] });
+    const running = run(
+      {
+        script: [
+          'echo "first line"',
+          'echo "token=hunter2-secret" >&2',
+          'while [ ! -e "$GO" ]; do sleep 0.02; done',
+          'printf "last line without newline"',
+        ].join('\n'),
+        env: { GO: go },
+      },
+      fakeContext(step),
+    );
+    // The first lines are in the history while the script still waits for the go file.
+    const deadline = Date.now() + 5_000;
+    while (step.lines().length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(step.lines('stdout')).toEqual(['first line']);
+    expect(step.lines('stderr')).toEqual(['token=***']);
+    writeFileSync(go, '');
+    expect(await running).toBe('first line\nlast line without newline');
+    expect(step.lines('stdout')).toEqual(['first line', 'last line without newline']);
+  });
+
+  it('caps the lines an attempt adds to the history', async () => {
+    const step = fakeStep();
+    const attempt = createExecutorContext(step, {
+      artifactsRoot: scratchDir(),
+      logLimits: { maxLines: 5, maxLineLength: 10 },
+    });
+    await run(
+      { script: 'for i in $(seq 1 20); do echo "line $i of many lines"; done' },
+      attempt.context,
+    );
+    attempt.end();
+    expect(step.lines()).toEqual([
+      ...[1, 2, 3, 4, 5].map((i) => `line ${i} of … (10 more characters)`),
+      '15 more lines not recorded (at most 5 per attempt)',
+    ]);
+  });
+
+  it('names the signal that killed the command', async () => {
+    await expect(run({ script: 'kill -TERM $$' })).rejects.toThrow(/script was killed by SIGTERM/);
   });
 
   it('does not read the environment of the process, only its options', async () => {
     const env = (await run({ command: ['env'], output: 'lines' })) as string[];
-    expect(env.map((l) => l.split('=')[0]).sort()).toEqual(['PATH', 'WAYMARK_STEP_ID']);
+    expect(env.map((l) => l.split('=')[0]).sort()).toEqual([
+      'PATH',
+      'WAYMARK_ARTIFACTS_DIR',
+      'WAYMARK_ATTEMPT',
+      'WAYMARK_RUN_ID',
+      'WAYMARK_STEP_ID',
+    ]);
   });
 
   it('kills the whole process group when the step aborts', async () => {
@@ -89,15 +173,7 @@ describe('shell executor', () => {
     const grandchild = Number(readFileSync(pidFile, 'utf8').trim());
     controller.abort();
     await expect(started).rejects.toThrow(/aborted/);
-    // Gone, or a zombie nobody has reaped yet (PID 1 of a container may never reap it).
-    const alive = (): boolean => {
-      try {
-        const stat = readFileSync(`/proc/${grandchild}/stat`, 'utf8');
-        return !/^\d+ \(.*\) [ZX]/.test(stat);
-      } catch {
-        return false;
-      }
-    };
+    const alive = (): boolean => isAlive(grandchild);
     const until = Date.now() + 3_000;
     while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     expect(alive()).toBe(false);

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChildWorkflowError, defineWorkflow, NonRetryableError } from '../../src/index.ts';
 import { CancelledError } from '../../src/core/errors.ts';
+import { settle } from '../../src/testing/fake-clock.ts';
 import { type TestEngine, createTestEngine } from '../../src/testing/test-engine.ts';
 
 let t: TestEngine | undefined;
@@ -91,5 +92,31 @@ describe('result() of a run executed here', () => {
     // A second handle on the ended run: nothing executes it here any more.
     expect(await t.engine.handle(run.id).result()).toBe('done');
     expect(reads.reads).toBe(1);
+  });
+
+  it('an end announced while result() reads the run is not missed (a slow store)', async () => {
+    const wf = defineWorkflow({ name: 'handover-slow-read' }, async (ctx) =>
+      ctx.step('a', () => 7),
+    );
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, null, { delay: '1m' });
+    // The read sees the run pending, but answers only after the run ended.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const getRun = t.store.getRun.bind(t.store);
+    let held = 0;
+    t.store.getRun = async (params) => {
+      const record = await getRun(params);
+      if (held++ === 0) await gate;
+      return record;
+    };
+    const result = run.result();
+    await settle(2);
+    await t.clock.advance('1m');
+    await t.waitForStatus(run.id, 'completed');
+    release();
+    // Without the waiter registered before the read, only the 1 s store poll (a fake clock
+    // that does not move here) would notice: this would hang.
+    expect(await result).toBe(7);
   });
 });

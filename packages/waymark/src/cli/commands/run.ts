@@ -12,6 +12,7 @@ export interface RunOptions {
   resume?: string;
   json?: boolean;
   dryRun?: boolean;
+  summary?: boolean;
   dir?: string;
 }
 
@@ -75,6 +76,7 @@ export function registerRunCommand(
     .addOption(dbOption())
     .option('--json', 'print only a final { runId, status, output?, error? } object')
     .option('--dry-run', 'YAML: print the plan (steps, conditions, executors) and run nothing')
+    .option('--summary', 'after the result, print a table of the steps: status, attempts, duration')
     .option(
       '--dir <dir>',
       `YAML: the workflows directory for ids and nested runs (default ./${DEFAULT_WORKFLOWS_DIR})`,

@@ -59,6 +59,13 @@ export class RunEventFormatter {
           typeof data['durationMs'] === 'number' ? ` (${formatMs(data['durationMs'])})` : '';
         return `${style.yellow('⏸')} ${key}  sleeping until ${formatTime(wakeAt)}${length}`;
       }
+      case 'step.log': {
+        // A line of a step's output (shell, agent) or an executor's message, as it arrives.
+        const text = String(data['text'] ?? '');
+        const mark =
+          data['stream'] === 'stderr' || data['level'] === 'warn' || data['level'] === 'error';
+        return `${style.dim('│')} ${style.dim(key)}  ${mark ? style.yellow(text) : text}`;
+      }
       case 'step.recorded':
         return `${style.dim('•')} ${key}  ${style.dim(formatRecordedValue(key, data['value']))}`;
       case 'step.waiting':

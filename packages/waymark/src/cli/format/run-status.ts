@@ -49,8 +49,7 @@ export function formatRunStatus(
   const width = Math.max(...fields.map(([label]) => label.length));
   let out = fields.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';
 
-  out += '\nSteps\n';
-  out += steps.length === 0 ? '  (none yet)\n' : indent(formatStepTable(steps, style));
+  out += `\n${formatStepsSection(steps, style)}`;
   if (run.status === 'completed') out += `\nOutput\n${indent(prettyJson(run.output) + '\n')}`;
   if (run.error !== null) {
     const e = run.error;
@@ -76,6 +75,11 @@ function currentStep(steps: readonly StepRecord[]): StepRecord | null {
   const byStart = [...steps].sort((a, b) => a.startedAt - b.startedAt);
   const unsettled = byStart.filter((s) => !isStepSettled(s));
   return unsettled[unsettled.length - 1] ?? byStart[byStart.length - 1] ?? null;
+}
+
+/** `Steps` and a table of them: key, kind, status, attempts, duration (also `run --summary`). */
+export function formatStepsSection(steps: StepRecord[], style: Style): string {
+  return `Steps\n${steps.length === 0 ? '  (none yet)\n' : indent(formatStepTable(steps, style))}`;
 }
 
 function formatStepTable(steps: StepRecord[], style: Style): string {

@@ -8,7 +8,9 @@ import { CLI_WORKER_OPTIONS } from '../config.ts';
 import { formatMs } from '../format/time.ts';
 import type { WorkflowModule } from '../load-workflow-module.ts';
 import type { CliStore } from '../open-store.ts';
+import { startRunLogs } from '../run-logs.ts';
 import { RunProgress } from '../run-progress.ts';
+import { printStepSummary } from '../run-summary.ts';
 import { waitForRun } from '../wait-for-run.ts';
 import { reportInterrupted, reportRunEnd } from './run-output.ts';
 
@@ -35,11 +37,18 @@ export async function executeRun(
   });
   // Subscribed before the run starts, so no event is missed.
   const progress = new RunProgress(engine, ctx, { lines: options.json !== true });
+  const logs = startRunLogs(engine, ctx);
   try {
     const runId = await begin(engine);
     progress.watch(runId);
     const outcome = await waitForRun(engine, runId, ctx.io);
-    if (outcome.type === 'ended') return reportRunEnd(outcome.run, options, ctx);
+    if (outcome.type === 'ended') {
+      const code = reportRunEnd(outcome.run, options, ctx);
+      if (options.summary === true && options.json !== true) {
+        await printStepSummary(engine, runId, ctx);
+      }
+      return code;
+    }
     const stdoutClosed = outcome.signal === STDOUT_CLOSED;
     const notice = `letting the step in flight finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then handing the run back…`;
     if (stdoutClosed) ctx.io.stderr(`waymark: stdout closed (EPIPE): ${notice}\n`);
@@ -53,5 +62,6 @@ export async function executeRun(
   } finally {
     progress.stop();
     await engine.stop();
+    logs.stop();
   }
 }

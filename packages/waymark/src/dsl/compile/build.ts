@@ -6,6 +6,7 @@
  * that may be malformed (validation runs it before the shape is known to be good) and skips
  * what it does not understand; the shape checker reports that.
  */
+import { AGENT_STAGE_KEYS } from '../../executors/agent/agent-args.ts';
 import { type DocumentIssue, isRecord } from '../document-issue.ts';
 import {
   compileTemplate,
@@ -22,7 +23,7 @@ import { didYouMean } from '../suggest.ts';
 import { inputTypes, varNames } from './scope-declaration.ts';
 import type { BuiltWorkflow, Evaluate, NodeBase, StageNode, StepNode } from './step-nodes.ts';
 import { duration, onFailureOf, retryPolicy, stageRetryPolicy } from './step-options.ts';
-import { hasTemplate, splitWordsAt } from './template-text.ts';
+import { splitWordsAt } from './template-text.ts';
 
 export interface BuildResult {
   tree: BuiltWorkflow;
@@ -155,8 +156,14 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
     given: unknown,
     where: ScopeDeclaration,
     path: DocumentPath,
-  ): { with: Evaluate; literalWith: unknown } => {
-    let args: unknown = given;
+  ): {
+    with: Evaluate;
+    givenWith: unknown;
+    wordOffsets: Record<string, number[]>;
+    withPath: DocumentPath;
+  } => {
+    let args: unknown = given ?? {};
+    const offsetsOf: Record<string, number[]> = {};
     const words = executors.get(executor)?.wordArgs ?? [];
     if (isRecord(given) && words.some((name) => typeof given[name] === 'string')) {
       const copy: Record<string, unknown> = { ...given };
@@ -165,10 +172,8 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
         if (typeof text !== 'string') continue;
         const split = splitWordsAt(text);
         const list = split.map((w) => w.text);
-        wordOffsets.set(
-          list,
-          split.map((w) => w.offset),
-        );
+        offsetsOf[name] = split.map((w) => w.offset);
+        wordOffsets.set(list, offsetsOf[name]);
         copy[name] = list;
       }
       args = copy;
@@ -188,7 +193,9 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
     }
     return {
       with: value(args, where, [...path, 'with']),
-      literalWith: hasTemplate(args) ? undefined : args,
+      givenWith: args,
+      wordOffsets: offsetsOf,
+      withPath: [...path, given === undefined ? 'uses' : 'with'],
     };
   };
 
@@ -223,7 +230,7 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
           ...base,
           kind,
           executor,
-          ...executorArgs(executor, s.with ?? {}, where, path),
+          ...executorArgs(executor, s.with, where, path),
         };
       }
       case 'steps':
@@ -333,19 +340,32 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
         retry: stageRetryPolicy(c.retries, c.retry_backoff),
         timeout: duration(c.timeout),
       };
-      if (typeof c.prompt === 'string') value(c.prompt, staged, [...p, 'prompt']);
       if (typeof c.uses === 'string') {
         return [
           {
             ...common,
             kind: 'uses' as const,
             executor: c.uses,
-            ...executorArgs(c.uses, c.with ?? {}, staged, p),
+            ...executorArgs(c.uses, c.with, staged, p),
           },
         ];
       }
       if (typeof c.provider === 'string') {
-        return [{ ...common, kind: 'provider' as const, provider: c.provider }];
+        // The agent keys are where the stage has them, so an expression's error points there.
+        const agentArgs = Object.fromEntries(
+          AGENT_STAGE_KEYS.flatMap((k) => (k in c ? [[k, c[k]]] : [])),
+        );
+        return [
+          {
+            ...common,
+            kind: 'provider' as const,
+            executor: c.provider,
+            with: value(agentArgs, staged, p),
+            givenWith: agentArgs,
+            wordOffsets: {},
+            withPath: p,
+          },
+        ];
       }
       return [
         { ...common, kind: 'steps' as const, steps: stepList(c.steps, staged, [...p, 'steps']) },

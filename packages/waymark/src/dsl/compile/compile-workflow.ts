@@ -8,9 +8,9 @@ import {
   type WorkflowDefinition,
 } from '../../runtime/workflow.ts';
 import { formatPath } from '../document-issue.ts';
-import type { DocumentPath } from '../parse-yaml.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import type { LoadedWorkflow } from '../load-workflow-file.ts';
+import { checkExecutorArguments } from './check-executor-args.ts';
 import { inputSchema } from './inputs.ts';
 import { type Interpreter, runSteps } from './interpret.ts';
 import { runStages } from './stages.ts';
@@ -30,6 +30,10 @@ export interface CompileWorkflowOptions {
    * executors the workflow was loaded with, or ones with the same argument rules.
    */
   executors?: ExecutorRegistry;
+  /** Where executor steps' artifacts directories are made. Default `.waymark/artifacts`. */
+  artifactsRoot?: string;
+  /** What executors resolve relative paths against (`module:`): the file's directory. */
+  baseDir?: string;
   /**
    * Finds the workflow a `run:` step names (by id or path), compiled. Asked once per name,
    * while the workflow compiles: what a run starts is fixed when the run starts. A name it
@@ -51,40 +55,8 @@ export function compileWorkflowDocument(
 ): WorkflowDefinition<Record<string, unknown>, unknown> {
   const { document, tree: built } = loaded;
   const executors = options.executors ?? createExecutorRegistry(builtinExecutors());
-  const problems: Array<{ path: DocumentPath; message: string }> = [];
-  type UsesNode = { executor: string; literalWith: unknown; path: DocumentPath };
-  const used: UsesNode[] = [
-    ...allStepNodes(built).flatMap((n): UsesNode[] =>
-      n.kind === 'uses' ? [{ executor: n.executor, literalWith: n.literalWith, path: n.path }] : [],
-    ),
-    ...built.stages.flatMap((s): UsesNode[] =>
-      s.kind === 'uses'
-        ? [{ executor: s.executor, literalWith: s.literalWith, path: ['stage_configs', s.name] }]
-        : [],
-    ),
-  ];
-  for (const use of used) {
-    const executor = executors.get(use.executor);
-    if (executor === undefined) {
-      problems.push({ path: use.path, message: `unknown executor "${use.executor}"` });
-      continue;
-    }
-    if (use.literalWith === undefined) continue;
-    // Arguments without expressions are checked now rather than when the step runs.
-    const parsed = executor.withSchema.safeParse(use.literalWith);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        problems.push({
-          path: [
-            ...use.path,
-            'with',
-            ...issue.path.map((k) => (typeof k === 'number' ? k : String(k))),
-          ],
-          message: issue.message,
-        });
-      }
-    }
-  }
+  // The tree was built, and checked, when the workflow loaded; these executors may differ.
+  const problems = checkExecutorArguments(built, executors, { reportUnknown: true });
   if (problems.length > 0) {
     throw new ValidationError(
       `${options.file}: workflow "${document.id}" does not compile`,
@@ -134,6 +106,10 @@ export function compileWorkflowDocument(
       const it: Interpreter = {
         ctx,
         executors,
+        invoke: {
+          ...(options.artifactsRoot === undefined ? {} : { artifactsRoot: options.artifactsRoot }),
+          ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+        },
         resolveWorkflow: (ref) => children.get(ref),
         defaultTimeout: built.defaults.timeout,
         hasDefaultRetry: built.defaults.retry !== undefined,

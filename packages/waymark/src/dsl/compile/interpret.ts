@@ -10,7 +10,7 @@
 import { NonRetryableError } from '../../core/errors.ts';
 import type { WorkflowContext } from '../../runtime/workflow-context.ts';
 import type { WorkflowDefinition } from '../../runtime/workflow.ts';
-import type { ExecutorRegistry } from '../../executors/index.ts';
+import type { ExecutorRegistry, InvokeOptions } from '../../executors/index.ts';
 import { formatPath } from '../document-issue.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import type { StepNode } from './step-nodes.ts';
@@ -28,6 +28,8 @@ import {
 export interface Interpreter {
   ctx: WorkflowContext;
   executors: ExecutorRegistry;
+  /** Where executors keep artifacts and resolve relative paths. */
+  invoke: Pick<InvokeOptions, 'artifactsRoot' | 'baseDir'>;
   resolveWorkflow: ((ref: string) => WorkflowDefinition | undefined) | undefined;
   defaultTimeout: string | number | undefined;
   /** Whether the workflow has `defaults.retry` (steps without a `retry` use it). */
@@ -65,6 +67,7 @@ export async function runStep(it: Interpreter, node: StepNode, frame: Frame): Pr
     return null;
   }
   let output: unknown;
+  const artifacts: string[] = [];
   try {
     if (runsAsGroup(node)) {
       const key = `${frame.prefix}${node.id ?? ''}`;
@@ -76,7 +79,7 @@ export async function runStep(it: Interpreter, node: StepNode, frame: Frame): Pr
         }),
       );
     } else {
-      output = await runBody(it, node, frame);
+      output = await runBody(it, node, frame, artifacts);
     }
   } catch (error) {
     // A cancellation always propagates: the scope it cancels must stop, whatever on_failure.
@@ -89,10 +92,10 @@ export async function runStep(it: Interpreter, node: StepNode, frame: Frame): Pr
     if (status !== 'failed' || node.onFailure !== 'continue') throw error;
     return null;
   }
-  setStep(scope, node.id, { output, status: 'succeeded', error: null });
+  setStep(scope, node.id, { output, status: 'succeeded', error: null }, artifacts);
   if (node.outputs !== undefined) {
     output = node.outputs(scope);
-    setStep(scope, node.id, { output, status: 'succeeded', error: null });
+    setStep(scope, node.id, { output, status: 'succeeded', error: null }, artifacts);
   }
   return output;
 }
@@ -115,12 +118,18 @@ function isLeaf(node: StepNode): boolean {
   return node.kind === 'uses' || node.kind === 'run' || node.kind === 'wait';
 }
 
-async function runBody(it: Interpreter, node: StepNode, frame: Frame): Promise<unknown> {
+/** `artifacts` receives the files an executor step produced. */
+async function runBody(
+  it: Interpreter,
+  node: StepNode,
+  frame: Frame,
+  artifacts: string[] = [],
+): Promise<unknown> {
   const key = `${frame.prefix}${node.id ?? ''}`;
   const { signal } = frame;
   switch (node.kind) {
     case 'uses':
-      return runExecutor(it, frame, key, node);
+      return runExecutor(it, frame, key, node, artifacts);
     case 'steps':
       return runSteps(it, node.steps, frame);
     case 'parallel':

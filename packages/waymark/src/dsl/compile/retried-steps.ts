@@ -15,15 +15,17 @@ import type { Interpreter } from './interpret.ts';
  * The attempts of an executor call: its own (`retry.max_attempts`, a stage's `retries`), else
  * the workflow's `defaults.retry`; with neither, `on_failure: retry` takes the engine's
  * default policy while `stop` and `continue` make one attempt — a failed step runs again only
- * when the workflow says so. A backoff given without attempts keeps its delays.
+ * when the workflow says so — or the executor's own default (`Executor.retry`, http's). A
+ * backoff given without attempts keeps its delays.
  */
 export function executorRetry(
   it: Interpreter,
   call: { retry: RetryPolicy | undefined; onFailure: OnFailure },
+  executorDefault?: RetryPolicy,
 ): RetryPolicy | undefined {
   if (call.retry?.maxAttempts !== undefined) return call.retry;
   if (call.onFailure === 'retry' || it.hasDefaultRetry) return call.retry;
-  return { ...call.retry, maxAttempts: 1 };
+  return { maxAttempts: 1, ...executorDefault, ...call.retry };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Duration } from '../../core/durations.ts';
 import { parseDuration } from '../../core/durations.ts';
 import { NonRetryableError } from '../../core/errors.ts';
 import type { RetryPolicy } from '../../core/retry-policy.ts';
+import { invokeExecutor } from '../../executors/index.ts';
 import type { OnFailure } from '../document.ts';
 import type { Evaluate } from './step-nodes.ts';
 import type { Frame, Interpreter } from './interpret.ts';
@@ -16,17 +17,22 @@ export interface ExecutorCall {
   timeout: Duration | undefined;
 }
 
+/**
+ * Runs the call as the step `key`; returns its output and pushes the files it produced onto
+ * `artifacts`. The step records `{ output, vars?, artifacts? }`, so a replay restores all three.
+ */
 export async function runExecutor(
   it: Interpreter,
   frame: Frame,
   key: string,
   call: ExecutorCall,
+  artifacts: string[],
 ): Promise<unknown> {
   const executor = it.executors.get(call.executor);
   if (executor === undefined) {
     throw new NonRetryableError(`step "${key}": unknown executor "${call.executor}"`);
   }
-  const retry = executorRetry(it, call);
+  const retry = executorRetry(it, call, executor.retry);
   const timeout = call.timeout ?? it.defaultTimeout;
   if (timeout !== undefined) parseDuration(timeout, 'timeout');
   const options = {
@@ -34,29 +40,21 @@ export async function runExecutor(
     ...(timeout === undefined ? {} : { timeout }),
     ...(frame.signal === undefined ? {} : { signal: frame.signal }),
   };
-  const result = await it.ctx.step(key, options, async (sc) => {
-    const parsed = executor.withSchema.safeParse(call.with(frame.scope));
-    if (!parsed.success) {
-      const problems = parsed.error.issues
-        .map((i) => `${i.path.length === 0 ? 'with' : `with.${i.path.join('.')}`}: ${i.message}`)
-        .join('; ');
-      throw new NonRetryableError(
-        `step "${key}" (${call.executor}): invalid arguments: ${problems}`,
-      );
-    }
-    const r = await executor.run(parsed.data, {
-      signal: sc.signal,
-      runId: sc.runId,
-      stepId: key,
-      attempt: sc.attempt,
-      env: {
-        WAYMARK_RUN_ID: sc.runId,
-        WAYMARK_STEP_ID: key,
-        WAYMARK_ATTEMPT: String(sc.attempt),
-      },
+  const { scope } = frame;
+  const result = await it.ctx.step(key, options, async (step) => {
+    const r = await invokeExecutor(executor, call.with(scope), step, {
+      ...it.invoke,
+      steps: scope.steps,
+      vars: scope.vars,
+      secrets: scope.secrets,
     });
-    return { output: r.output ?? null, ...(r.vars === undefined ? {} : { vars: r.vars }) };
+    return {
+      output: r.output,
+      ...(r.vars === undefined ? {} : { vars: r.vars }),
+      ...(r.artifacts.length === 0 ? {} : { artifacts: r.artifacts }),
+    };
   });
-  if (result.vars !== undefined) Object.assign(frame.scope.vars, result.vars);
+  if (result.vars !== undefined) Object.assign(scope.vars, result.vars);
+  if (result.artifacts !== undefined) artifacts.push(...result.artifacts);
   return result.output;
 }

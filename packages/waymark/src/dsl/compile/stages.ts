@@ -1,5 +1,5 @@
 /** The stages in order, and the workflow `loop` back to `fallback_next_stage`. */
-import { WaymarkError } from '../../core/errors.ts';
+import type { Duration } from '../../core/durations.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import type { Evaluate, StageNode, StepNode } from './step-nodes.ts';
 import { runBranches } from './branches.ts';
@@ -7,6 +7,9 @@ import { branchLabel, type Frame, type Interpreter, runStep, runSteps } from './
 import { attemptPrefix, runAsGroup, runsAsGroup } from './retried-steps.ts';
 import { runExecutor } from './run-executor.ts';
 import { errorValue, setStep } from './step-state.ts';
+
+/** An agent stage without a `timeout` (nor `defaults.timeout`) is stopped after this. */
+export const DEFAULT_AGENT_TIMEOUT: Duration = '30m';
 
 export async function runStages(
   it: Interpreter,
@@ -44,17 +47,15 @@ async function runStage(
   const key = `stage.${stage.name}[${iteration}]`;
   const frame: Frame = { scope, prefix: '', signal: undefined };
   let output: unknown;
+  const artifacts: string[] = [];
   try {
     if (stage.kind === 'uses') {
-      output = await runExecutor(it, frame, key, stage);
+      output = await runExecutor(it, frame, key, stage, artifacts);
     } else if (stage.kind === 'provider') {
-      const timeout = stage.timeout === undefined ? {} : { timeout: stage.timeout };
-      output = await it.ctx.step(key, { retry: { maxAttempts: 1 }, ...timeout }, () => {
-        throw new WaymarkError(
-          'NOT_IMPLEMENTED',
-          `stage "${stage.name}" uses provider "${stage.provider}": agent providers are not implemented yet`,
-        );
-      });
+      // An agent may hang (Codex retries a lost network for as long as it is let): never
+      // without a limit.
+      const timeout = stage.timeout ?? it.defaultTimeout ?? DEFAULT_AGENT_TIMEOUT;
+      output = await runExecutor(it, frame, key, { ...stage, timeout }, artifacts);
     } else if (runsAsGroup(stage)) {
       output = await runAsGroup(it, key, stage, undefined, (n, signal) =>
         runStageSteps(it, stage, {
@@ -71,7 +72,7 @@ async function runStage(
     if (stage.onFailure !== 'continue') throw error;
     return;
   }
-  setStep(scope, stage.name, { output, status: 'succeeded', error: null });
+  setStep(scope, stage.name, { output, status: 'succeeded', error: null }, artifacts);
 }
 
 /** A stage's steps, one after the other or (`mode: parallel`) at once, fail fast. */

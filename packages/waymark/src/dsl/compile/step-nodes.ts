@@ -31,8 +31,15 @@ export type StepNode = NodeBase &
         kind: 'uses';
         executor: string;
         with: Evaluate;
-        /** The arguments, when they hold no `${ }`: validated when the workflow compiles. */
-        literalWith: unknown;
+        /**
+         * The arguments as written (word arguments split), `${ }` not evaluated: checked
+         * against the executor's schema when the workflow loads, except where a `${ }` stands.
+         */
+        givenWith: unknown;
+        /** Word arguments given as one string: where each word starts in it. */
+        wordOffsets: Readonly<Record<string, readonly number[]>>;
+        /** Where `with` is in the document; its `uses` when it has none. */
+        withPath: DocumentPath;
       }
     | { kind: 'steps'; steps: StepNode[] }
     | { kind: 'parallel'; branches: StepNode[]; failFast: boolean }
@@ -64,8 +71,26 @@ export type StageNode = {
   /** Each attempt of a `uses` or `provider` stage; the deadline of a stage of `steps`. */
   timeout: Duration | undefined;
 } & (
-  | { kind: 'uses'; executor: string; with: Evaluate; literalWith: unknown }
-  | { kind: 'provider'; provider: string }
+  | {
+      kind: 'uses';
+      executor: string;
+      with: Evaluate;
+      givenWith: unknown;
+      wordOffsets: Readonly<Record<string, readonly number[]>>;
+      withPath: DocumentPath;
+    }
+  | {
+      kind: 'provider';
+      /**
+       * The agent's executor (`claude-code`, …). Its arguments are the stage's agent keys
+       * (`prompt`, `role`, …), which stand in the stage itself (`withPath`).
+       */
+      executor: string;
+      with: Evaluate;
+      givenWith: unknown;
+      wordOffsets: Readonly<Record<string, readonly number[]>>;
+      withPath: DocumentPath;
+    }
   | { kind: 'steps'; steps: StepNode[] }
 );
 

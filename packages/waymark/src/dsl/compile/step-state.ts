@@ -1,6 +1,7 @@
 /**
- * The `steps.<id>` state expressions read: each step's output, status and error, set as the
- * interpreter goes and rebuilt the same way on replay.
+ * The `steps.<id>` state expressions read: each step's output, status, error and artifacts
+ * (the files an executor step produced), set as the interpreter goes and rebuilt the same way
+ * on replay.
  */
 import { StepCancelledError } from '../../core/errors.ts';
 import { serializeError } from '../../core/serialize-error.ts';
@@ -16,10 +17,11 @@ export function setStep(
   scope: ExpressionScope,
   id: string | undefined,
   value: { output: unknown; status: StepStatus; error: unknown },
+  artifacts: readonly string[] = [],
 ): void {
   if (id === undefined) return;
   Object.defineProperty(scope.steps, id, {
-    value,
+    value: { ...value, artifacts },
     enumerable: true,
     writable: true,
     configurable: true,

@@ -66,7 +66,12 @@ function buildEnvironment(declaration: ScopeDeclaration): Environment {
   Object.entries(declaration.steps).forEach(([id, step], i) => {
     const typeName = `waymark.Step${i}`;
     env.registerType(typeName, {
-      fields: { output: CEL_TYPES[step.output], status: 'string', error: 'dyn' },
+      fields: {
+        output: CEL_TYPES[step.output],
+        status: 'string',
+        error: 'dyn',
+        artifacts: CEL_TYPES.list,
+      },
     });
     stepFields[id] = typeName;
   });
@@ -129,6 +134,7 @@ export function celContext(
       fields.output = toCelValue(value.output ?? null, modeOf(step.output));
       fields.status = value.status;
       fields.error = toCelValue(value.error ?? null);
+      fields.artifacts = toCelValue(value.artifacts ?? []);
       return fields;
     });
   }

@@ -2,7 +2,7 @@
  * What an expression can see. The compiler declares names and types (ScopeDeclaration) when a
  * workflow loads; the interpreter passes values (ExpressionScope) when it evaluates.
  *
- * Scopes: `inputs.<name>`, `vars.<name>`, `steps.<id>.output|status|error`, `item` (inside a
+ * Scopes: `inputs.<name>`, `vars.<name>`, `steps.<id>.output|status|error|artifacts`, `item` (inside a
  * foreach), the name a foreach gives its item with `as`, `iter.index` (inside a foreach or
  * loop), `stage.name|iteration` (inside a stage), `run.id` and `secrets.<NAME>`.
  */
@@ -32,7 +32,10 @@ export interface ScopeDeclaration {
 export interface ExpressionScope {
   inputs: Record<string, unknown>;
   vars: Record<string, unknown>;
-  steps: Record<string, { output: unknown; status: string; error: unknown }>;
+  steps: Record<
+    string,
+    { output: unknown; status: string; error: unknown; artifacts?: readonly string[] }
+  >;
   item?: unknown;
   /** Items of enclosing foreach steps with `as`, by name. */
   named?: Record<string, unknown>;
@@ -43,4 +46,4 @@ export interface ExpressionScope {
 }
 
 /** The fields of `steps.<id>`. */
-export const STEP_FIELDS = ['output', 'status', 'error'] as const;
+export const STEP_FIELDS = ['output', 'status', 'error', 'artifacts'] as const;

@@ -66,10 +66,15 @@ function formatStage(stage: PlanStage, index: number, lines: string[]): void {
     ['role', stage.role],
     ['profile', stage.profile],
     ['skills', stage.skills?.join(', ')],
+    ['model', stage.model],
+    ['max_turns', stage.max_turns],
+    ['permissions', stage.permissions],
+    ['allowed_tools', stage.allowed_tools?.join(', ')],
+    ['cwd', stage.cwd],
+    ['timeout', stage.timeout],
     ['mode', stage.mode],
     ['on_failure', stage.on_failure],
     ['retries', stage.retries],
-    ['timeout', stage.timeout],
   ];
   for (const [key, value] of facts) if (value !== undefined) lines.push(`${pad}${key}: ${value}`);
   if (stage.retry_backoff !== undefined) {

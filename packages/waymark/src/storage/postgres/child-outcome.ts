@@ -42,7 +42,7 @@ export function outcomeOfEndedRun(row: RunRow): ChildOutcome | null {
 }
 
 /** The outcome as the steps table's status, output and error values. */
-export function outcomeValues(outcome: ChildOutcome): [string, string | null, string | null] {
+function outcomeValues(outcome: ChildOutcome): [string, string | null, string | null] {
   const error = outcome.error === null ? null : JSON.stringify(outcome.error);
   return [outcome.status, outcome.output, error];
 }

@@ -63,12 +63,17 @@ export class ConnectionPool implements Queryable {
   async withClient<T>(use: (client: ClientQueries) => Promise<T>): Promise<T> {
     const client = await this.connect();
     let broken: Error | undefined;
+    // A checked-out client has no pool listener: a connection lost between two queries would
+    // otherwise be an unhandled 'error' event. The next query reports it.
+    const onError = (error: Error): void => void (broken = error);
+    client.on('error', onError);
     try {
       return await use(new ClientQueries(client, this.options));
     } catch (error) {
       if (isConnectionError(error)) broken = error as Error;
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }

@@ -23,6 +23,11 @@ export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown
  */
 export interface BulkWrite<W> {
   name: string;
+  /**
+   * Its writes change the database in ONE statement and announce nothing (reads may follow):
+   * a batch of this kind alone runs as that statement, without BEGIN/COMMIT round trips.
+   */
+  standalone?: boolean;
   key(write: W): string;
   apply(tx: Transaction, sql: Statements, writes: W[]): Promise<Outcome[]>;
 }
@@ -140,11 +145,16 @@ export class PostgresGroupCommit {
 
   /** Applies the writes in one transaction and commits. Throws if the transaction failed. */
   private async transaction(client: ClientQueries, writes: PendingWrite[]): Promise<Outcome[]> {
+    const segments = segmentsOf(writes);
+    const [only] = segments;
+    if (segments.length === 1 && only?.bulk != null && only.bulk.standalone === true) {
+      return only.bulk.apply(new BatchTransaction(client), this.sql, only.writes);
+    }
     await client.exec('BEGIN');
     try {
       const tx = new BatchTransaction(client);
       const outcomes: Outcome[] = [];
-      for (const segment of segmentsOf(writes)) {
+      for (const segment of segments) {
         if (segment.bulk === null) outcomes.push(await applyOne(tx, segment.apply));
         else outcomes.push(...(await segment.bulk.apply(tx, this.sql, segment.writes)));
       }
@@ -204,7 +214,7 @@ async function applyOne(
 }
 
 /** A rejection of one write (LEASE_LOST, NOT_FOUND …), not a failure of the database. */
-export function isDomainError(error: unknown): boolean {
+function isDomainError(error: unknown): boolean {
   return error instanceof WaymarkError && !(error instanceof StoreError);
 }
 

@@ -22,6 +22,7 @@ export interface StepWrite {
  */
 export const saveStepsBulk: BulkWrite<StepWrite> = {
   name: 'saveStep',
+  standalone: true,
   // One INSERT … ON CONFLICT cannot update a step twice.
   key: (write) => `${write.runId}\u0000${write.step[0]}`,
   async apply(tx: Transaction, sql: Statements, writes: StepWrite[]): Promise<Outcome[]> {

@@ -5,7 +5,7 @@ import type { LeaseClock } from './options.ts';
 const NOT_ENDED = `status NOT IN ('completed', 'failed', 'cancelled')`;
 const PARKED = `status IN ('pending', 'sleeping', 'waiting')`;
 /** The database server's clock in epoch ms (`clock_timestamp()`: now, not the transaction's start). */
-export const DATABASE_NOW_MS = `floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
+const DATABASE_NOW_MS = `floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
 
 /**
  * Every statement the store runs, named so each connection parses and plans it once. Lists

@@ -29,7 +29,7 @@ export class WorkNotifications {
     this.ensureListening();
     return () => {
       this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.disconnect();
+      if (this.listeners.size === 0) void this.disconnect();
     };
   }
 
@@ -45,7 +45,7 @@ export class WorkNotifications {
   async close(): Promise<void> {
     this.closed = true;
     await this.connecting;
-    this.disconnect();
+    await this.disconnect();
   }
 
   private async connect(): Promise<void> {
@@ -86,9 +86,9 @@ export class WorkNotifications {
     client.end().catch(() => {});
   }
 
-  private disconnect(): void {
+  private async disconnect(): Promise<void> {
     const client = this.client;
     this.client = null;
-    if (client !== null) void client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
 }

@@ -1,4 +1,4 @@
-import type { NewHistoryEvent } from '../../core/history.ts';
+import { childFailure, childStepEvent, recordedError } from '../../core/child-outcome.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepStatus } from '../../core/step.ts';
 import { eventParams, type RunRow } from './row-mapping.ts';
@@ -31,26 +31,14 @@ export function failedOutcome(
   error: SerializedError,
   cancelled: boolean,
 ): ChildOutcome {
-  const childError: SerializedError = {
-    type: 'ChildWorkflowError',
-    code: cancelled ? 'CANCELLED' : 'CHILD_FAILED',
-    message: cancelled
-      ? `child run ${child.id} (${child.workflowName}) was cancelled`
-      : `child run ${child.id} (${child.workflowName}) failed: ${error.message}`,
-    retryable: false,
-    details: { childRunId: child.id },
-    cause: error,
-  };
-  return { status: 'failed', output: null, error: childError };
+  return { status: 'failed', output: null, error: childFailure(child, error, cancelled) };
 }
 
 /** The outcome of a child that already ended (linked by idempotency key), or null. */
 export function outcomeOfEndedRun(row: RunRow): ChildOutcome | null {
   const child = { id: row.id, workflowName: row.workflow_name };
   const error = (): SerializedError =>
-    row.error === null
-      ? { type: 'Error', code: 'STEP_FAILED', message: 'no error recorded', retryable: false }
-      : (JSON.parse(row.error) as SerializedError);
+    recordedError(row.error === null ? null : (JSON.parse(row.error) as SerializedError));
   switch (row.status) {
     case 'completed':
       return completedOutcome(row.output);
@@ -101,18 +89,4 @@ interface SettledStep {
   run_id: string;
   key: string;
   attempt: number;
-}
-
-function childStepEvent(
-  step: SettledStep,
-  childRunId: string,
-  outcome: ChildOutcome,
-  now: number,
-): NewHistoryEvent {
-  const base = { at: now, stepKey: step.key, attempt: step.attempt };
-  if (outcome.status === 'completed') {
-    return { ...base, type: 'step.succeeded', data: { childRunId } };
-  }
-  const data = { childRunId, error: outcome.error, willRetry: false };
-  return { ...base, type: 'step.failed', data };
 }

@@ -1,3 +1,4 @@
+import { cancellationError } from '../../core/child-outcome.ts';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import { completedOutcome, failedOutcome, settleChildSteps } from './child-outcome.ts';
@@ -55,16 +56,8 @@ export function cancelTree(
   const cancelling = new Set(tree.map((run) => run.id));
   let cancelledRoot = root;
   for (const run of tree) {
-    const message =
-      run.id === runId
-        ? (reason ?? 'run was cancelled')
-        : `ancestor run ${runId} was cancelled${reason === undefined ? '' : `: ${reason}`}`;
-    const error: SerializedError = {
-      type: 'CancelledError',
-      code: 'CANCELLED',
-      message,
-      retryable: false,
-    };
+    const error = cancellationError(run.id, runId, reason);
+    const message = error.message;
     const row = sql.cancel.get({ id: run.id, error: JSON.stringify(error), now }) as RunRow;
     if (run.id === runId) cancelledRoot = row;
     sql.insertEvent.run(

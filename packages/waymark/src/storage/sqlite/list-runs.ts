@@ -1,11 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { RunRecord, RunStatus } from '../../core/run.ts';
+import { listLimit } from '../../core/list-limit.ts';
 import type { ListRunsParams } from '../../core/store.ts';
 import { toRunRecord } from './row-mapping.ts';
 import { RUN_SELECT, runRows, type RunRowStatement } from './statements.ts';
-
-const DEFAULT_LIST_LIMIT = 50;
-const MAX_LIST_LIMIT = 1000;
 
 /**
  * Run listings, newest first (UUIDv7 ids sort by creation time), paged by the last id seen.
@@ -18,7 +16,7 @@ export class RunLister {
   constructor(private readonly db: Database.Database) {}
 
   list(params: ListRunsParams): { runs: RunRecord[]; nextCursor: string | null } {
-    const limit = clampLimit(params.limit);
+    const limit = listLimit(params.limit);
     const statuses: readonly RunStatus[] | undefined =
       params.status === undefined
         ? undefined
@@ -65,9 +63,4 @@ export class RunLister {
     }
     return statement;
   }
-}
-
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIST_LIMIT;
-  return Math.min(MAX_LIST_LIMIT, Math.max(1, Math.floor(limit)));
 }

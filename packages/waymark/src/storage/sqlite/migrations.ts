@@ -1,37 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../core/errors.ts';
-
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import { type Migration, numberedMigrations } from '../../core/numbered-migrations.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
-const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
 /** The numbered `.sql` files next to this module, in version order. */
 export function loadMigrations(): Migration[] {
-  const migrations: Migration[] = [];
-  for (const file of readdirSync(MIGRATIONS_DIR)) {
-    const match = FILE_NAME.exec(file);
-    if (match === null) continue;
-    migrations.push({
-      version: Number(match[1]),
-      name: match[2] as string,
-      sql: readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'),
-    });
-  }
-  migrations.sort((a, b) => a.version - b.version);
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new StoreError(
-        `SQLite migrations are not numbered 1..n: found ${m.version} at ${i + 1}`,
-      );
-    }
-  });
-  return migrations;
+  return numberedMigrations(
+    readdirSync(MIGRATIONS_DIR),
+    (file) => readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'),
+    'SQLite',
+  );
 }
 
 /**

@@ -1,21 +1,11 @@
+import { errorFromText, fromJsonText, toJsonText } from '../../core/json-text.ts';
 import type { HistoryEvent, HistoryEventType, NewHistoryEvent } from '../../core/history.ts';
 import type { RunDefinitionSource, RunRecord, RunStatus } from '../../core/run.ts';
 import type { ClaimedRun } from '../../core/store.ts';
-import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepKind, StepRecord, StepStatus } from '../../core/step.ts';
 
-/** JSON columns: SQL NULL stands for `undefined`, so `null` and "nothing" stay distinct. */
-export function encodeJson(value: unknown): string | null {
-  return JSON.stringify(value) ?? null;
-}
-
-function decodeJson(text: string | null): unknown {
-  return text === null ? undefined : JSON.parse(text);
-}
-
-function decodeError(text: string | null): SerializedError | null {
-  return text === null ? null : (JSON.parse(text) as SerializedError);
-}
+/** JSON columns as every store keeps them (core/json-text.ts): SQL NULL stands for `undefined`. */
+export const encodeJson = toJsonText;
 
 export interface RunRow {
   id: string;
@@ -121,9 +111,9 @@ export function toRunRecord(row: RunRow, recovered?: boolean): RunRecord | Claim
     workflowName: row.workflow_name,
     workflowVersion: row.workflow_version,
     status: row.status,
-    input: decodeJson(row.input),
-    output: decodeJson(row.output),
-    error: decodeError(row.error),
+    input: fromJsonText(row.input),
+    output: fromJsonText(row.output),
+    error: errorFromText(row.error),
     parentRunId: row.parent_run_id,
     parentStepKey: row.parent_step_key,
     idempotencyKey: row.idempotency_key,
@@ -181,8 +171,8 @@ export function toStepRecord(row: StepRow): StepRecord {
     kind: row.kind,
     status: row.status,
     attempt: row.attempt,
-    output: decodeJson(row.output),
-    error: decodeError(row.error),
+    output: fromJsonText(row.output),
+    error: errorFromText(row.error),
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     wakeAt: row.wake_at,

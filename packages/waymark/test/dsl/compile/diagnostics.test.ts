@@ -58,7 +58,7 @@ describe('expression checks at load time', () => {
 });
 
 describe('compileWorkflowDocument', () => {
-  it('checks literal executor arguments when it compiles', async () => {
+  it('checks literal executor arguments when it loads, at line:column', async () => {
     const { compileYaml, newCalls, testExecutors } = await import('./helpers.ts');
     expect(() =>
       compileYaml(
@@ -70,6 +70,6 @@ describe('compileWorkflowDocument', () => {
         ),
         { executors: testExecutors(newCalls()) },
       ),
-    ).toThrow(/steps\[0\]\.with\.message: [\s\S]*steps\[0\]\.with: Unrecognized key: "text"$/);
+    ).toThrow(/^3:31: log needs "message"\n3:33: unknown argument "text" of log$/);
   });
 });

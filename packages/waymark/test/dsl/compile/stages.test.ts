@@ -84,22 +84,4 @@ describe('stages', () => {
     });
     expect(calls.list.filter(([k]) => k.startsWith('stage.plan'))).toHaveLength(1);
   });
-
-  it('an agent provider stage fails with NOT_IMPLEMENTED when reached, continue goes on', async () => {
-    const calls = newCalls();
-    const wf = compileYaml(
-      lines(
-        'id: agents',
-        'stages: [plan, report]',
-        'stage_configs:',
-        '  plan: { provider: claude, prompt: "Plan ${ stage.name }", on_failure: continue }',
-        '  report: { uses: echo, with: { value: "${ steps.plan.status }: ${ steps.plan.error.code }" } }',
-        'output: ${ steps.report.output }',
-      ),
-      { executors: testExecutors(calls) },
-    );
-    t = await createTestEngine({ workflows: [wf] });
-    const run = await t.engine.start(wf, {});
-    expect(await run.result()).toBe('failed: NOT_IMPLEMENTED');
-  });
 });

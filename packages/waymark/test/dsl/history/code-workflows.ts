@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { NonRetryableError } from '../../../src/core/errors.ts';
+import { createLogExecutor, invokeExecutor } from '../../../src/executors/index.ts';
 import { defineWorkflow, type WorkflowDefinition } from '../../../src/runtime/workflow.ts';
 
 const ONE_ATTEMPT = { maxAttempts: 1 };
@@ -110,7 +111,10 @@ export const sequenceIfInCode = defineWorkflow(
     const tag = `v${input.version}`;
     const skip = (key: string, condition: string): Promise<void> =>
       ctx.skip(key, `if ${condition} is false`, { data: { condition } });
-    await ctx.step('announce', () => `Releasing ${tag}`);
+    const log = createLogExecutor();
+    await ctx.step('announce', (step) =>
+      invokeExecutor(log, { message: `Releasing ${tag}` }, step),
+    );
     let publish = 'skipped';
     if (input.dry_run) await skip('publish', '${ !inputs.dry_run }');
     else publish = await ctx.step('publish', () => `published ${tag}`);

@@ -14,7 +14,9 @@ inputs:
 stages: [plan, code, test, check]
 stage_configs:
   plan:
-    provider: claude
+    provider: claude-code
+    permissions: read-only
+    timeout: 10m
     profile: careful
     skills: [git, typescript]
     role: planner

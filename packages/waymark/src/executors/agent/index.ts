@@ -1,0 +1,26 @@
+/** Executors for coding-agent CLIs: Claude Code, Codex, Gemini CLI and Grok Build. */
+import type { Executor } from '../executor.ts';
+import { type AgentExecutorOptions, createAgentExecutor } from './agent-executor.ts';
+import type { AgentProvider } from './agent-provider.ts';
+import { claudeCode } from './claude-code.ts';
+import { codex } from './codex.ts';
+import { gemini } from './gemini.ts';
+import { grok } from './grok.ts';
+
+export const AGENT_PROVIDERS: readonly AgentProvider[] = [claudeCode, codex, gemini, grok];
+
+/** The names a YAML stage's `provider:` may take. */
+export const AGENT_PROVIDER_NAMES: readonly string[] = AGENT_PROVIDERS.map((p) => p.name);
+
+/** One executor per provider, named after it (`claude-code`, `codex`, `gemini`, `grok`). */
+export function agentExecutors(options: AgentExecutorOptions = {}): Executor[] {
+  const credentialEnv = options.credentialEnv ?? AGENT_PROVIDERS.flatMap((p) => p.credentialEnv);
+  return AGENT_PROVIDERS.map((p) => createAgentExecutor(p, { ...options, credentialEnv }));
+}
+
+export { createAgentExecutor, type AgentExecutorOptions } from './agent-executor.ts';
+export type { AgentProvider, AgentInvocation, AgentStreamParser } from './agent-provider.ts';
+export type { AgentResult, TokenCounts } from './agent-result.ts';
+export { AGENT_PERMISSIONS, type AgentArgs, type AgentPermissions } from './agent-args.ts';
+export { checkAgentClis, type AgentCliStatus, type AgentDoctorOptions } from './agent-doctor.ts';
+export { prepareBrief, type AgentBrief } from './prompt-files.ts';
