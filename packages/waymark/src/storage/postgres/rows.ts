@@ -1,6 +1,12 @@
 import type { HistoryEvent, HistoryEventType, NewHistoryEvent } from '../../core/history.ts';
-import type { RunDefinitionSource, RunRecord, RunStatus } from '../../core/run.ts';
-import { errorFromText, errorToText, fromJsonText, toJsonText } from '../../core/json-text.ts';
+import type { RunRecord, RunStatus } from '../../core/run.ts';
+import {
+  definitionFromColumns,
+  errorFromText,
+  errorToText,
+  fromJsonText,
+  toJsonText,
+} from '../../core/json-text.ts';
 import type { StepKind, StepRecord, StepStatus } from '../../core/step.ts';
 
 /** A `runs` row as `pg` returns it (bigint columns parsed as numbers, see connection.ts). */
@@ -56,21 +62,7 @@ export function runRecord(row: RunRow): RunRecord {
     fencingToken: row.fencing_token,
     recoveryCount: row.recovery_count,
     pauseRequested: row.pause_requested,
-    definition: definitionOf(row),
-  };
-}
-
-function definitionOf(row: RunRow): RunDefinitionSource | null {
-  if (row.definition_source === null || row.definition_hash === null) return null;
-  const definition = {
-    source: row.definition_source,
-    hash: row.definition_hash,
-    file: row.definition_file,
-  };
-  if (row.definition_nested === null) return definition;
-  return {
-    ...definition,
-    nested: JSON.parse(row.definition_nested) as Record<string, RunDefinitionSource>,
+    definition: definitionFromColumns(row),
   };
 }
 

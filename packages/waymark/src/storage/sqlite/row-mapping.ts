@@ -1,6 +1,11 @@
-import { errorFromText, fromJsonText, toJsonText } from '../../core/json-text.ts';
+import {
+  definitionFromColumns,
+  errorFromText,
+  fromJsonText,
+  toJsonText,
+} from '../../core/json-text.ts';
 import type { HistoryEvent, HistoryEventType, NewHistoryEvent } from '../../core/history.ts';
-import type { RunDefinitionSource, RunRecord, RunStatus } from '../../core/run.ts';
+import type { RunRecord, RunStatus } from '../../core/run.ts';
 import type { ClaimedRun } from '../../core/store.ts';
 import type { StepKind, StepRecord, StepStatus } from '../../core/step.ts';
 
@@ -128,23 +133,9 @@ export function toRunRecord(row: RunRow, recovered?: boolean): RunRecord | Claim
     fencingToken: row.fencing_token,
     recoveryCount: row.recovery_count,
     pauseRequested: row.pause_requested === 1,
-    definition: toDefinition(row),
+    definition: definitionFromColumns(row),
     // Set in the literal (not added later), so claimed and plain records keep one shape each.
     ...(recovered === undefined ? {} : { recovered }),
-  };
-}
-
-function toDefinition(row: RunRow): RunDefinitionSource | null {
-  if (row.definition_source === null || row.definition_hash === null) return null;
-  const definition = {
-    source: row.definition_source,
-    hash: row.definition_hash,
-    file: row.definition_file,
-  };
-  if (row.definition_nested === null) return definition;
-  return {
-    ...definition,
-    nested: JSON.parse(row.definition_nested) as Record<string, RunDefinitionSource>,
   };
 }
 
