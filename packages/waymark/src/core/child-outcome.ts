@@ -1,8 +1,9 @@
 import type { NewHistoryEvent } from './history.ts';
+import type { RunStatus } from './run.ts';
 import type { SerializedError } from './serialize-error.ts';
 
 // What a store records when a child run ends, in the parent's `child` step and history.
-// Pure rules shared by the store implementations (`storage/sqlite`, `storage/postgres`).
+// Pure rules and types shared by the store implementations (`storage/sqlite`, `storage/postgres`).
 
 /** A failed or cancelled child surfaces in the parent as a ChildWorkflowError. */
 export function childFailure(
@@ -58,4 +59,51 @@ export function childStepEvent(
     type: 'step.failed',
     data: { childRunId, error: outcome.error, willRetry: false },
   };
+}
+
+/** What a parent's `child` step records once the child run ended. */
+export interface ChildOutcome {
+  status: 'completed' | 'failed';
+  /** JSON text, as stored. */
+  output: string | null;
+  error: SerializedError | null;
+}
+
+export function completedOutcome(output: string | null): ChildOutcome {
+  return { status: 'completed', output, error: null };
+}
+
+/** A failed or cancelled child surfaces in the parent as a ChildWorkflowError. */
+export function failedOutcome(
+  child: { id: string; workflowName: string },
+  error: SerializedError,
+  cancelled: boolean,
+): ChildOutcome {
+  return { status: 'failed', output: null, error: childFailure(child, error, cancelled) };
+}
+
+/** The stored columns of a run that tell how it ended (every store's runs row has them). */
+export interface EndedRunColumns {
+  id: string;
+  workflow_name: string;
+  status: RunStatus;
+  output: string | null;
+  error: string | null;
+}
+
+/** The outcome of a child that already ended (linked by idempotency key), or null. */
+export function outcomeOfEndedRun(row: EndedRunColumns): ChildOutcome | null {
+  const child = { id: row.id, workflowName: row.workflow_name };
+  const error = (): SerializedError =>
+    recordedError(row.error === null ? null : (JSON.parse(row.error) as SerializedError));
+  switch (row.status) {
+    case 'completed':
+      return completedOutcome(row.output);
+    case 'failed':
+      return failedOutcome(child, error(), false);
+    case 'cancelled':
+      return failedOutcome(child, error(), true);
+    default:
+      return null;
+  }
 }

@@ -1,45 +1,8 @@
-import { childFailure, childStepEvent, recordedError } from '../../core/child-outcome.ts';
-import type { SerializedError } from '../../core/serialize-error.ts';
+import { type ChildOutcome, childStepEvent } from '../../core/child-outcome.ts';
 import { insertEvents } from './events.ts';
 import { eventValues, type RunRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
-
-/** What a parent's `child` step records once the child run ended. */
-export interface ChildOutcome {
-  status: 'completed' | 'failed';
-  /** JSON text, as stored. */
-  output: string | null;
-  error: SerializedError | null;
-}
-
-export function completedOutcome(output: string | null): ChildOutcome {
-  return { status: 'completed', output, error: null };
-}
-
-export function failedOutcome(
-  child: { id: string; workflowName: string },
-  error: SerializedError,
-  cancelled: boolean,
-): ChildOutcome {
-  return { status: 'failed', output: null, error: childFailure(child, error, cancelled) };
-}
-
-/** The outcome of a child that already ended (linked by idempotency key), or null. */
-export function outcomeOfEndedRun(row: RunRow): ChildOutcome | null {
-  const child = { id: row.id, workflowName: row.workflow_name };
-  const error = () => recordedError(row.error === null ? null : JSON.parse(row.error));
-  switch (row.status) {
-    case 'completed':
-      return completedOutcome(row.output);
-    case 'failed':
-      return failedOutcome(child, error(), false);
-    case 'cancelled':
-      return failedOutcome(child, error(), true);
-    default:
-      return null;
-  }
-}
 
 /** The outcome as the steps table's status, output and error values. */
 function outcomeValues(outcome: ChildOutcome): [string, string | null, string | null] {

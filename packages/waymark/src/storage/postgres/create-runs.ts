@@ -3,7 +3,7 @@ import type { RunRecord } from '../../core/run.ts';
 import { toJsonText } from '../../core/json-text.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type { ClaimedRun, CreateRunParams, RunControl } from '../../core/store.ts';
-import { outcomeOfEndedRun } from './child-outcome.ts';
+import { outcomeOfEndedRun } from '../../core/child-outcome.ts';
 import { insertEvents, type RunEvents } from './events.ts';
 import { checkFence } from './fencing.ts';
 import { type BulkWrite, columnsOf, type Outcome } from './group-commit.ts';

@@ -1,7 +1,8 @@
 import { cancellationError } from '../../core/child-outcome.ts';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
-import { completedOutcome, failedOutcome, settleChildSteps } from './child-outcome.ts';
+import { completedOutcome, failedOutcome } from '../../core/child-outcome.ts';
+import { settleChildSteps } from './child-outcome.ts';
 import { insertEvents, runEvents } from './events.ts';
 import { leaseLostError, type FenceRow } from './fencing.ts';
 import { type BulkWrite, columnsOf, type Outcome } from './group-commit.ts';

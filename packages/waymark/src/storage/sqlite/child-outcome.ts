@@ -1,16 +1,6 @@
-import { childFailure, childStepEvent, recordedError } from '../../core/child-outcome.ts';
-import type { SerializedError } from '../../core/serialize-error.ts';
-import type { StepStatus } from '../../core/step.ts';
+import { type ChildOutcome, childStepEvent } from '../../core/child-outcome.ts';
 import { eventParams, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
-
-/** What a parent's `child` step records once the child run ended. */
-export interface ChildOutcome {
-  status: Extract<StepStatus, 'completed' | 'failed'>;
-  /** JSON text, as stored. */
-  output: string | null;
-  error: SerializedError | null;
-}
 
 /** The outcome as the steps table stores it (the error encoded once, here). */
 export function outcomeColumns(outcome: ChildOutcome) {
@@ -19,36 +9,6 @@ export function outcomeColumns(outcome: ChildOutcome) {
     output: outcome.output,
     error: outcome.error === null ? null : JSON.stringify(outcome.error),
   };
-}
-
-export function completedOutcome(output: string | null): ChildOutcome {
-  return { status: 'completed', output, error: null };
-}
-
-/** A failed or cancelled child surfaces in the parent as a ChildWorkflowError. */
-export function failedOutcome(
-  child: { id: string; workflowName: string },
-  error: SerializedError,
-  cancelled: boolean,
-): ChildOutcome {
-  return { status: 'failed', output: null, error: childFailure(child, error, cancelled) };
-}
-
-/** The outcome of a child that already ended (linked by idempotency key), or null. */
-export function outcomeOfEndedRun(row: RunRow): ChildOutcome | null {
-  const child = { id: row.id, workflowName: row.workflow_name };
-  const error = (): SerializedError =>
-    recordedError(row.error === null ? null : (JSON.parse(row.error) as SerializedError));
-  switch (row.status) {
-    case 'completed':
-      return completedOutcome(row.output);
-    case 'failed':
-      return failedOutcome(child, error(), false);
-    case 'cancelled':
-      return failedOutcome(child, error(), true);
-    default:
-      return null;
-  }
 }
 
 /**

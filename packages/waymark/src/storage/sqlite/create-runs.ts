@@ -1,7 +1,8 @@
 import { claimEvent } from '../../core/history.ts';
 import type { RunRecord } from '../../core/run.ts';
 import type { CreateRunParams, RunControl } from '../../core/store.ts';
-import { outcomeColumns, outcomeOfEndedRun } from './child-outcome.ts';
+import { outcomeOfEndedRun } from '../../core/child-outcome.ts';
+import { outcomeColumns } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
 import {
   encodeJson,

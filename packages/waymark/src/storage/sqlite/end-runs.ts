@@ -1,7 +1,7 @@
-import { cancellationError } from '../../core/child-outcome.ts';
+import { cancellationError, completedOutcome, failedOutcome } from '../../core/child-outcome.ts';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
-import { completedOutcome, failedOutcome, settleChildSteps } from './child-outcome.ts';
+import { settleChildSteps } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
 import { existingRun } from './pause-resume.ts';
 import { eventParams, toRunRecord, type EventParams, type RunRow } from './row-mapping.ts';
