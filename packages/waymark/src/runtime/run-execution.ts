@@ -78,6 +78,8 @@ export class RunExecution {
   readonly abort = new RunAbort();
   readonly keys = new StepKeyCounter();
   readonly secrets: RunSecrets;
+  /** `StepContext.mask`: one function per run, not one per attempt. */
+  readonly mask = <V>(value: V): V => this.secrets.mask(value);
   pauseRequested: boolean;
   private draining = false;
   private workflowRetry: ResolvedRetryPolicy | undefined;

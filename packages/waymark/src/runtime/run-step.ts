@@ -118,7 +118,7 @@ async function runAttempt<T>(
   fn: StepFunction<T>,
 ): Promise<T> {
   const { key, attempt, addEvent } = at;
-  const mask = <V>(value: V): V => ex.secrets.mask(value);
+  const { mask } = ex;
   if (timeoutMs === null && scope === undefined) {
     // The run's signal is built only if the step reads it (RunAbort is lazy).
     const context: StepContext = {
