@@ -1,3 +1,4 @@
+import { errorToText } from '../../core/json-text.ts';
 import { type ChildOutcome, childStepEvent } from '../../core/child-outcome.ts';
 import { eventParams, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
@@ -7,7 +8,7 @@ export function outcomeColumns(outcome: ChildOutcome) {
   return {
     status: outcome.status,
     output: outcome.output,
-    error: outcome.error === null ? null : JSON.stringify(outcome.error),
+    error: errorToText(outcome.error),
   };
 }
 

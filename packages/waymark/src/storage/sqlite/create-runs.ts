@@ -1,3 +1,4 @@
+import { toJsonText } from '../../core/json-text.ts';
 import { claimEvent } from '../../core/history.ts';
 import type { RunRecord } from '../../core/run.ts';
 import type { CreateRunParams, RunControl } from '../../core/store.ts';
@@ -5,7 +6,6 @@ import { outcomeOfEndedRun } from '../../core/child-outcome.ts';
 import { outcomeColumns } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
 import {
-  encodeJson,
   eventParams,
   type EventParams,
   type RunRow,
@@ -44,7 +44,7 @@ export function encodeRun(
       id: params.id,
       workflow_name: params.workflowName,
       workflow_version: params.workflowVersion,
-      input: encodeJson(params.input),
+      input: toJsonText(params.input),
       parent_run_id: parent?.runId ?? params.parentRunId ?? null,
       parent_step_key: parent?.stepKey ?? params.parentStepKey ?? null,
       idempotency_key: params.idempotencyKey ?? null,
@@ -54,7 +54,7 @@ export function encodeRun(
       definition_source: params.definition?.source ?? null,
       definition_hash: params.definition?.hash ?? null,
       definition_file: params.definition?.file ?? null,
-      definition_nested: encodeJson(params.definition?.nested),
+      definition_nested: toJsonText(params.definition?.nested),
     },
     events: params.events.map((event) => eventParams(params.id, event)),
   };

@@ -1,6 +1,7 @@
 import {
   definitionFromColumns,
   errorFromText,
+  errorToText,
   fromJsonText,
   toJsonText,
 } from '../../core/json-text.ts';
@@ -8,9 +9,6 @@ import type { HistoryEvent, HistoryEventType, NewHistoryEvent } from '../../core
 import type { RunRecord, RunStatus } from '../../core/run.ts';
 import type { ClaimedRun } from '../../core/store.ts';
 import type { StepKind, StepRecord, StepStatus } from '../../core/step.ts';
-
-/** JSON columns as every store keeps them (core/json-text.ts): SQL NULL stands for `undefined`. */
-export const encodeJson = toJsonText;
 
 export interface RunRow {
   id: string;
@@ -180,8 +178,8 @@ export function stepParams(runId: string, step: StepRecord) {
     kind: step.kind,
     status: step.status,
     attempt: step.attempt,
-    output: encodeJson(step.output),
-    error: step.error === null ? null : JSON.stringify(step.error),
+    output: toJsonText(step.output),
+    error: errorToText(step.error),
     started_at: step.startedAt,
     finished_at: step.finishedAt,
     wake_at: step.wakeAt,

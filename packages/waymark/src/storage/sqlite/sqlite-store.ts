@@ -1,3 +1,4 @@
+import { toJsonText } from '../../core/json-text.ts';
 import type Database from 'better-sqlite3';
 import { StoreError, ValidationError } from '../../core/errors.ts';
 import type { HistoryEvent, NewHistoryEvent } from '../../core/history.ts';
@@ -29,7 +30,6 @@ import { openDatabase, openError, type ResolvedSqliteOptions } from './open-data
 import { parkRun } from './park-run.ts';
 import { pauseRun, resumeRun } from './pause-resume.ts';
 import {
-  encodeJson,
   eventParams,
   stepParams,
   toHistoryEvent,
@@ -192,7 +192,7 @@ export class SqliteStore implements Store {
   completeRun(
     params: FencedParams & { output: unknown; now: number; events: NewHistoryEvent[] },
   ): Promise<void> {
-    const output = encodeJson(params.output);
+    const output = toJsonText(params.output);
     const events = this.encodeEvents(params.runId, params.events);
     return this.write((sql) =>
       finishRun(sql, { ...params, events, result: { status: 'completed', output } }),
