@@ -1,7 +1,7 @@
 import { claimEvent } from '../../core/history.ts';
 import type { ClaimedRun, ClaimRunsParams } from '../../core/store.ts';
 import { insertEvents } from './events.ts';
-import { eventValues, runRecord, type RunRow } from './rows.ts';
+import { eventValues, runRecordOf, type RunRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
 
@@ -26,7 +26,7 @@ export async function claimRuns(
     params.workflows ?? null,
   ]);
   rows.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const claimed = rows.map((row) => ({ ...runRecord(row), recovered: row.recovered }));
+  const claimed = rows.map((row) => runRecordOf(row, row.recovered));
   await insertEvents(
     tx,
     sql,

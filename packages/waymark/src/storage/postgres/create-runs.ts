@@ -7,7 +7,7 @@ import { outcomeOfEndedRun } from '../../core/child-outcome.ts';
 import { insertEvents, type RunEvents } from './events.ts';
 import { checkFence } from './fencing.ts';
 import { type BulkWrite, columnsOf, type Outcome } from './group-commit.ts';
-import { eventValues, runRecord, stepValues, type EventValues, type RunRow } from './rows.ts';
+import { eventValues, runRecordOf, stepValues, type EventValues, type RunRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
 
@@ -105,11 +105,11 @@ export const createRunsBulk: BulkWrite<RunWrite> = {
         const existing = await existingRun(tx, sql, write);
         outcomes.push({
           ok: true,
-          value: { run: runRecord(existing), created: false, row: existing },
+          value: { run: runRecordOf(existing), created: false, row: existing },
         });
         continue;
       }
-      const run = write.claim === null ? runRecord(row) : { ...runRecord(row), recovered: false };
+      const run = write.claim === null ? runRecordOf(row) : runRecordOf(row, false);
       if (write.claim === null) tx.notifyDue(write.wakeAt);
       outcomes.push({ ok: true, value: { run, created: true, row } satisfies CreatedRun });
     }

@@ -7,7 +7,7 @@ import { insertEvents, runEvents } from './events.ts';
 import { leaseLostError, type FenceRow } from './fencing.ts';
 import { type BulkWrite, columnsOf, type Outcome } from './group-commit.ts';
 import { lockExistingRun } from './pause-resume.ts';
-import { runRecord, type EventValues, type RunRow } from './rows.ts';
+import { runRecordOf, type EventValues, type RunRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
 
@@ -88,7 +88,7 @@ export async function cancelTree(
 ): Promise<RunRecord> {
   const { runId, now, reason } = params;
   const root = await lockExistingRun(tx, sql, runId);
-  if (isTerminalStatus(root.status)) return runRecord(root);
+  if (isTerminalStatus(root.status)) return runRecordOf(root);
 
   const tree = await tx.query<RunRow>(sql.unfinishedTree, [runId]);
   const cancelling = tree.map((run) => run.id);
@@ -106,5 +106,5 @@ export async function cancelTree(
     const child = { id: run.id, workflowName: run.workflow_name };
     await settleChildSteps(tx, sql, run, failedOutcome(child, error, true), now, cancelling);
   }
-  return runRecord(cancelledRoot);
+  return runRecordOf(cancelledRoot);
 }

@@ -107,7 +107,7 @@ const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS})
   SELECT ${EVENT_COLUMNS} FROM json_populate_recordset(NULL::events, $1::json) WITH ORDINALITY
   AS e ORDER BY ordinality`;
 
-/** A run as its row: the inverse of rows.ts runRecord. */
+/** A run as its row: the inverse of runRecordOf (core/store-rows.ts). */
 function runRow(run: RunRecord): RunRow {
   return {
     id: run.id,

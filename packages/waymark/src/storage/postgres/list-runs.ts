@@ -2,7 +2,7 @@ import { listLimit } from '../../core/list-limit.ts';
 import type { RunRecord, RunStatus } from '../../core/run.ts';
 import type { ListRunsParams } from '../../core/store.ts';
 import type { Queryable, Statement } from './connection.ts';
-import { runRecord, type RunRow } from './rows.ts';
+import { runRecordOf, type RunRow } from './rows.ts';
 
 /**
  * Run listings, newest first (UUIDv7 ids sort by creation time), paged by the last id seen.
@@ -44,5 +44,5 @@ export async function listRuns(
   const rows = await db.query<RunRow>(statement, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
-  return { runs: page.map(runRecord), nextCursor: more ? (page.at(-1)?.id ?? null) : null };
+  return { runs: page.map((row) => runRecordOf(row)), nextCursor: more ? (page.at(-1)?.id ?? null) : null };
 }

@@ -2,7 +2,7 @@ import type { RunRecord } from '../../core/run.ts';
 import type { ParkRunParams } from '../../core/store.ts';
 import { insertEvents, type RunEvents } from './events.ts';
 import { checkFence } from './fencing.ts';
-import { eventValues, runRecord, type RunRow } from './rows.ts';
+import { eventValues, runRecordOf, type RunRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
 
@@ -54,5 +54,5 @@ export async function parkRun(
     : events;
   await insertEvents(tx, sql, all);
   if (!paused && wakeAt !== null) tx.notifyDue(wakeAt);
-  return runRecord(row as RunRow);
+  return runRecordOf(row as RunRow);
 }

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.ts';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import { insertEvents, runEvents } from './events.ts';
-import { runRecord, type RunRow } from './rows.ts';
+import { runRecordOf, type RunRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
 
@@ -26,9 +26,9 @@ export async function pauseRun(
   params: { runId: string; now: number },
 ): Promise<RunRecord> {
   const row = await lockExistingRun(tx, sql, params.runId);
-  if (isTerminalStatus(row.status) || row.pause_requested) return runRecord(row);
+  if (isTerminalStatus(row.status) || row.pause_requested) return runRecordOf(row);
   const [paused] = await tx.query<RunRow>(sql.pause, [params.runId, params.now]);
-  const record = runRecord(paused as RunRow);
+  const record = runRecordOf(paused as RunRow);
   const type = record.status === 'paused' ? 'run.paused' : 'run.pause_requested';
   await insertEvents(tx, sql, runEvents(params.runId, [{ type, at: params.now }]));
   return record;
@@ -40,10 +40,10 @@ export async function resumeRun(
   params: { runId: string; now: number },
 ): Promise<RunRecord> {
   const row = await lockExistingRun(tx, sql, params.runId);
-  if (isTerminalStatus(row.status)) return runRecord(row);
-  if (!row.pause_requested && row.status !== 'paused') return runRecord(row);
+  if (isTerminalStatus(row.status)) return runRecordOf(row);
+  if (!row.pause_requested && row.status !== 'paused') return runRecordOf(row);
   const [resumed] = await tx.query<RunRow>(sql.resume, [params.runId, params.now]);
-  const record = runRecord(resumed as RunRow);
+  const record = runRecordOf(resumed as RunRow);
   await insertEvents(
     tx,
     sql,

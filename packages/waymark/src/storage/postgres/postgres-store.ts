@@ -45,9 +45,9 @@ import { parkRun } from './park-run.ts';
 import { pauseRun, resumeRun } from './pause-resume.ts';
 import {
   eventValues,
-  historyEvent,
-  runRecord,
-  stepRecord,
+  historyEventOf,
+  runRecordOf,
+  stepRecordOf,
   stepValues,
   type EventRow,
   type RunRow,
@@ -168,7 +168,7 @@ export class PostgresStore implements Store {
 
   async getRun(params: { runId: string }): Promise<RunRecord | null> {
     const [row] = await this.reader().query<RunRow>(this.sql.getRun, [params.runId]);
-    return row === undefined ? null : runRecord(row);
+    return row === undefined ? null : runRecordOf(row);
   }
 
   async listRuns(
@@ -179,7 +179,7 @@ export class PostgresStore implements Store {
 
   async listSteps(params: { runId: string }): Promise<StepRecord[]> {
     const rows = await this.reader().query<StepRow>(this.sql.listSteps, [params.runId]);
-    return rows.map(stepRecord);
+    return rows.map(stepRecordOf);
   }
 
   async listEvents(params: {
@@ -192,7 +192,7 @@ export class PostgresStore implements Store {
       params.afterSeq ?? 0,
       params.limit ?? null,
     ]);
-    return rows.map(historyEvent);
+    return rows.map(historyEventOf);
   }
 
   saveStep(params: SaveStepParams): Promise<RunControl> {
@@ -219,7 +219,7 @@ export class PostgresStore implements Store {
           child,
           events,
         });
-        return { child: runRecord(row), control };
+        return { child: runRecordOf(row), control };
       },
       { runs: [params.runId, params.child.id] },
     );

@@ -1,6 +1,6 @@
 import { claimEvent } from '../../core/history.ts';
 import type { ClaimedRun, ClaimRunsParams } from '../../core/store.ts';
-import { eventParams, toRunRecord, type RunRow } from './row-mapping.ts';
+import { eventParams, runRecordOf, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
 const PARKED = ['pending', 'sleeping', 'waiting'] as const;
@@ -66,7 +66,7 @@ function claimRun(
   if (recovered) row.recovery_count += 1;
   row.wake_at = null;
   row.updated_at = params.now;
-  const run = toRunRecord(row, recovered);
+  const run = runRecordOf(row, recovered);
   sql.insertEvent.run(eventParams(run.id, claimEvent(run, params.now)));
   return run;
 }

@@ -10,7 +10,7 @@ import {
   type EventParams,
   type RunRow,
   type StepParams,
-  toRunRecord,
+  runRecordOf,
 } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
@@ -84,7 +84,7 @@ export function insertClaimedRun(
   claim: { workerId: string; leaseMs: number },
 ): { run: RunRecord; created: boolean } {
   const existing = runWithKey(sql, run);
-  if (existing !== undefined) return { run: toRunRecord(existing), created: false };
+  if (existing !== undefined) return { run: runRecordOf(existing), created: false };
   const { bind } = run;
   const expires = bind.now + claim.leaseMs;
   sql.insertClaimedRun.run({ ...bind, owner: claim.workerId, expires });
@@ -117,7 +117,7 @@ export function insertClaimedRun(
     definition_file: bind.definition_file,
     definition_nested: bind.definition_nested,
   };
-  const claimed = toRunRecord(row, false);
+  const claimed = runRecordOf(row, false);
   for (const event of run.events) sql.insertEvent.run(event);
   sql.insertEvent.run(eventParams(claimed.id, claimEvent(claimed, bind.now)));
   return { run: claimed, created: true };

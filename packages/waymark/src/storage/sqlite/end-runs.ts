@@ -4,7 +4,7 @@ import type { SerializedError } from '../../core/serialize-error.ts';
 import { settleChildSteps } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
 import { existingRun } from './pause-resume.ts';
-import { eventParams, toRunRecord, type EventParams, type RunRow } from './row-mapping.ts';
+import { eventParams, runRecordOf, type EventParams, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
 type EndedRunRow = Pick<RunRow, 'id' | 'workflow_name' | 'parent_run_id' | 'parent_step_key'>;
@@ -50,7 +50,7 @@ export function cancelTree(
 ): RunRecord {
   const { runId, now, reason } = params;
   const root = existingRun(sql, runId);
-  if (isTerminalStatus(root.status)) return toRunRecord(root);
+  if (isTerminalStatus(root.status)) return runRecordOf(root);
 
   const tree = sql.unfinishedTree.all({ id: runId }) as RunRow[];
   const cancelling = new Set(tree.map((run) => run.id));
@@ -66,5 +66,5 @@ export function cancelTree(
     const child = { id: run.id, workflowName: run.workflow_name };
     settleChildSteps(sql, run, failedOutcome(child, error, true), now, cancelling);
   }
-  return toRunRecord(cancelledRoot);
+  return runRecordOf(cancelledRoot);
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RunRecord, RunStatus } from '../../core/run.ts';
 import { listLimit } from '../../core/list-limit.ts';
 import type { ListRunsParams } from '../../core/store.ts';
-import { toRunRecord } from './row-mapping.ts';
+import { runRecordOf } from './row-mapping.ts';
 import { RUN_SELECT, runRows, type RunRowStatement } from './statements.ts';
 
 /**
@@ -45,7 +45,7 @@ export class RunLister {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return {
-      runs: page.map((row) => toRunRecord(row)),
+      runs: page.map((row) => runRecordOf(row)),
       nextCursor: more ? (page.at(-1)?.id ?? null) : null,
     };
   }

@@ -1,7 +1,7 @@
 import type { RunRecord } from '../../core/run.ts';
 import type { ParkRunParams } from '../../core/store.ts';
 import { checkFence } from './fencing.ts';
-import { eventParams, toRunRecord, type EventParams, type RunRow } from './row-mapping.ts';
+import { eventParams, runRecordOf, type EventParams, type RunRow } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
 /**
@@ -51,5 +51,5 @@ export function parkRun(
       }),
     );
   }
-  return toRunRecord(row);
+  return runRecordOf(row);
 }

@@ -1,43 +1,18 @@
-import {
-  definitionFromColumns,
-  errorFromText,
-  errorToText,
-  fromJsonText,
-  toJsonText,
-} from '../../core/json-text.ts';
-import type { HistoryEvent, HistoryEventType, NewHistoryEvent } from '../../core/history.ts';
-import type { RunRecord, RunStatus } from '../../core/run.ts';
-import type { ClaimedRun } from '../../core/store.ts';
-import type { StepKind, StepRecord, StepStatus } from '../../core/step.ts';
+import { errorToText, toJsonText } from '../../core/json-text.ts';
+import type { NewHistoryEvent } from '../../core/history.ts';
+import type { RunStatus } from '../../core/run.ts';
+import type { StepRecord } from '../../core/step.ts';
+import { eventValues, type RunRow as SqlRunRow } from '../../core/store-rows.ts';
 
-export interface RunRow {
-  id: string;
-  workflow_name: string;
-  workflow_version: string | null;
-  status: RunStatus;
-  input: string | null;
-  output: string | null;
-  error: string | null;
-  parent_run_id: string | null;
-  parent_step_key: string | null;
-  idempotency_key: string | null;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  wake_at: number | null;
-  deadline_at: number | null;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
-  fencing_token: number;
-  recovery_count: number;
-  pause_requested: 0 | 1;
-  paused_from: 'pending' | 'sleeping' | 'waiting' | null;
-  definition_source: string | null;
-  definition_hash: string | null;
-  definition_file: string | null;
-  definition_nested: string | null;
-}
+export {
+  historyEventOf,
+  runRecordOf,
+  stepRecordOf,
+  type EventRow,
+  type StepRow,
+} from '../../core/store-rows.ts';
+
+export type RunRow = SqlRunRow<0 | 1>;
 
 /** The columns of a runs row, in the order `runRowOf` reads them. */
 export const RUN_COLUMNS = [
@@ -105,70 +80,6 @@ export function runRowOf(v: readonly unknown[]): RunRow {
   };
 }
 
-export function toRunRecord(row: RunRow): RunRecord;
-/** A claimed run: the record plus whether the claim took over an expired lease. */
-export function toRunRecord(row: RunRow, recovered: boolean): ClaimedRun;
-export function toRunRecord(row: RunRow, recovered?: boolean): RunRecord | ClaimedRun {
-  return {
-    id: row.id,
-    workflowName: row.workflow_name,
-    workflowVersion: row.workflow_version,
-    status: row.status,
-    input: fromJsonText(row.input),
-    output: fromJsonText(row.output),
-    error: errorFromText(row.error),
-    parentRunId: row.parent_run_id,
-    parentStepKey: row.parent_step_key,
-    idempotencyKey: row.idempotency_key,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    wakeAt: row.wake_at,
-    deadlineAt: row.deadline_at,
-    leaseOwner: row.lease_owner,
-    leaseExpiresAt: row.lease_expires_at,
-    fencingToken: row.fencing_token,
-    recoveryCount: row.recovery_count,
-    pauseRequested: row.pause_requested === 1,
-    definition: definitionFromColumns(row),
-    // Set in the literal (not added later), so claimed and plain records keep one shape each.
-    ...(recovered === undefined ? {} : { recovered }),
-  };
-}
-
-export interface StepRow {
-  run_id: string;
-  key: string;
-  name: string;
-  kind: StepKind;
-  status: StepStatus;
-  attempt: number;
-  output: string | null;
-  error: string | null;
-  started_at: number;
-  finished_at: number | null;
-  wake_at: number | null;
-  child_run_id: string | null;
-}
-
-export function toStepRecord(row: StepRow): StepRecord {
-  return {
-    runId: row.run_id,
-    key: row.key,
-    name: row.name,
-    kind: row.kind,
-    status: row.status,
-    attempt: row.attempt,
-    output: fromJsonText(row.output),
-    error: errorFromText(row.error),
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    wakeAt: row.wake_at,
-    childRunId: row.child_run_id,
-  };
-}
-
 /** Binding parameters of the step upsert. */
 export function stepParams(runId: string, step: StepRecord) {
   return {
@@ -189,44 +100,12 @@ export function stepParams(runId: string, step: StepRecord) {
 
 export type StepParams = ReturnType<typeof stepParams>;
 
-export interface EventRow {
-  seq: number;
-  run_id: string;
-  type: HistoryEventType;
-  step_key: string | null;
-  attempt: number | null;
-  at: number;
-  duration_ms: number | null;
-  data: string;
-}
-
-export function toHistoryEvent(row: EventRow): HistoryEvent {
-  return {
-    seq: row.seq,
-    runId: row.run_id,
-    type: row.type,
-    stepKey: row.step_key,
-    attempt: row.attempt,
-    at: row.at,
-    durationMs: row.duration_ms,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-  };
-}
-
 /**
  * An event's bind values, positional (in `insertEvent`'s column order): binding by position
  * skips better-sqlite3's per-call name lookups on the hottest insert.
  */
 export function eventParams(runId: string, event: NewHistoryEvent) {
-  return [
-    runId,
-    event.type,
-    event.stepKey ?? null,
-    event.attempt ?? null,
-    event.at,
-    event.durationMs ?? null,
-    JSON.stringify(event.data ?? {}),
-  ] as const;
+  return [runId, ...eventValues(event)] as const;
 }
 
 export type EventParams = ReturnType<typeof eventParams>;

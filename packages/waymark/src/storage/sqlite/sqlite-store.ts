@@ -32,9 +32,9 @@ import { pauseRun, resumeRun } from './pause-resume.ts';
 import {
   eventParams,
   stepParams,
-  toHistoryEvent,
-  toRunRecord,
-  toStepRecord,
+  historyEventOf,
+  runRecordOf,
+  stepRecordOf,
   type EventRow,
   type RunRow,
   type StepRow,
@@ -95,7 +95,7 @@ export class SqliteStore implements Store {
     return this.write((sql) => {
       if (claim !== undefined) return insertClaimedRun(sql, run, claim);
       const { row, created } = insertRun(sql, run);
-      return { run: toRunRecord(row), created };
+      return { run: runRecordOf(row), created };
     });
   }
 
@@ -131,7 +131,7 @@ export class SqliteStore implements Store {
 
   async getRun(params: { runId: string }): Promise<RunRecord | null> {
     const row = this.statements().getRun.get(params.runId) as RunRow | undefined;
-    return row === undefined ? null : toRunRecord(row);
+    return row === undefined ? null : runRecordOf(row);
   }
 
   async listRuns(
@@ -141,7 +141,7 @@ export class SqliteStore implements Store {
   }
 
   async listSteps(params: { runId: string }): Promise<StepRecord[]> {
-    return (this.statements().listSteps.all(params.runId) as StepRow[]).map(toStepRecord);
+    return (this.statements().listSteps.all(params.runId) as StepRow[]).map(stepRecordOf);
   }
 
   async listEvents(params: {
@@ -154,7 +154,7 @@ export class SqliteStore implements Store {
       after: params.afterSeq ?? 0,
       limit: params.limit ?? -1,
     }) as EventRow[];
-    return rows.map(toHistoryEvent);
+    return rows.map(historyEventOf);
   }
 
   saveStep(params: SaveStepParams): Promise<RunControl> {
@@ -180,7 +180,7 @@ export class SqliteStore implements Store {
     const events = this.encodeEvents(params.runId, params.events);
     return this.write((sql) => {
       const { row, control } = startChildRun(sql, { ...params, step, child, events });
-      return { child: toRunRecord(row), control };
+      return { child: runRecordOf(row), control };
     });
   }
 
