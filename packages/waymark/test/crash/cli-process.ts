@@ -49,6 +49,15 @@ export class CliProcess extends TrackedProcess {
   }
 }
 
+/**
+ * Ctrl-C: SIGINT, then the CLI's exit (it hands the run back after the step in flight had up to
+ * its grace period to finish).
+ */
+export async function interrupt(cli: CliProcess): Promise<void> {
+  cli.child.kill('SIGINT');
+  await cli.waitForExit(10_000);
+}
+
 export function startCli(label: string, cwd: string, ...args: string[]): CliProcess {
   return new CliProcess(label, args, cwd);
 }
