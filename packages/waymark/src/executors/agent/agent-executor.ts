@@ -10,6 +10,7 @@
  */
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { Duration } from '../../core/durations.ts';
 import { SecretMasker } from '../../core/secret-masker.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from '../executor.ts';
 import { type AgentArgs, agentArgsSchema } from './agent-args.ts';
@@ -17,6 +18,13 @@ import { type AgentProcessExit, runAgentProcess } from './agent-process.ts';
 import { type AgentOutcome, type AgentProvider, clip, isObject } from './agent-provider.ts';
 import { agentError, type AgentResult } from './agent-result.ts';
 import { prepareBrief } from './prompt-files.ts';
+
+/**
+ * The timeout of an agent step (YAML `uses:` step or `provider:` stage) that sets none, nor its
+ * workflow's `defaults`: an agent CLI may hang (Codex retries a lost network for as long as it
+ * is let), and must not hold a run forever.
+ */
+export const DEFAULT_AGENT_TIMEOUT: Duration = '30m';
 
 export interface AgentExecutorOptions {
   /** The environment agents start from (the CLI passes `process.env`). Default: empty. */
@@ -39,6 +47,7 @@ export function createAgentExecutor(
 ): Executor {
   return defineExecutor<AgentArgs>({
     name: provider.name,
+    defaultTimeout: DEFAULT_AGENT_TIMEOUT,
     withSchema: agentArgsSchema.superRefine((args, check) => {
       for (const [key, instead] of lackedSettings(provider)) {
         if (args[key] === undefined) continue;
