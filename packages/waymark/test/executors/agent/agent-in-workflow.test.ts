@@ -97,3 +97,16 @@ describe('agent steps: the wall-clock timeout', () => {
     }
   });
 });
+
+describe('agent steps: live lines', () => {
+  it('are in the history while the agent still runs', async () => {
+    const p = hangingProject();
+    const { run, engine } = await startAgentStep(p, 'claude-code', { step: ['    timeout: 1m'] });
+    await until(async () =>
+      (await engine.history(run.id)).some(
+        (e) => e.type === 'step.log' && String(e.data['text']).startsWith('session '),
+      ),
+    );
+    expect(await run.status()).toBe('running');
+  });
+});
