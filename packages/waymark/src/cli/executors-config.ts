@@ -41,7 +41,10 @@ const allowEntry = z.string().refine(
 const byteCount = z.number().int().positive();
 
 /** An agent provider's section: its executable (a name looked up on PATH, or a path). */
-const agentSection = z.object({ binary: z.string().min(1).optional() }).strict().optional();
+const agentSection = z
+  .object({ binary: z.string().min(1).optional() })
+  .strict()
+  .optional();
 
 const configSchema = z
   .object({
