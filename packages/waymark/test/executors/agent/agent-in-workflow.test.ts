@@ -2,7 +2,7 @@
  * Agent executors as `uses:` steps of a YAML workflow on the engine (FakeClock, in-memory
  * SQLite), against the fake CLIs of test/fixtures/agent-clis: the default timeout and what
  * overrides it, the live lines in the history, and a cancel or timeout that leaves no process
- * behind.
+ * behind but keeps what the agent printed (history lines, transcript artifacts).
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { createTestEngine, type TestEngine } from '../../../src/testing/test-eng
 import { compileYaml, lines, until } from '../../dsl/compile/helpers.ts';
 import {
   FAKE_AGENT_CLIS as FAKES,
+  FAKE_SESSION_ID,
   isAlive as alive,
 } from '../../fixtures/agent-clis/fake-agents.ts';
 
@@ -44,6 +45,8 @@ function hangingProject() {
   };
   return { dir, artifacts: join(dir, 'artifacts'), executors, pids };
 }
+
+type Started = Awaited<ReturnType<typeof startAgentStep>>;
 
 async function startAgentStep(
   p: ReturnType<typeof hangingProject>,
@@ -109,4 +112,53 @@ describe('agent steps: live lines', () => {
     );
     expect(await run.status()).toBe('running');
   });
+});
+
+describe('agent steps: timeout and cancel keep what the agent printed', () => {
+  const stopped = [
+    ['timed out', async (s: Started) => s.clock.advance('2m'), 'failed', 'STEP_TIMEOUT'],
+    ['cancelled', async (s: Started) => s.run.cancel(), 'cancelled', 'CANCELLED'],
+  ] as const;
+
+  it.each(stopped)(
+    '%s: no process left, the transcript so far kept',
+    async (_how, stop, status, code) => {
+      const p = hangingProject();
+      const started = await startAgentStep(p, 'codex', { step: ['    timeout: 2m'] });
+      const { run, engine, leader, child } = started;
+      await stop(started);
+      await until(async () => (await run.status()) === status);
+      await until(() => !alive(leader) && !alive(child));
+      // The agent's first event is in its transcript and in the history.
+      const dir = join(p.artifacts, run.id, 'code');
+      const transcript = readFileSync(join(dir, 'codex.jsonl'), 'utf8');
+      expect(
+        transcript
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ).toEqual([{ type: 'thread.started', thread_id: FAKE_SESSION_ID }]);
+      expect(readFileSync(join(dir, 'codex.stderr.log'), 'utf8')).toBe(
+        'Reading prompt from stdin...\n',
+      );
+      const history = await engine.history(run.id);
+      expect(history.filter((e) => e.type === 'step.log').map((e) => e.data['text'])).toEqual([
+        'Reading prompt from stdin...',
+        `session ${FAKE_SESSION_ID}`,
+      ]);
+      // A cancelled run records nothing after the cancel (its end is the store's), so only a
+      // timed-out step has its executor's end, counting the files it left.
+      const finished = history.find((e) => e.type === 'executor.finished');
+      if (status === 'cancelled') expect(finished).toBeUndefined();
+      else {
+        expect(finished?.data).toMatchObject({
+          executor: 'codex',
+          status: 'error',
+          error: { code },
+          artifacts: 2,
+        });
+      }
+      expect(await run.result().catch((e: unknown) => e)).toMatchObject({ code });
+    },
+  );
 });
