@@ -117,3 +117,46 @@ describe('an agent step under waymark run', () => {
     expect(result.stdout).toContain('│ ask  Done: Say hello');
   });
 });
+
+describe('an agent from code', () => {
+  it('is imported from waymark/executors and called inside ctx.step', async () => {
+    const dir = join(scratch.dir, 'code');
+    mkdirSync(join(dir, 'roles'), { recursive: true });
+    writeFixture(join(dir, 'roles'), 'poet.md', 'You write short poems.');
+    writeFixture(
+      dir,
+      'poem.workflow.ts',
+      [
+        "import { defineWorkflow } from 'waymark';",
+        "import { claudeCode, createAgentExecutor, DEFAULT_AGENT_TIMEOUT, invokeExecutor } from 'waymark/executors';",
+        '',
+        'const claude = createAgentExecutor(claudeCode, {',
+        `  baseEnv: { PATH: ${JSON.stringify(`${FAKES}:${PATH}`)} },`,
+        '});',
+        '',
+        "export default defineWorkflow({ name: 'poem' }, async (ctx) => {",
+        "  const poem = await ctx.step('write', { timeout: DEFAULT_AGENT_TIMEOUT }, (step) =>",
+        "    invokeExecutor(claude, { prompt: 'A haiku', role: 'poet' }, step, {",
+        '      baseDir: import.meta.dirname,',
+        '      artifactsRoot: `${import.meta.dirname}/.waymark/artifacts`,',
+        '    }),',
+        '  );',
+        '  return poem.output;',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const result = await new CliHarness(dir, { PATH }).run(
+      'run',
+      'poem.workflow.ts',
+      '--db',
+      'test.db',
+      '--json',
+    );
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      status: 'completed',
+      output: { text: 'Done: A haiku', session_id: FAKE_SESSION_ID, cost_usd: 0.0123 },
+    });
+  });
+});

@@ -18,6 +18,8 @@ export function agentExecutors(options: AgentExecutorOptions = {}): Executor[] {
   return AGENT_PROVIDERS.map((p) => createAgentExecutor(p, { ...options, credentialEnv }));
 }
 
+/** The providers, for `createAgentExecutor(codex, options)`. */
+export { claudeCode, codex, gemini, grok };
 export {
   createAgentExecutor,
   DEFAULT_AGENT_TIMEOUT,
