@@ -163,6 +163,24 @@ describe('agent executors: success, in each CLI real format', () => {
   });
 });
 
+describe('agent executors: a hostile prompt arrives as it is', () => {
+  const marker = join(mkdtempSync(join(tmpdir(), 'waymark-agent-injection-')), 'pwned');
+  const prompt = `$(touch ${marker}) \`touch ${marker}\`; touch ${marker}\n--yolo --upload-pack=x`;
+  it.each([
+    ['claude-code', 'stdin'],
+    ['codex', 'stdin'],
+    ['gemini', '--prompt='],
+    ['grok', '--single='],
+  ])('%s: on its %s', async (provider, where) => {
+    const run = await runAgent(provider, { prompt });
+    expect(run.error).toBeUndefined();
+    const seen = run.invocations()[0];
+    if (where === 'stdin') expect(seen?.stdin).toBe(prompt);
+    else expect(seen?.args.at(-1)).toBe(`${where}${prompt}`);
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
 describe('agent executors: settings become each CLI flags', () => {
   const files = { 'roles/coder.md': '---\nmodel: from-role\n---\nYou code.' };
   const settings = {
