@@ -81,6 +81,8 @@ export interface Executor<TArgs = unknown> {
    * `script` is one: values reach scripts only as environment variables.
    */
   literalArgs?: readonly string[];
+  /** The hint of that error: how a value reaches the executor instead. */
+  literalHint?: string;
   /**
    * Arguments that take a list of words but may be written as one string: the string is split
    * at whitespace when the workflow loads, before `${ }` are evaluated, so a value is always

@@ -127,6 +127,9 @@ describe('shell steps in workflows', () => {
     expect(diagnostics.map((d) => `${d.line}:${d.message}`)).toEqual([
       '5:"script" of shell must be literal text: expressions are not substituted into it',
     ]);
+    expect(diagnostics[0]?.hint).toBe(
+      'pass values through "env" and read them as "$NAME" in the script',
+    );
   });
 
   it('a stage that uses shell gets the same checks: a templated script is refused', () => {
