@@ -26,6 +26,12 @@ const AGENT_WORKFLOW = [
   '',
 ].join('\n');
 
+/** `waymark run <file> --json` in `dir`: its stderr, and the final object it printed. */
+async function runJson(dir: string, env: Record<string, string>, file: string) {
+  const result = await new CliHarness(dir, env).run('run', file, '--db', 'test.db', '--json');
+  return { stderr: result.stderr, end: JSON.parse(result.stdout) as unknown };
+}
+
 /** A project directory with the workflow, and the fake codex as tools/codex-dev. */
 function project(name: string, config: unknown): string {
   const dir = join(scratch.dir, name);
@@ -39,18 +45,9 @@ function project(name: string, config: unknown): string {
 describe('agent executables in waymark.config.json', () => {
   it('runs the binary a provider section names, a relative path from the file', async () => {
     const dir = project('relative', { executors: { codex: { binary: './tools/codex-dev' } } });
-    const result = await new CliHarness(dir, { PATH }).run(
-      'run',
-      'ask.workflow.yaml',
-      '--db',
-      'test.db',
-      '--json',
-    );
+    const result = await runJson(dir, { PATH }, 'ask.workflow.yaml');
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toMatchObject({
-      status: 'completed',
-      output: 'Done: Say hello',
-    });
+    expect(result.end).toMatchObject({ status: 'completed', output: 'Done: Say hello' });
 
     const doctor = await new CliHarness(dir, { PATH }).run('agents', 'doctor');
     expect(doctor.stdout).toMatch(
@@ -62,14 +59,9 @@ describe('agent executables in waymark.config.json', () => {
   it('WAYMARK_<PROVIDER>_BIN wins over the file', async () => {
     const dir = project('both', { executors: { codex: { binary: '/nonexistent/codex' } } });
     const env = { PATH, WAYMARK_CODEX_BIN: join(FAKES, 'codex') };
-    const result = await new CliHarness(dir, env).run(
-      'run',
-      'ask.workflow.yaml',
-      '--db',
-      'test.db',
-      '--json',
-    );
-    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'completed' });
+    expect((await runJson(dir, env, 'ask.workflow.yaml')).end).toMatchObject({
+      status: 'completed',
+    });
     const wrong = await new CliHarness(dir, { PATH }).run(
       'run',
       'ask.workflow.yaml',
@@ -146,15 +138,9 @@ describe('an agent from code', () => {
         '',
       ].join('\n'),
     );
-    const result = await new CliHarness(dir, { PATH }).run(
-      'run',
-      'poem.workflow.ts',
-      '--db',
-      'test.db',
-      '--json',
-    );
+    const result = await runJson(dir, { PATH }, 'poem.workflow.ts');
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toMatchObject({
+    expect(result.end).toMatchObject({
       status: 'completed',
       output: { text: 'Done: A haiku', session_id: FAKE_SESSION_ID, cost_usd: 0.0123 },
     });
