@@ -1,3 +1,4 @@
+import { cancellationError } from '../core/child-outcome.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { type Duration, parseDuration } from '../core/durations.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
@@ -238,23 +239,52 @@ export class Engine {
 
   /** Cancels a run and its unfinished descendants; a running step's signal is aborted. */
   async cancel(runId: string, reason?: string): Promise<RunRecord> {
+    const now = this.clock.now();
+    // Whether this call ends it (the store tells nothing of runs that had ended already): a
+    // run executing here has not.
+    const endedBefore =
+      this.worker?.execution(runId) === undefined &&
+      isTerminalStatus((await this.store.getRun({ runId }))?.status ?? 'completed');
     const run = await this.store.cancelRun({
       runId,
-      now: this.clock.now(),
+      now,
       ...(reason === undefined ? {} : { reason }),
     });
+    // The store wrote a run.cancelled event for each run it cancelled; listeners hear of the
+    // ones this process knows: the run itself and its descendants executing here.
+    if (!endedBefore && run.status === 'cancelled') {
+      this.announceCancelled(run.id, run.workflowName, runId, reason, now);
+    }
     if (this.worker !== null) {
       for (const id of this.worker.activeRunIds()) {
         const inTree =
           this.descendsFrom(id, runId) ??
           (await this.store.getRun({ runId: id }))?.status === 'cancelled';
         if (!inTree) continue;
-        this.worker.execution(id)?.cancel();
-        if (id !== runId) this.notifyEnded(id, undefined);
+        const execution = this.worker.execution(id);
+        execution?.cancel();
+        if (id === runId) continue;
+        if (execution !== undefined) {
+          this.announceCancelled(id, execution.run.workflowName, runId, reason, now);
+        }
+        this.notifyEnded(id, undefined);
       }
     }
     this.notifyEnded(runId, undefined);
     return run;
+  }
+
+  private announceCancelled(
+    id: string,
+    workflowName: string,
+    cancelledRunId: string,
+    reason: string | undefined,
+    at: number,
+  ): void {
+    const { message } = cancellationError(id, cancelledRunId, reason);
+    this.bus.emitRunEvents(id, workflowName, [
+      { type: 'run.cancelled', at, data: { reason: message } },
+    ]);
   }
 
   /**

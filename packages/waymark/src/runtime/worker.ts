@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { ClaimedRun, Store } from '../core/store.ts';
 import type { EventBus } from '../telemetry/event-bus.ts';
 import { type ExecutionDeps, type ExecutionOutcome, RunExecution } from './run-execution.ts';
+import { WakeTimes } from './wake-times.ts';
 import type { WorkflowRegistry } from './workflow-registry.ts';
 
 /** Most runs claimed in one store call. */
@@ -42,7 +43,7 @@ export class Worker {
   private cancelPoll: (() => void) | undefined;
   private cancelHeartbeat: (() => void) | undefined;
   private unsubscribeWorkDue: (() => void) | undefined;
-  private wakeTimes: number[] = [];
+  private readonly wakeTimes = new WakeTimes();
   private cancelWakeTimer: (() => void) | undefined;
   private wakeTimerAt: number | null = null;
   private readonly executionDeps: ExecutionDeps;
@@ -89,7 +90,7 @@ export class Worker {
   /** Wakes the worker when a run this process knows about becomes due. */
   wakeAt(time: number): void {
     if (!this.running) return;
-    this.wakeTimes.push(time);
+    this.wakeTimes.add(time);
     this.armWakeTimer();
   }
 
@@ -200,15 +201,16 @@ export class Worker {
 
   private armWakeTimer(): void {
     const now = this.deps.clock.now();
-    this.wakeTimes = this.wakeTimes.filter((t) => t > now - this.deps.options.pollMs);
-    if (this.wakeTimes.length === 0) return;
-    const next = Math.min(...this.wakeTimes);
+    // Times long past were claimed by the polls already.
+    this.wakeTimes.dropUntil(now - this.deps.options.pollMs);
+    const next = this.wakeTimes.peek();
+    if (next === null) return;
     if (this.wakeTimerAt !== null && this.wakeTimerAt <= next) return;
     this.cancelWakeTimer?.();
     this.wakeTimerAt = next;
     this.cancelWakeTimer = this.deps.clock.setTimer(Math.max(0, next - now), () => {
       this.wakeTimerAt = null;
-      this.wakeTimes = this.wakeTimes.filter((t) => t !== next);
+      this.wakeTimes.dropUntil(next);
       this.wake();
       this.armWakeTimer();
     });

@@ -43,8 +43,9 @@ describe('engine.cancel with runs executing here', () => {
     await root.cancel('stop');
     await expect(leafResult).rejects.toBeInstanceOf(CancelledError);
     // Its parent is parked, not executing here: only the store can tell it was cancelled.
-    // The unrelated runs are roots: not in the tree, and not read.
-    expect(new Set(read)).toEqual(new Set([grandchild]));
+    // The unrelated runs are roots: not in the tree, and not read. (The root is read once,
+    // before: was it still going, so that this cancel announces its end?)
+    expect(new Set(read)).toEqual(new Set([root.id, grandchild]));
     t.store.getRun = getRun;
     for (const run of others) expect(await run.status()).toBe('running');
     expect(await t.engine.handle(child).status()).toBe('cancelled');
@@ -75,6 +76,35 @@ describe('engine.cancel of a parent executing here with its child', () => {
     t.store.getRun = getRun;
     expect(read).toEqual([]);
     await expect(t.engine.handle(child).result()).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe('engine.cancel on the event bus', () => {
+  it('announces run.cancelled for the run and its descendants executing here, once', async () => {
+    t = await createTestEngine({ workflows: [middle, waitForAbort] });
+    const announced: Array<{ runId: string; workflowName: string; reason: unknown }> = [];
+    t.engine.on((event) => {
+      if (event.kind === 'run-event' && event.type === 'run.cancelled') {
+        const { runId, workflowName, data } = event;
+        announced.push({ runId, workflowName, reason: data['reason'] });
+      }
+    });
+    const root = await t.engine.start(middle, null);
+    const child = await childOf(t, root.id);
+    await t.waitForStatus(child, 'running');
+    await root.cancel('enough');
+    await root.cancel('again');
+    expect(announced).toEqual([
+      { runId: root.id, workflowName: 'cancel-active-middle', reason: 'enough' },
+      {
+        runId: child,
+        workflowName: 'cancel-active-leaf',
+        reason: `ancestor run ${root.id} was cancelled: enough`,
+      },
+    ]);
+    // What listeners heard is what the history holds.
+    const stored = (await t.engine.history(child)).find((e) => e.type === 'run.cancelled');
+    expect(stored?.data).toEqual({ reason: `ancestor run ${root.id} was cancelled: enough` });
   });
 });
 

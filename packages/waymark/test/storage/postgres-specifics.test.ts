@@ -191,7 +191,7 @@ describePostgres('PostgreSQL store', (url) => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     // A write holding the only connection (inside its batch transaction) until released.
-    const holding = store.write(() => held);
+    const holding = store.write(() => held, 'all');
     await until('the write to take the connection', () => busy(url, store), 5_000, 10);
     await expect(store.getRun({ runId: 'x' })).rejects.toMatchObject({
       code: 'STORE',
@@ -201,6 +201,38 @@ describePostgres('PostgreSQL store', (url) => {
     release();
     await holding;
     expect(await store.getRun({ runId: 'x' })).toBeNull();
+  });
+
+  it("keeps batches of other runs in flight while one waits, and each run's writes in order", async () => {
+    await db.reset();
+    const store = await open({ notifications: false });
+    const started: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const write = (
+      name: string,
+      order: Parameters<PostgresStore['write']>[1],
+      wait?: Promise<void>,
+    ) =>
+      store.write(async () => {
+        started.push(name);
+        await wait;
+      }, order);
+    // Run a's first write holds its batch's transaction open.
+    const a1 = write('a1', { runs: ['a'] }, held);
+    await until('a1 to start', () => started.includes('a1'), 5_000, 5);
+    const a2 = write('a2', { runs: ['a'] });
+    const b1 = write('b1', { runs: ['b'] });
+    const claim = write('claim', 'any');
+    // Another run's write and an unordered one commit while a1 is still in flight …
+    await Promise.all([b1, claim]);
+    // … but a's next write, and a barrier, wait for it.
+    const barrier = write('barrier', 'all');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started).toEqual(['a1', 'b1', 'claim']);
+    release();
+    await Promise.all([a1, a2, barrier]);
+    expect(started).toEqual(['a1', 'b1', 'claim', 'a2', 'barrier']);
   });
 
   it('fails only the write that broke a batch; the others in it commit', async () => {

@@ -83,6 +83,9 @@ export interface CreatedRun {
 export const createRunsBulk: BulkWrite<RunWrite> = {
   name: 'createRun',
   key: (write) => write.id,
+  // Creations with one idempotency key stay in order too: the first creates, later ones find it.
+  runs: (write) =>
+    write.idempotencyKey === null ? [write.id] : [write.id, `key:${write.idempotencyKey}`],
   async apply(tx: Transaction, sql: Statements, writes: RunWrite[]): Promise<Outcome[]> {
     const rows = await tx.query<RunRow & { i: number }>(sql.createRuns, [
       ...columnsOf(

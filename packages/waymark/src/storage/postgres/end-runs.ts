@@ -36,6 +36,7 @@ type EndedRow = Pick<RunRow, 'id' | 'workflow_name' | 'parent_run_id' | 'parent_
 export const endRunsBulk: BulkWrite<EndWrite> = {
   name: 'endRun',
   key: (write) => write.runId,
+  runs: (write) => [write.runId],
   async apply(tx: Transaction, sql: Statements, writes: EndWrite[]): Promise<Outcome[]> {
     const runs = writes.map((w, i) => [
       i,

@@ -36,7 +36,7 @@ import {
   type RunToImport,
 } from './import-runs.ts';
 import { checkFence } from './fencing.ts';
-import { type BulkWrite, PostgresGroupCommit } from './group-commit.ts';
+import { type BulkWrite, PostgresGroupCommit, type WriteOrder } from './group-commit.ts';
 import { saveStepsBulk, type StepWrite } from './save-steps.ts';
 import { listRuns } from './list-runs.ts';
 import { applyMigrations, loadMigrations } from './migrations.ts';
@@ -77,7 +77,7 @@ export class PostgresStore implements Store {
     const channel = `${options.schema}_work`;
     this.notifications = options.notifications ? new WorkNotifications(options, channel) : null;
     // Commits always announce due work: other processes may listen even if this one does not.
-    this.writer = new PostgresGroupCommit(this.pool, this.sql, channel);
+    this.writer = new PostgresGroupCommit(this.pool, this.sql, channel, this.options.poolSize);
   }
 
   /** Where the store lives, for messages: the URL without its password, and the schema. */
@@ -122,7 +122,8 @@ export class PostgresStore implements Store {
   claimRuns(params: ClaimRunsParams): Promise<ClaimedRun[]> {
     // Claims run at the workers' poll interval: the moment to restore a lost LISTEN.
     this.notifications?.ensureListening();
-    return this.write((tx) => claimRuns(tx, this.sql, params));
+    // SKIP LOCKED passes over rows a batch in flight holds: no order needed.
+    return this.write((tx) => claimRuns(tx, this.sql, params), 'any');
   }
 
   extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult> {
@@ -147,18 +148,22 @@ export class PostgresStore implements Store {
         else if (pauseRequested) result.pauseRequested.push(runId);
       }
       return result;
-    });
+      // It locks every held run: alone, so it never waits on a batch that waits on it.
+    }, 'all');
   }
 
   releaseRun(params: FencedParams & { now: number }): Promise<void> {
-    return this.write(async (tx) => {
-      await checkFence(tx, this.sql, params.runId, params.fencingToken);
-      const [row] = await tx.query<{ status: string }>(this.sql.release, [
-        params.runId,
-        params.now,
-      ]);
-      if (row?.status === 'pending') tx.notifyDue(params.now);
-    });
+    return this.write(
+      async (tx) => {
+        await checkFence(tx, this.sql, params.runId, params.fencingToken);
+        const [row] = await tx.query<{ status: string }>(this.sql.release, [
+          params.runId,
+          params.now,
+        ]);
+        if (row?.status === 'pending') tx.notifyDue(params.now);
+      },
+      { runs: [params.runId] },
+    );
   }
 
   async getRun(params: { runId: string }): Promise<RunRecord | null> {
@@ -206,20 +211,23 @@ export class PostgresStore implements Store {
     const step = checkStepRun(params.runId, params.step);
     const child = encodeRun(params.child, { runId: params.runId, stepKey: params.step.key });
     const events = runEvents(params.runId, params.events);
-    return this.write(async (tx) => {
-      const { row, control } = await startChildRun(tx, this.sql, {
-        ...params,
-        step,
-        child,
-        events,
-      });
-      return { child: runRecord(row), control };
-    });
+    return this.write(
+      async (tx) => {
+        const { row, control } = await startChildRun(tx, this.sql, {
+          ...params,
+          step,
+          child,
+          events,
+        });
+        return { child: runRecord(row), control };
+      },
+      { runs: [params.runId, params.child.id] },
+    );
   }
 
   parkRun(params: ParkRunParams): Promise<RunRecord> {
     const events = runEvents(params.runId, params.events);
-    return this.write((tx) => parkRun(tx, this.sql, params, events));
+    return this.write((tx) => parkRun(tx, this.sql, params, events), { runs: [params.runId] });
   }
 
   completeRun(
@@ -241,26 +249,29 @@ export class PostgresStore implements Store {
     events: NewHistoryEvent[];
   }): Promise<void> {
     const events = runEvents(params.runId, params.events);
-    return this.write(async (tx) => {
-      if (params.fencingToken !== undefined) {
-        await checkFence(tx, this.sql, params.runId, params.fencingToken);
-      } else if ((await tx.query(this.sql.getRun, [params.runId])).length === 0) {
-        throw new StoreError(`cannot append events: run ${params.runId} does not exist`);
-      }
-      await insertEvents(tx, this.sql, events);
-    });
+    return this.write(
+      async (tx) => {
+        if (params.fencingToken !== undefined) {
+          await checkFence(tx, this.sql, params.runId, params.fencingToken);
+        } else if ((await tx.query(this.sql.getRun, [params.runId])).length === 0) {
+          throw new StoreError(`cannot append events: run ${params.runId} does not exist`);
+        }
+        await insertEvents(tx, this.sql, events);
+      },
+      { runs: [params.runId] },
+    );
   }
 
   cancelRun(params: { runId: string; now: number; reason?: string }): Promise<RunRecord> {
-    return this.write((tx) => cancelTree(tx, this.sql, params));
+    return this.write((tx) => cancelTree(tx, this.sql, params), 'all');
   }
 
   pauseRun(params: { runId: string; now: number }): Promise<RunRecord> {
-    return this.write((tx) => pauseRun(tx, this.sql, params));
+    return this.write((tx) => pauseRun(tx, this.sql, params), 'all');
   }
 
   resumeRun(params: { runId: string; now: number }): Promise<RunRecord> {
-    return this.write((tx) => resumeRun(tx, this.sql, params));
+    return this.write((tx) => resumeRun(tx, this.sql, params), 'all');
   }
 
   /** Runs already here with one of these ids or idempotency keys (`waymark migrate`). */
@@ -301,11 +312,11 @@ export class PostgresStore implements Store {
     return this.writer.bulkWrite<W, T>(kind, write);
   }
 
-  /** Runs `apply` in a batch transaction of the group-commit queue. */
-  write<T>(apply: (tx: Transaction) => Promise<T>): Promise<T> {
+  /** Runs `apply` in a batch transaction of the group-commit queue (see WriteOrder). */
+  write<T>(apply: (tx: Transaction) => Promise<T>, order: WriteOrder): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError());
     if (!this.ready) return Promise.reject(this.notReadyError());
-    return this.writer.write(apply);
+    return this.writer.write(apply, order);
   }
 
   private reader(): Queryable {

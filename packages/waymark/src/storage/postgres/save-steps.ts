@@ -25,6 +25,7 @@ export const saveStepsBulk: BulkWrite<StepWrite> = {
   standalone: true,
   // One INSERT … ON CONFLICT cannot update a step twice.
   key: (write) => `${write.runId}\u0000${write.step[0]}`,
+  runs: (write) => [write.runId],
   async apply(tx: Transaction, sql: Statements, writes: StepWrite[]): Promise<Outcome[]> {
     const steps = writes.map((w, i) => [
       i,
