@@ -6,13 +6,16 @@
  *   { "executors": {
  *       "http": { "allow": ["127.0.0.1", "10.0.0.0/8", "api.internal"] },
  *       "module": { "config": { "region": "eu-west-1" } },
- *       "shell": { "killGraceMs": 5000 } } }
+ *       "shell": { "killGraceMs": 5000 },
+ *       "claude-code": { "binary": "/opt/claude/bin/claude" } } }
  *
- * A missing file is no configuration; an invalid one is an error naming the file and the field.
+ * A missing file is no configuration; an invalid one (an unknown executor or setting
+ * included) is an error naming the file and the field.
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { AGENT_PROVIDER_NAMES } from '../executors/agent/index.ts';
 import {
   type BuiltinExecutorOptions,
   builtinExecutors,
@@ -36,6 +39,12 @@ const allowEntry = z.string().refine(
 );
 
 const byteCount = z.number().int().positive();
+
+/** An agent provider's section: its executable (a name looked up on PATH, or a path). */
+const agentSection = z
+  .object({ binary: z.string().min(1).optional() })
+  .strict()
+  .optional();
 
 const configSchema = z
   .object({
@@ -63,9 +72,9 @@ const configSchema = z
           .object({ config: z.record(z.string(), z.unknown()).optional() })
           .strict()
           .optional(),
+        ...Object.fromEntries(AGENT_PROVIDER_NAMES.map((name) => [name, agentSection])),
       })
-      // Other executors' sections (agent providers…) are read by those executors.
-      .catchall(z.unknown())
+      .strict()
       .optional(),
   })
   .strict();
@@ -103,13 +112,15 @@ export function readProjectConfig(config: CliConfig): ProjectConfig {
 export function cliExecutors(config: CliConfig): ExecutorRegistry {
   let registry = cache.get(config);
   if (registry === undefined) {
+    const project = readProjectConfig(config);
     // Parsed from JSON, which has no undefined: the optional fields are absent, not undefined.
-    const executors = (readProjectConfig(config).executors ?? {}) as BuiltinExecutorOptions;
+    const { shell, http, module } = (project.executors ?? {}) as BuiltinExecutorOptions;
     registry = createExecutorRegistry(
       builtinExecutors({
-        ...executors,
-        shell: { ...executors.shell, baseEnv: config.env, cwd: config.cwd },
-        agents: agentExecutorOptions(config),
+        ...(http === undefined ? {} : { http }),
+        ...(module === undefined ? {} : { module }),
+        shell: { ...shell, baseEnv: config.env, cwd: config.cwd },
+        agents: agentExecutorOptions(config, project),
       }),
     );
     cache.set(config, registry);

@@ -26,6 +26,11 @@ export class StepArtifacts {
     return this.path;
   }
 
+  /** How many files the directory holds now (none when it was never used). */
+  count(): number {
+    return this.made ? listFiles(this.path).length : 0;
+  }
+
   /**
    * Absolute paths of the files in the directory (when it was used) and of `named`
    * (relative ones resolved against the directory), sorted, without duplicates. An empty

@@ -4,6 +4,7 @@
  * the step's abort signal; its result is recorded as the step's output.
  */
 import type { z } from 'zod';
+import type { Duration } from '../core/durations.ts';
 import type { RetryPolicy } from '../core/retry-policy.ts';
 
 /**
@@ -80,6 +81,8 @@ export interface Executor<TArgs = unknown> {
    * `script` is one: values reach scripts only as environment variables.
    */
   literalArgs?: readonly string[];
+  /** The hint of that error: how a value reaches the executor instead. */
+  literalHint?: string;
   /**
    * Arguments that take a list of words but may be written as one string: the string is split
    * at whitespace when the workflow loads, before `${ }` are evaluated, so a value is always
@@ -92,6 +95,12 @@ export interface Executor<TArgs = unknown> {
    * its retryable 429 and 5xx answers.
    */
   retry?: RetryPolicy;
+  /**
+   * The per-attempt timeout a YAML step of this executor has when neither the step nor the
+   * workflow's `defaults` set one (other steps have none). The agents': 30 minutes, since an
+   * agent CLI may wait for a lost network for as long as it is let.
+   */
+  defaultTimeout?: Duration;
   run(args: TArgs, ctx: ExecutorContext): Promise<ExecutorResult>;
 }
 

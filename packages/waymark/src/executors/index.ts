@@ -1,4 +1,7 @@
-/** Executors of `uses:` steps, and for code inside `ctx.step`: the registry and the built-ins. */
+/**
+ * Executors of `uses:` steps, and for code inside `ctx.step`: the registry, the built-ins and
+ * the coding agents.
+ */
 export {
   defineExecutor,
   type Executor,
@@ -48,3 +51,27 @@ export {
 } from './module/module-executor.ts';
 export { NetworkPolicy, type NetworkPolicyOptions } from './http/network-policy.ts';
 export type { ResolveHost } from './http/guarded-lookup.ts';
+export {
+  AGENT_PERMISSIONS,
+  AGENT_PROVIDERS,
+  agentExecutors,
+  checkAgentClis,
+  claudeCode,
+  codex,
+  createAgentExecutor,
+  DEFAULT_AGENT_TIMEOUT,
+  gemini,
+  grok,
+  prepareBrief,
+  type AgentArgs,
+  type AgentBrief,
+  type AgentCliStatus,
+  type AgentDoctorOptions,
+  type AgentExecutorOptions,
+  type AgentInvocation,
+  type AgentPermissions,
+  type AgentProvider,
+  type AgentResult,
+  type AgentStreamParser,
+  type TokenCounts,
+} from './agent/index.ts';

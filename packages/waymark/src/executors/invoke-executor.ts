@@ -63,16 +63,21 @@ export async function invokeExecutor<TArgs>(
       startedAt,
     });
   };
-  const failed = (error: unknown): void => {
+  const attempt = createExecutorContext(step, options);
+  /** `artifacts`: how many files the step left (a killed agent's transcript so far…). */
+  const failed = (error: unknown, artifacts: number): void => {
     const { code, message } = serializeError(error);
-    finish({ status: 'error', error: { code, message: cutText(message, maskText) } });
+    finish({
+      status: 'error',
+      error: { code, message: cutText(message, maskText) },
+      ...(artifacts === 0 ? {} : { artifacts }),
+    });
   };
   // A timeout or cancel ends the attempt at once, before the executor has stopped: its end
   // is recorded in the abort itself, so it goes with the attempt's failure.
   const signal = step.signal;
-  const onAbort = (): void => failed(signal.reason);
+  const onAbort = (): void => failed(signal.reason, attempt.artifactCount());
   signal.addEventListener('abort', onAbort, { once: true });
-  const attempt = createExecutorContext(step, options);
   try {
     const checked = checkExecutorArgs(executor, args);
     if (!checked.ok) {
@@ -93,8 +98,7 @@ export async function invokeExecutor<TArgs>(
       artifacts,
     };
   } catch (error) {
-    attempt.end();
-    failed(error);
+    failed(error, attempt.end().length);
     throw error;
   } finally {
     signal.removeEventListener('abort', onAbort);
@@ -104,12 +108,17 @@ export async function invokeExecutor<TArgs>(
 /**
  * The context an executor runs with, made from the step's (what `invokeExecutor` passes; for
  * calling an executor's `run` yourself, or testing one). `end` reports the lines the logger
- * dropped and returns the step's artifacts: the files in its directory and those `named`.
+ * dropped and returns the step's artifacts: the files in its directory and those `named`;
+ * `artifactCount` says how many files the directory holds so far.
  */
 export function createExecutorContext(
   step: StepContext,
   options: InvokeOptions = {},
-): { context: ExecutorContext; end(named?: readonly string[]): string[] } {
+): {
+  context: ExecutorContext;
+  end(named?: readonly string[]): string[];
+  artifactCount(): number;
+} {
   const logger = createStepLogger(step, { ...DEFAULT_LOGGER_LIMITS, ...options.logLimits });
   const artifacts = new StepArtifacts(
     options.artifactsRoot ?? DEFAULT_ARTIFACTS_ROOT,
@@ -148,5 +157,6 @@ export function createExecutorContext(
       logger.close();
       return artifacts.collect(named);
     },
+    artifactCount: () => artifacts.count(),
   };
 }

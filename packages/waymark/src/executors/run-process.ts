@@ -9,6 +9,11 @@
  * The kernel closes that end when this process dies, however it dies; the watchdog reads EOF
  * and kills its whole group. Values never reach the watchdog's script: the command is its
  * `"$@"`, so every argv element arrives as it is.
+ *
+ * An abort sends the group SIGTERM, and SIGKILL only after the grace period — by a timer of
+ * this process, which may exit before then (`waymark run` does, once Ctrl-C handed its run
+ * back). So the watchdog and its guard outlive the SIGTERM: a command that ignores it is
+ * still killed, by the guard, when this process ends.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
@@ -52,6 +57,9 @@ export interface ProcessResult {
  */
 function watchdogScript(withStdin: boolean, unsetPwd: boolean): string {
   return [
+    // Caught (not ignored), so the command starts with SIGTERM's default action.
+    'interrupted=0',
+    "trap 'interrupted=1' TERM",
     // The shell exports a PWD of its own; the command sees only the environment it is given.
     ...(unsetPwd ? ['unset PWD'] : []),
     // A background job's stdin is /dev/null unless redirected: the text is read from fd 4.
@@ -59,12 +67,16 @@ function watchdogScript(withStdin: boolean, unsetPwd: boolean): string {
       ? ['exec 4<&0', 'cat <&4 3<&- 4<&- | "$@" 3<&- 4<&- &', 'exec 4<&-']
       : ['"$@" </dev/null 3<&- &']),
     'command=$!',
-    '{ read -r _ <&3; kill -s KILL 0; } </dev/null &',
+    // The guard ignores SIGTERM, so a cancel's SIGTERM to the group leaves it watching for
+    // the engine's end until the group's SIGKILL (or the command's own end).
+    "{ trap '' TERM; read -r _ <&3; kill -s KILL 0; } </dev/null >/dev/null 2>&1 &",
     'guard=$!',
     'exec 3<&-',
+    // A SIGTERM interrupts `wait` but not the watchdog: it waits on until the command ends.
     'wait "$command"',
     'status=$?',
-    'kill "$guard" 2>/dev/null',
+    'while [ "$interrupted" = 1 ]; do interrupted=0; wait "$command"; status=$?; done',
+    'kill -s KILL "$guard" 2>/dev/null',
     'exit "$status"',
   ].join('\n');
 }

@@ -49,6 +49,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
     name: 'shell',
     withSchema: shellArgs,
     literalArgs: ['script'],
+    literalHint: 'pass values through "env" and read them as "$NAME" in the script',
     wordArgs: ['command'],
     run: async (args, ctx) => {
       const argv = args.command ?? [

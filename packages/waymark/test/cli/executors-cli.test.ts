@@ -133,6 +133,54 @@ describe('executors in the CLI', () => {
     expect(events[0]?.['time']).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
+  it('--summary --json puts the steps in the final object; --resume of an ended run too', async () => {
+    writeFixture(
+      scratch.dir,
+      'twice.workflow.yaml',
+      [
+        'id: twice',
+        'steps:',
+        '  - id: flaky',
+        '    uses: shell',
+        '    retry: { max_attempts: 2, backoff: { initial: 10ms } }',
+        '    with:',
+        '      script: test -e flaked || { touch flaked; exit 3; }',
+        '  - id: done',
+        '    uses: log',
+        '    with: { message: done }',
+        '',
+      ].join('\n'),
+    );
+    const result = await run('run', 'twice.workflow.yaml', '--summary', '--json');
+    expect(result.stderr).toBe('');
+    const summary = JSON.parse(result.stdout) as { runId: string; steps: unknown[] };
+    expect(summary).toEqual({
+      runId: expect.any(String),
+      status: 'completed',
+      output: null,
+      steps: [
+        {
+          key: 'flaky',
+          kind: 'run',
+          status: 'completed',
+          attempts: 2,
+          durationMs: expect.any(Number),
+        },
+        {
+          key: 'done',
+          kind: 'run',
+          status: 'completed',
+          attempts: 1,
+          durationMs: expect.any(Number),
+        },
+      ],
+    });
+    const again = await run('run', 'twice.workflow.yaml', '--resume', summary.runId, '--summary');
+    expect(again.stdout).toMatch(
+      /\nSteps\n {2}KEY .*\n {2}flaky +run +completed +2 +\S+\n {2}done +run +completed +1 /,
+    );
+  });
+
   it('reaches a private http target only when waymark.config.json allows it', async () => {
     server = await startServer((_req, res) => json(res, 200, { pong: true }));
     writeFixture(

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startServer, type TestServer } from '../executors/http-server.ts';
+import { FAKE_AGENT_CLIS } from '../fixtures/agent-clis/fake-agents.ts';
 import { databaseText } from '../storage/database-text.ts';
 import {
   CliHarness,
@@ -13,7 +14,10 @@ import {
 
 const TOKEN = 'ghp_CliSecret0123456789';
 
-/** The shell, log, set and fail steps leak TOKEN; http and module steps are added by leakyYaml. */
+/**
+ * The shell, log, set, fail and agent (the fake claude, which repeats the prompt and prints
+ * TOKEN from its environment) steps leak TOKEN; http and module steps are added by leakyYaml.
+ */
 const LEAKY_YAML = `id: leaky
 secrets: [TOKEN]
 inputs:
@@ -39,6 +43,9 @@ steps:
     with:
       script: echo "cannot log in with $TOKEN" >&2; exit 3
       env: { TOKEN: '\${ secrets.TOKEN }' }
+  - id: agent
+    uses: claude-code
+    with: { prompt: 'Use the token \${ secrets.TOKEN }' }
   - id: boom
     if: \${ inputs.fail }
     uses: fail
@@ -51,6 +58,7 @@ output:
   inherited: \${ steps.inherited.output }
   called: \${ steps.call.output.body }
   moduled: \${ steps.mod.output }
+  agent: \${ steps.agent.output.text }
 `;
 
 /** An http step sending TOKEN to a server that echoes it back, and a module that logs and returns it. */
@@ -109,7 +117,11 @@ beforeAll(async () => {
     JSON.stringify({ executors: { http: { allow: ['127.0.0.1'] } } }),
   );
   writeFixture(scratch.dir, 'secret.workflow.ts', SECRET_MODULE);
-  harness = new CliHarness(scratch.dir, { TOKEN, PATH: process.env['PATH'] });
+  harness = new CliHarness(scratch.dir, {
+    TOKEN,
+    PATH: `${FAKE_AGENT_CLIS}:${process.env['PATH'] ?? ''}`,
+    FAKE_AGENT_PRINT_ENV: 'TOKEN',
+  });
 });
 afterAll(async () => {
   scratch.cleanup();
@@ -134,6 +146,8 @@ describe('secrets in the CLI', () => {
     expect(ok.stdout).toContain('"url": "/echo?key=***"');
     expect(ok.stdout).toContain('"moduled": "module returns ***"');
     expect(ok.stdout).toContain('│ mod  module sees *** and ***');
+    expect(ok.stdout).toContain('"agent": "Done: Use the token *** TOKEN=***"');
+    expect(ok.stdout).toContain('│ agent  Done: Use the token *** TOKEN=***');
     // The server did receive the real value: only what waymark records is masked.
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
 
@@ -184,6 +198,14 @@ describe('secrets in the CLI', () => {
     expect(raw).not.toContain(TOKEN);
   });
 
+  it('nor does any artifact, such as the agent transcripts', () => {
+    const files = listFiles(join(scratch.dir, '.waymark', 'artifacts'));
+    expect(files.map((f) => f.split('/').pop())).toContain('claude-code.jsonl');
+    const all = files.map((f) => readFileSync(f, 'utf8')).join('\n');
+    expect(all).toContain('Use the token ***');
+    expect(all).not.toContain(TOKEN);
+  });
+
   it('nor does any JSONL run log, which holds the masked output lines', () => {
     const dir = join(scratch.dir, '.waymark', 'logs');
     const logs = readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8'));
@@ -195,3 +217,9 @@ describe('secrets in the CLI', () => {
     expect(all).not.toContain(TOKEN);
   });
 });
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}

@@ -16,12 +16,13 @@ export class CliProcess extends TrackedProcess {
     readonly label: string,
     readonly args: readonly string[],
     cwd: string,
+    env: Record<string, string> = {},
   ) {
     super(
       spawn(process.execPath, [BIN, ...args], {
         cwd,
         // No colors, no debug output: the output is parsed. Shell steps inherit LEDGER_CLI.
-        env: { ...process.env, NO_COLOR: '1', WAYMARK_DEBUG: '', LEDGER_CLI: label },
+        env: { ...process.env, NO_COLOR: '1', WAYMARK_DEBUG: '', LEDGER_CLI: label, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
       label,
@@ -49,8 +50,27 @@ export class CliProcess extends TrackedProcess {
   }
 }
 
+/**
+ * Ctrl-C: SIGINT, then the CLI's exit (it hands the run back after the step in flight had up to
+ * its grace period to finish).
+ */
+export async function interrupt(cli: CliProcess): Promise<void> {
+  cli.child.kill('SIGINT');
+  await cli.waitForExit(10_000);
+}
+
 export function startCli(label: string, cwd: string, ...args: string[]): CliProcess {
   return new CliProcess(label, args, cwd);
+}
+
+/** `startCli` with variables added to the CLI's environment (which its steps inherit). */
+export function startCliWithEnv(
+  label: string,
+  cwd: string,
+  env: Record<string, string>,
+  ...args: string[]
+): CliProcess {
+  return new CliProcess(label, args, cwd, env);
 }
 
 export const killAllCliProcesses = killAllProcesses;

@@ -1,10 +1,12 @@
 /**
  * The http executor against a local server (allowed by configuration): methods, query,
- * headers, JSON and text bodies, statuses, Retry-After, redirects, timeout and cancel.
+ * headers, JSON and text bodies, statuses, Retry-After, redirects, timeout and cancel. Time is
+ * a FakeClock's.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RetryableError, WaymarkError } from '../../src/core/errors.ts';
 import { serializeError } from '../../src/core/serialize-error.ts';
+import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { createHttpExecutor, type HttpExecutorOptions } from '../../src/executors/index.ts';
 import { fakeContext, fakeStep } from './fake-step.ts';
 import { json, startServer, type TestServer } from './http-server.ts';
@@ -85,22 +87,28 @@ describe('http executor', () => {
         503,
         { 'retry-after': 'Wed, 21 Oct 2015 07:28:30 GMT', date: 'Wed, 21 Oct 2015 07:28:00 GMT' },
       ],
+      // No Date header: the date is taken against the clock's now (2026-01-01T00:00:00Z).
+      [503, { 'retry-after': 'Thu, 01 Jan 2026 00:02:00 GMT' }],
+      [503, { 'retry-after': 'Wed, 31 Dec 2025 23:00:00 GMT' }], // already past
       [500, {}],
     ] as const;
     let i = 0;
     server = await startServer((_req, res) => {
       const [status, headers] = answers[i++] as (typeof answers)[number];
+      res.sendDate = false;
       res.writeHead(status, headers);
       res.end('busy');
     });
-    const errors = [
-      await failure(call({ url: server.url('/') })),
-      await failure(call({ url: server.url('/') })),
-      await failure(call({ url: server.url('/') })),
-    ];
+    const options = { allow: ['127.0.0.1'], clock: new FakeClock() };
+    const errors: WaymarkError[] = [];
+    for (let n = 0; n < answers.length; n++) {
+      errors.push(await failure(call({ url: server.url('/') }, options)));
+    }
     expect(errors.map((e) => [e.code, e.retryable, (e as RetryableError).retryAfterMs])).toEqual([
       ['HTTP_STATUS', true, 7000],
       ['HTTP_STATUS', true, 30000],
+      ['HTTP_STATUS', true, 120000],
+      ['HTTP_STATUS', true, 0],
       ['HTTP_STATUS', true, undefined],
     ]);
     expect(serializeError(errors[0])).toMatchObject({ code: 'HTTP_STATUS', retryAfterMs: 7000 });
@@ -141,11 +149,24 @@ describe('http executor', () => {
     expect(notFollowed.status).toBe(303);
   });
 
-  it('times out with its own timeout, retryably', async () => {
+  it('times out with its own timeout, on the clock it is given, retryably', async () => {
     server = await startServer(() => {}); // never answers
-    const error = await failure(call({ url: server.url('/slow'), timeout: '100ms' }));
-    expect(error.code).toBe('HTTP_TIMEOUT');
-    expect(error.retryable).toBe(true);
+    const clock = new FakeClock();
+    let settled = false;
+    const pending = failure(
+      call({ url: server.url('/slow'), timeout: '30s' }, { allow: ['127.0.0.1'], clock }),
+    ).finally(() => (settled = true));
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await clock.advance('29999ms');
+    expect(settled).toBe(false);
+    await clock.advance(1);
+    const error = await pending;
+    expect(error).toMatchObject({
+      code: 'HTTP_TIMEOUT',
+      retryable: true,
+      message: `GET ${server.url('/slow')} got no answer within 30000 ms`,
+    });
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('stops when the step is cancelled, with the step signal reason', async () => {

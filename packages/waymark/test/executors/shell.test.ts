@@ -179,6 +179,33 @@ describe('shell executor', () => {
     expect(alive()).toBe(false);
   });
 
+  it('SIGTERM first: a process that stops on it ends the step at once, one that ignores it gets SIGKILL after the grace period', async () => {
+    const slowKill = createShellExecutor({ baseEnv: PATH, killGraceMs: 800 });
+    for (const [script, least, most] of [
+      ['sleep 30 & echo $! > pid; wait', 0, 600],
+      ['trap "" TERM; sleep 30 & echo $! > pid; wait', 800, 3_000],
+    ] as const) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'waymark-shell-'));
+      const pidFile = path.join(dir, 'pid');
+      const controller = new AbortController();
+      const started = slowKill.run(
+        slowKill.withSchema.parse({ script, cwd: dir }),
+        ctx(controller.signal),
+      );
+      started.catch(() => {});
+      while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const sleep = Number(readFileSync(pidFile, 'utf8').trim());
+      const abortedAt = Date.now();
+      controller.abort();
+      await expect(started).rejects.toThrow(/aborted/);
+      const took = Date.now() - abortedAt;
+      expect([script, took >= least && took < most]).toEqual([script, true]);
+      expect(isAlive(sleep)).toBe(false);
+    }
+  });
+
   it('rejects arguments with both or neither of command and script', () => {
     expect(shell.withSchema.safeParse({ command: ['a'], script: 'b' }).success).toBe(false);
     expect(shell.withSchema.safeParse({}).success).toBe(false);

@@ -4,6 +4,7 @@ import {
   checkAgentClis,
 } from '../../executors/agent/index.ts';
 import { agentBinaryVariable, agentExecutorOptions } from '../agent-options.ts';
+import { readProjectConfig } from '../executors-config.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatJson } from '../format/json.ts';
@@ -13,7 +14,7 @@ export async function doctorCommand(options: { json?: boolean }, ctx: CliContext
   const statuses = await checkAgentClis({
     providers: AGENT_PROVIDERS,
     env: ctx.config.env,
-    binaries: agentExecutorOptions(ctx.config).binaries ?? {},
+    binaries: agentExecutorOptions(ctx.config, readProjectConfig(ctx.config)).binaries,
     cwd: ctx.config.cwd,
   });
   const code = statuses.some((s) => s.usable) ? EXIT_OK : EXIT_FAILURE;
@@ -36,7 +37,7 @@ export async function doctorCommand(options: { json?: boolean }, ctx: CliContext
   ctx.io.stdout(formatTable(['PROVIDER', 'EXECUTABLE', 'VERSION', 'STATUS', 'NOTES'], rows));
   ctx.io.stdout(
     style.dim(
-      `\nAn executable other than the one on PATH: ${AGENT_PROVIDERS.map((p) => agentBinaryVariable(p.name)).join(', ')}.\n`,
+      `\nAn executable other than the one on PATH: "binary" in the provider's section of ${ctx.config.configFile} (executors.<provider>.binary), or ${AGENT_PROVIDERS.map((p) => agentBinaryVariable(p.name)).join(', ')}.\n`,
     ),
   );
   return code;

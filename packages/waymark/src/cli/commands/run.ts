@@ -74,9 +74,15 @@ export function registerRunCommand(
       'continue an existing run (interrupted, crashed or sleeping) instead of starting one',
     )
     .addOption(dbOption())
-    .option('--json', 'print only a final { runId, status, output?, error? } object')
+    .option(
+      '--json',
+      'print only a final { runId, status, output?, error? } object (with --summary, its steps too)',
+    )
     .option('--dry-run', 'YAML: print the plan (steps, conditions, executors) and run nothing')
-    .option('--summary', 'after the result, print a table of the steps: status, attempts, duration')
+    .option(
+      '--summary',
+      'after the result, print a table of the steps: status, attempts, duration (--json: a steps list)',
+    )
     .option(
       '--dir <dir>',
       `YAML: the workflows directory for ids and nested runs (default ./${DEFAULT_WORKFLOWS_DIR})`,

@@ -20,10 +20,11 @@ export function formatRunEnd(run: RunRecord, style: Style): { stdout: string; st
   };
 }
 
-/** `--json`: one object a script can rely on. */
-export function runSummary(run: RunRecord): Record<string, unknown> {
+/** `--json`: one object a script can rely on (with `--summary`, `steps` too). */
+export function runSummary(run: RunRecord, steps?: unknown[]): Record<string, unknown> {
   const summary: Record<string, unknown> = { runId: run.id, status: run.status };
   if (run.status === 'completed' && run.output !== undefined) summary['output'] = run.output;
   if (run.error !== null) summary['error'] = run.error;
+  if (steps !== undefined) summary['steps'] = steps;
   return summary;
 }

@@ -10,7 +10,6 @@ import type { WorkflowModule } from '../load-workflow-module.ts';
 import type { CliStore } from '../open-store.ts';
 import { startRunLogs } from '../run-logs.ts';
 import { RunProgress } from '../run-progress.ts';
-import { printStepSummary } from '../run-summary.ts';
 import { waitForRun } from '../wait-for-run.ts';
 import { reportInterrupted, reportRunEnd } from './run-output.ts';
 
@@ -42,13 +41,8 @@ export async function executeRun(
     const runId = await begin(engine);
     progress.watch(runId);
     const outcome = await waitForRun(engine, runId, ctx.io);
-    if (outcome.type === 'ended') {
-      const code = reportRunEnd(outcome.run, options, ctx);
-      if (options.summary === true && options.json !== true) {
-        await printStepSummary(engine, runId, ctx);
-      }
-      return code;
-    }
+    const listSteps = (id: string) => engine.steps(id);
+    if (outcome.type === 'ended') return await reportRunEnd(outcome.run, options, ctx, listSteps);
     const stdoutClosed = outcome.signal === STDOUT_CLOSED;
     const notice = `letting the step in flight finish (up to ${formatMs(CLI_WORKER_OPTIONS.shutdownGraceMs)}), then handing the run back…`;
     if (stdoutClosed) ctx.io.stderr(`waymark: stdout closed (EPIPE): ${notice}\n`);
@@ -57,7 +51,9 @@ export async function executeRun(
     await engine.stop(); // the run parks at its next step boundary, due now
     const run = await engine.getRun(runId);
     // It may have ended during the stop's grace period: then that is the result.
-    if (run !== null && isTerminalStatus(run.status)) return reportRunEnd(run, options, ctx);
+    if (run !== null && isTerminalStatus(run.status)) {
+      return await reportRunEnd(run, options, ctx, listSteps);
+    }
     return reportInterrupted(file, runId, run, { stdoutClosed }, options, ctx);
   } finally {
     progress.stop();

@@ -20,7 +20,9 @@ export async function resumeRun(
   options: RunOptions,
   ctx: CliContext,
 ): Promise<number> {
-  if (isTerminalStatus(run.status)) return reportRunEnd(run, options, ctx);
+  if (isTerminalStatus(run.status)) {
+    return reportRunEnd(run, options, ctx, (runId) => store.listSteps({ runId }));
+  }
   if (!module.workflows.some((w) => w.name === run.workflowName)) {
     const names = module.workflows.map((w) => w.name).join(', ');
     throw new CliError(

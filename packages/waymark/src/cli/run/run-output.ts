@@ -1,5 +1,6 @@
 /** What `waymark run` prints about the run itself: its start, a resume, its end, an interrupt. */
 import type { RunRecord } from '../../core/run.ts';
+import type { StepRecord } from '../../core/step.ts';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../cli-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { describeDb } from '../db-location.ts';
@@ -7,6 +8,7 @@ import { formatJson } from '../format/json.ts';
 import { formatRunEnd, runSummary } from '../format/run-result.ts';
 import { formatTime } from '../format/time.ts';
 import type { RunOptions } from '../commands/run.ts';
+import { formatStepSummary, stepSummaries } from '../run-summary.ts';
 
 /** The first lines of a new run: its id and database, and how to continue it if interrupted. */
 export function announceStart(
@@ -48,16 +50,28 @@ export function announceResume(
   ctx.io.stdout(`${head}${note}\n`);
 }
 
-/** How an ended run ended (and its output); exit 0 when it completed. */
-export function reportRunEnd(run: RunRecord, options: RunOptions, ctx: CliContext): number {
+/**
+ * How an ended run ended (and its output), and with `--summary` its steps (read with
+ * `listSteps`); exit 0 when it completed.
+ */
+export async function reportRunEnd(
+  run: RunRecord,
+  options: RunOptions,
+  ctx: CliContext,
+  listSteps: (runId: string) => Promise<StepRecord[]>,
+): Promise<number> {
   const code = run.status === 'completed' ? EXIT_OK : EXIT_FAILURE;
+  const steps = options.summary === true ? await listSteps(run.id) : undefined;
   if (options.json === true) {
-    ctx.io.stdout(formatJson(runSummary(run)));
+    ctx.io.stdout(
+      formatJson(runSummary(run, steps === undefined ? undefined : stepSummaries(steps))),
+    );
     return code;
   }
   const { stdout, stderr } = formatRunEnd(run, ctx.style);
   ctx.io.stdout(stdout);
   if (stderr !== '') ctx.io.stderr(stderr);
+  if (steps !== undefined) ctx.io.stdout(formatStepSummary(steps, ctx.style));
   return code;
 }
 

@@ -178,7 +178,8 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
       }
       args = copy;
     }
-    for (const name of executors.get(executor)?.literalArgs ?? []) {
+    const { literalArgs = [], literalHint } = executors.get(executor) ?? {};
+    for (const name of literalArgs) {
       const literal = isRecord(args) ? args[name] : undefined;
       if (
         typeof literal === 'string' &&
@@ -187,7 +188,7 @@ export function buildWorkflow(doc: unknown, executors: ExecutorRegistry): BuildR
         issues.push({
           path: [...path, 'with', name],
           message: `"${name}" of ${executor} must be literal text: expressions are not substituted into it`,
-          hint: 'pass values through "env" and read them as "$NAME" in the script',
+          ...(literalHint === undefined ? {} : { hint: literalHint }),
         });
       }
     }

@@ -33,7 +33,7 @@ export async function runExecutor(
     throw new NonRetryableError(`step "${key}": unknown executor "${call.executor}"`);
   }
   const retry = executorRetry(it, call, executor.retry);
-  const timeout = call.timeout ?? it.defaultTimeout;
+  const timeout = call.timeout ?? it.defaultTimeout ?? executor.defaultTimeout;
   if (timeout !== undefined) parseDuration(timeout, 'timeout');
   const options = {
     ...(retry === undefined ? {} : { retry }),

@@ -1,5 +1,4 @@
 /** The stages in order, and the workflow `loop` back to `fallback_next_stage`. */
-import type { Duration } from '../../core/durations.ts';
 import type { ExpressionScope } from '../expressions/index.ts';
 import type { Evaluate, StageNode, StepNode } from './step-nodes.ts';
 import { runBranches } from './branches.ts';
@@ -7,9 +6,6 @@ import { branchLabel, type Frame, type Interpreter, runStep, runSteps } from './
 import { attemptPrefix, runAsGroup, runsAsGroup } from './retried-steps.ts';
 import { runExecutor } from './run-executor.ts';
 import { errorValue, setStep } from './step-state.ts';
-
-/** An agent stage without a `timeout` (nor `defaults.timeout`) is stopped after this. */
-export const DEFAULT_AGENT_TIMEOUT: Duration = '30m';
 
 export async function runStages(
   it: Interpreter,
@@ -49,13 +45,9 @@ async function runStage(
   let output: unknown;
   const artifacts: string[] = [];
   try {
-    if (stage.kind === 'uses') {
+    if (stage.kind === 'uses' || stage.kind === 'provider') {
+      // A provider stage is a call of its agent's executor (whose default timeout it has).
       output = await runExecutor(it, frame, key, stage, artifacts);
-    } else if (stage.kind === 'provider') {
-      // An agent may hang (Codex retries a lost network for as long as it is let): never
-      // without a limit.
-      const timeout = stage.timeout ?? it.defaultTimeout ?? DEFAULT_AGENT_TIMEOUT;
-      output = await runExecutor(it, frame, key, { ...stage, timeout }, artifacts);
     } else if (runsAsGroup(stage)) {
       output = await runAsGroup(it, key, stage, undefined, (n, signal) =>
         runStageSteps(it, stage, {

@@ -6,17 +6,26 @@
  *
  * Masking: the engine masks the workflow's secrets in the step's log, output and error; the
  * executor also masks the CLIs' API keys found in its environment, so an agent that prints its
- * environment shows `***`. The transcript artifact is masked for both.
+ * environment shows `***`. The transcript artifacts (agent-transcript.ts) are masked for both.
  */
-import { stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Duration } from '../../core/durations.ts';
 import { SecretMasker } from '../../core/secret-masker.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from '../executor.ts';
 import { type AgentArgs, agentArgsSchema } from './agent-args.ts';
 import { type AgentProcessExit, runAgentProcess } from './agent-process.ts';
 import { type AgentOutcome, type AgentProvider, clip, isObject } from './agent-provider.ts';
 import { agentError, type AgentResult } from './agent-result.ts';
+import { AgentTranscript } from './agent-transcript.ts';
 import { prepareBrief } from './prompt-files.ts';
+
+/**
+ * The timeout of an agent step (YAML `uses:` step or `provider:` stage) that sets none, nor its
+ * workflow's `defaults`: an agent CLI may hang (Codex retries a lost network for as long as it
+ * is let), and must not hold a run forever.
+ */
+export const DEFAULT_AGENT_TIMEOUT: Duration = '30m';
 
 export interface AgentExecutorOptions {
   /** The environment agents start from (the CLI passes `process.env`). Default: empty. */
@@ -39,6 +48,7 @@ export function createAgentExecutor(
 ): Executor {
   return defineExecutor<AgentArgs>({
     name: provider.name,
+    defaultTimeout: DEFAULT_AGENT_TIMEOUT,
     withSchema: agentArgsSchema.superRefine((args, check) => {
       for (const [key, instead] of lackedSettings(provider)) {
         if (args[key] === undefined) continue;
@@ -81,27 +91,40 @@ async function runAgent(
     ...(options.credentialEnv ?? provider.credentialEnv).flatMap((n) => env[n] ?? []),
   ]);
   const show = (line: string): void => ctx.logger.info(masker.mask(line));
+  const maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;
+  // Written as it comes, so a timeout or cancel keeps what the agent printed until then.
+  const transcript = new AgentTranscript(ctx, provider.name, maxOutputBytes);
   // Live: each line as it comes, for the log only (a piece of a very long line is skipped).
   const live = provider.parser();
-  const exit = await runAgentProcess({
-    provider: provider.name,
-    file: options.binaries?.[provider.name] ?? provider.binary,
-    args: invocation.args,
-    stdin: invocation.stdin,
-    cwd,
-    env,
-    signal: ctx.signal,
-    killGraceMs: options.killGraceMs ?? 5_000,
-    maxOutputBytes: options.maxOutputBytes ?? 64 * 1024 * 1024,
-    stderrTailBytes: options.stderrTailBytes ?? 4096,
-    onStdoutLine: (text) => {
-      const event = parseJson(text);
-      if (isObject(event)) for (const line of live.event(event)) show(line);
-    },
-    onStderrLine: (text) => ctx.logger.line('stderr', masker.mask(text)),
-  });
-  for (const line of live.flush?.() ?? []) show(line);
-  await saveTranscript(ctx, provider.name, masker.mask(exit.stdout));
+  let exit: AgentProcessExit;
+  try {
+    exit = await runAgentProcess({
+      provider: provider.name,
+      file: options.binaries?.[provider.name] ?? provider.binary,
+      args: invocation.args,
+      stdin: invocation.stdin,
+      cwd,
+      env,
+      signal: ctx.signal,
+      killGraceMs: options.killGraceMs ?? 5_000,
+      maxOutputBytes,
+      stderrTailBytes: options.stderrTailBytes ?? 4096,
+      onStdoutLine: (text) => {
+        transcript.stdout(masker.mask(text));
+        const event = parseJson(text);
+        if (isObject(event)) for (const line of live.event(event)) show(line);
+      },
+      onStderrLine: (text) => {
+        const masked = masker.mask(text);
+        transcript.stderr(masked);
+        ctx.logger.line('stderr', masked);
+      },
+    });
+    for (const line of live.flush?.() ?? []) show(line);
+    transcript.complete(masker.mask(exit.stdout));
+  } finally {
+    transcript.close();
+  }
   const { outcome, malformed } = parseOutput(provider, exit);
   const failure = failureOf(provider.name, outcome, exit, malformed);
   if (failure !== undefined) {
@@ -109,6 +132,7 @@ async function runAgent(
       exitCode: exit.code,
       signal: exit.signal,
       stderrTail: masker.mask(exit.stderrTail),
+      ...(transcript.path === undefined ? {} : { transcript: transcript.path }),
     });
   }
   return masker.maskValue((outcome as Extract<AgentOutcome, { kind: 'done' }>).result);
@@ -195,21 +219,6 @@ function agentEnv(
   const env: Record<string, string> = { ...defaults };
   for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   return Object.assign(env, step);
-}
-
-/** The CLI's whole stdout, masked, as the step's artifact `<provider>.jsonl`. */
-async function saveTranscript(
-  ctx: ExecutorContext,
-  provider: string,
-  stdout: string,
-): Promise<void> {
-  if (stdout === '') return;
-  try {
-    await writeFile(join(ctx.artifactsDir, `${provider}.jsonl`), stdout);
-  } catch (error) {
-    // The artifact is lost, not the step.
-    ctx.logger.warn(`the transcript artifact could not be written: ${(error as Error).message}`);
-  }
 }
 
 function parseJson(text: string): unknown {

@@ -18,7 +18,13 @@ export function agentExecutors(options: AgentExecutorOptions = {}): Executor[] {
   return AGENT_PROVIDERS.map((p) => createAgentExecutor(p, { ...options, credentialEnv }));
 }
 
-export { createAgentExecutor, type AgentExecutorOptions } from './agent-executor.ts';
+/** The providers, for `createAgentExecutor(codex, options)`. */
+export { claudeCode, codex, gemini, grok };
+export {
+  createAgentExecutor,
+  DEFAULT_AGENT_TIMEOUT,
+  type AgentExecutorOptions,
+} from './agent-executor.ts';
 export type { AgentProvider, AgentInvocation, AgentStreamParser } from './agent-provider.ts';
 export type { AgentResult, TokenCounts } from './agent-result.ts';
 export { AGENT_PERMISSIONS, type AgentArgs, type AgentPermissions } from './agent-args.ts';

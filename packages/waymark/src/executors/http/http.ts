@@ -3,9 +3,11 @@
  * A status outside 2xx (and `accept_status`) is an error: 429 and 5xx retryable, with
  * `Retry-After` as the least delay before the next attempt, other statuses not. Targets are
  * judged by the network policy after DNS resolution and on every redirect (network-policy.ts).
+ * Time — the `timeout`, a `Retry-After` date — is the Clock port's, so tests fake it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
+import { type Clock, systemClock } from '../../core/clock.ts';
 import { isDuration, parseDuration } from '../../core/durations.ts';
 import { RetryableError, WaymarkError } from '../../core/errors.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from '../executor.ts';
@@ -20,6 +22,8 @@ export interface HttpExecutorOptions extends NetworkPolicyOptions {
   maxRedirects?: number;
   /** How host names are resolved (tests give a fake DNS). Default: the system's. */
   resolve?: ResolveHost;
+  /** Times the `timeout` and reads now for a `Retry-After` date. Default: the system clock. */
+  clock?: Clock;
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -62,6 +66,7 @@ export interface HttpOutput {
 export function createHttpExecutor(options: HttpExecutorOptions = {}): Executor {
   const policy = new NetworkPolicy(options);
   const lookup = guardedLookup(policy, options.resolve ?? systemResolve);
+  const clock = options.clock ?? systemClock;
   return defineExecutor<HttpArgs>({
     name: 'http',
     withSchema: httpArgs,
@@ -78,10 +83,9 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): Executor 
         headers['content-type'] ??= 'application/json';
       }
       const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout);
-      const signal =
-        timeoutMs === undefined
-          ? ctx.signal
-          : AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+      const timeout = new AbortController();
+      const cancelTimer =
+        timeoutMs === undefined ? undefined : clock.setTimer(timeoutMs, () => timeout.abort());
       let response: ReceivedResponse;
       try {
         response = await sendRequest(
@@ -89,14 +93,16 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): Executor 
           {
             policy,
             lookup,
-            signal,
+            signal: AbortSignal.any([ctx.signal, timeout.signal]),
             maxRedirects: args.follow_redirects ? (options.maxRedirects ?? 5) : 0,
             maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
             logger: ctx.logger,
           },
         );
       } catch (error) {
-        throw requestError(error, args, ctx, timeoutMs);
+        throw requestError(error, args, ctx, timeout.signal.aborted ? timeoutMs : undefined);
+      } finally {
+        cancelTimer?.();
       }
       ctx.logger.info(`${response.status} from ${response.url}`);
       const output: HttpOutput = {
@@ -107,7 +113,7 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): Executor 
       const accepted =
         (response.status >= 200 && response.status < 300) ||
         (args.accept_status ?? []).includes(response.status);
-      if (!accepted) throw statusError(args.method, response, output);
+      if (!accepted) throw statusError(args.method, response, output, clock.now());
       return { output };
     },
   });
@@ -133,11 +139,16 @@ function parseBody(response: ReceivedResponse): unknown {
   return text;
 }
 
-function statusError(method: string, response: ReceivedResponse, output: HttpOutput): WaymarkError {
+function statusError(
+  method: string,
+  response: ReceivedResponse,
+  output: HttpOutput,
+  now: number,
+): WaymarkError {
   const message = `${method} ${response.url} answered ${response.status}`;
   const details = { status: response.status, body: bodyHead(output.body) };
   if (response.status === 429 || response.status >= 500) {
-    const retryAfterMs = retryAfter(response.headers);
+    const retryAfterMs = retryAfter(response.headers, now);
     return new RetryableError(message, {
       code: 'HTTP_STATUS',
       details,
@@ -153,17 +164,17 @@ function bodyHead(body: unknown): string {
 }
 
 /**
- * `Retry-After` in ms: seconds, or an HTTP date taken against the response's own `Date`
- * (the server's clock, not this machine's).
+ * `Retry-After` in ms: seconds, or an HTTP date taken against the response's own `Date` (the
+ * server's clock, which the date was written by), or `now` when it has none.
  */
-export function retryAfter(headers: IncomingHttpHeaders): number | undefined {
+export function retryAfter(headers: IncomingHttpHeaders, now: number): number | undefined {
   const value = headers['retry-after']?.trim();
   if (value === undefined || value === '') return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
   const at = Date.parse(value);
-  const now = Date.parse(headers.date ?? '');
-  if (Number.isNaN(at) || Number.isNaN(now)) return undefined;
-  return Math.max(0, at - now);
+  if (Number.isNaN(at)) return undefined;
+  const sent = Date.parse(headers.date ?? '');
+  return Math.max(0, at - (Number.isNaN(sent) ? now : sent));
 }
 
 function requestError(
@@ -175,7 +186,8 @@ function requestError(
   if (ctx.signal.aborted) return ctx.signal.reason as unknown;
   if (error instanceof WaymarkError) return error;
   const what = `${args.method} ${args.url}`;
-  if (error instanceof Error && error.name === 'AbortError' && timeoutMs !== undefined) {
+  // `timeoutMs` is given when the request's own timeout aborted it.
+  if (timeoutMs !== undefined) {
     return new WaymarkError('HTTP_TIMEOUT', `${what} got no answer within ${timeoutMs} ms`, {
       retryable: true,
     });

@@ -68,6 +68,7 @@ export function createModuleExecutor(options: ModuleExecutorOptions = {}): Execu
     name: 'module',
     withSchema: moduleArgs,
     literalArgs: ['module'],
+    literalHint: 'name the module as it is; pass values to it in "inputs"',
     run: async (args, ctx) => {
       const path = resolveModule(args.module, ctx.baseDir);
       const run = await load(path);

@@ -68,7 +68,7 @@ describe('agent stages', () => {
         '  plan: ${ steps.plan.output }',
         '  review: ${ steps.review.output.text }',
       ),
-      { executors: p.executors, baseDir: p.dir },
+      { executors: p.executors, baseDir: p.dir, artifactsRoot: join(p.dir, 'artifacts') },
     );
     t = await createTestEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, { task: 'X' });
@@ -116,7 +116,7 @@ describe('agent stages', () => {
         '  after: { uses: set, with: { error: "${ steps.code.error.code }" } }',
         'output: ${ steps.after.output.error }',
       ),
-      { executors: p.executors, baseDir: p.dir },
+      { executors: p.executors, baseDir: p.dir, artifactsRoot: join(p.dir, 'artifacts') },
     );
     t = await createTestEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, {});

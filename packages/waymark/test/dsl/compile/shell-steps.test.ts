@@ -13,7 +13,20 @@ afterEach(async () => {
   t = undefined;
 });
 
-const HOSTILE = ['$(rm -rf ~)', '`id`', '; curl x', 'a\' b "c', '${ not evaluated }'];
+/** A file each attempt below would create, if any reached a shell as code. */
+const MARKER = path.join(mkdtempSync(path.join(tmpdir(), 'waymark-injection-')), 'pwned');
+const HOSTILE = [
+  '$(rm -rf ~)',
+  '`id`',
+  '; curl x',
+  'a\' b "c',
+  '${ not evaluated }',
+  `$(touch ${MARKER})`,
+  `\`touch ${MARKER}\``,
+  `; touch ${MARKER}`,
+  `x\ntouch ${MARKER}`,
+  `--upload-pack=touch ${MARKER}`,
+];
 
 describe('shell steps in workflows', () => {
   it('templated values arrive literally as argv elements and env values', async () => {
@@ -41,6 +54,7 @@ describe('shell steps in workflows', () => {
     t = await createTestEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, { values: HOSTILE });
     expect(await run.result()).toEqual(HOSTILE.map((v) => ({ argv: v, script: v })));
+    expect(existsSync(MARKER)).toBe(false);
   });
 
   it('a non-zero exit fails the step with its code and stderr', async () => {
@@ -113,6 +127,9 @@ describe('shell steps in workflows', () => {
     expect(diagnostics.map((d) => `${d.line}:${d.message}`)).toEqual([
       '5:"script" of shell must be literal text: expressions are not substituted into it',
     ]);
+    expect(diagnostics[0]?.hint).toBe(
+      'pass values through "env" and read them as "$NAME" in the script',
+    );
   });
 
   it('a stage that uses shell gets the same checks: a templated script is refused', () => {

@@ -163,6 +163,24 @@ describe('agent executors: success, in each CLI real format', () => {
   });
 });
 
+describe('agent executors: a hostile prompt arrives as it is', () => {
+  const marker = join(mkdtempSync(join(tmpdir(), 'waymark-agent-injection-')), 'pwned');
+  const prompt = `$(touch ${marker}) \`touch ${marker}\`; touch ${marker}\n--yolo --upload-pack=x`;
+  it.each([
+    ['claude-code', 'stdin'],
+    ['codex', 'stdin'],
+    ['gemini', '--prompt='],
+    ['grok', '--single='],
+  ])('%s: on its %s', async (provider, where) => {
+    const run = await runAgent(provider, { prompt });
+    expect(run.error).toBeUndefined();
+    const seen = run.invocations()[0];
+    if (where === 'stdin') expect(seen?.stdin).toBe(prompt);
+    else expect(seen?.args.at(-1)).toBe(`${where}${prompt}`);
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
 describe('agent executors: settings become each CLI flags', () => {
   const files = { 'roles/coder.md': '---\nmodel: from-role\n---\nYou code.' };
   const settings = {
@@ -408,6 +426,25 @@ describe('agent executors: failures are clear step errors', () => {
     // The leader ignores SIGTERM: it and its child are gone once SIGKILL followed.
     await until(() => !alive(leader) && !alive(child));
   });
+
+  it('a killed agent leaves what it printed until then as its transcript', async () => {
+    const controller = new AbortController();
+    const pids = join(mkdtempSync(join(tmpdir(), 'waymark-agent-hang-')), 'pids');
+    const running = runAgent(
+      'claude-code',
+      { prompt: 'p' },
+      { env: { FAKE_AGENT_SCENARIO: 'hang', FAKE_AGENT_PIDS: pids }, signal: controller.signal },
+    );
+    await until(() => existsSync(pids));
+    controller.abort(new WaymarkError('CANCELLED', 'the run was cancelled'));
+    const { error, ctx, step } = await running;
+    expect(error).toMatchObject({ code: 'CANCELLED' });
+    const lines = readFileSync(join(ctx.artifactsDir, 'claude-code.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['system']);
+    expect(step.lines()).toEqual([`session ${SESSION} · claude-sonnet-4-5`]);
+  });
 });
 
 describe('agent executors: masking and the transcript', () => {
@@ -450,6 +487,14 @@ describe('agent executors: masking and the transcript', () => {
     expect(JSON.stringify([run.error?.message, run.error?.details, run.step.events])).not.toContain(
       'sk-proj-secret-42',
     );
+    // What it printed is kept, masked: stdout as <provider>.jsonl, stderr beside it.
+    const dir = run.ctx.artifactsDir;
+    expect(readdirSync(dir).sort()).toEqual(['codex.jsonl', 'codex.stderr.log']);
+    expect(run.error?.details).toMatchObject({ transcript: join(dir, 'codex.jsonl') });
+    expect(readFileSync(join(dir, 'codex.jsonl'), 'utf8')).toContain('"thread.started"');
+    const stderr = readFileSync(join(dir, 'codex.stderr.log'), 'utf8');
+    expect(stderr).toContain('OPENAI_API_KEY=***');
+    expect(stderr).not.toContain('sk-proj-secret-42');
   });
 });
 
