@@ -44,5 +44,8 @@ export async function listRuns(
   const rows = await db.query<RunRow>(statement, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
-  return { runs: page.map((row) => runRecordOf(row)), nextCursor: more ? (page.at(-1)?.id ?? null) : null };
+  return {
+    runs: page.map((row) => runRecordOf(row)),
+    nextCursor: more ? (page.at(-1)?.id ?? null) : null,
+  };
 }
