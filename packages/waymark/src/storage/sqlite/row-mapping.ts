@@ -2,7 +2,7 @@ import { errorToText, toJsonText } from '../../core/json-text.ts';
 import type { NewHistoryEvent } from '../../core/history.ts';
 import type { RunStatus } from '../../core/run.ts';
 import type { StepRecord } from '../../core/step.ts';
-import { eventValues, type RunRow as SqlRunRow } from '../../core/store-rows.ts';
+import type { RunRow as SqlRunRow } from '../../core/store-rows.ts';
 
 export {
   historyEventOf,
@@ -102,10 +102,19 @@ export type StepParams = ReturnType<typeof stepParams>;
 
 /**
  * An event's bind values, positional (in `insertEvent`'s column order): binding by position
- * skips better-sqlite3's per-call name lookups on the hottest insert.
+ * skips better-sqlite3's per-call name lookups on the hottest insert. Written out, not
+ * `[runId, ...eventValues(event)]`: that spread made W=2000 runs peak 7 MiB higher (RSS).
  */
 export function eventParams(runId: string, event: NewHistoryEvent) {
-  return [runId, ...eventValues(event)] as const;
+  return [
+    runId,
+    event.type,
+    event.stepKey ?? null,
+    event.attempt ?? null,
+    event.at,
+    event.durationMs ?? null,
+    JSON.stringify(event.data ?? {}),
+  ] as const;
 }
 
 export type EventParams = ReturnType<typeof eventParams>;
