@@ -565,7 +565,9 @@ export class RunExecution {
     if (this.finished) return;
     this.finished = true;
     this.stopTimers();
-    if (outcome.type !== 'parked') this.abort.abort(new WaymarkError('RUN_ENDED', 'the run ended'));
+    if (outcome.type !== 'parked') {
+      this.abort.abort(() => new WaymarkError('RUN_ENDED', 'the run ended'));
+    }
     try {
       await write();
       this.emit(events);

@@ -36,4 +36,26 @@ describe('RunAbort', () => {
     expect(abort.signal).toBe(abort.signal);
     expect(abort.aborted).toBe(abort.aborted);
   });
+
+  it('makes a reason given as a function only when someone observes it, and once', async () => {
+    const abort = new RunAbort();
+    let made = 0;
+    const reason = new Error('ended');
+    abort.abort(() => {
+      made++;
+      return reason;
+    });
+    expect(made).toBe(0);
+    expect(abort.signal.reason).toBe(reason);
+    await expect(abort.aborted).rejects.toBe(reason);
+    expect(made).toBe(1);
+  });
+
+  it('makes a lazy reason at once for a signal already handed out', () => {
+    const abort = new RunAbort();
+    const signal = abort.signal;
+    abort.abort(() => new Error('cancelled'));
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).message).toBe('cancelled');
+  });
 });

@@ -21,17 +21,21 @@ export function settleChildSteps(
   child: Pick<RunRow, 'id' | 'parent_run_id' | 'parent_step_key'>,
   outcome: ChildOutcome,
   now: number,
-  exclude: ReadonlySet<string> = new Set(),
+  exclude?: ReadonlySet<string>,
 ): void {
-  const settle = { ...outcomeColumns(outcome), child: child.id, now };
   const linked = sql.linkedSteps.all(child.id) as SettledStep[];
-  const settled = linked.filter((step) => !exclude.has(step.run_id));
+  const parent = child.parent_run_id;
+  const wakesParent = parent !== null && exclude?.has(parent) !== true;
+  // Most runs are nobody's child: nothing to settle (and nothing to allocate for it).
+  if (linked.length === 0 && !wakesParent) return;
+  const settle = { ...outcomeColumns(outcome), child: child.id, now };
+  const settled =
+    exclude === undefined ? linked : linked.filter((step) => !exclude.has(step.run_id));
   for (const runId of new Set(settled.map((step) => step.run_id))) {
     sql.settleLinkedSteps.run({ ...settle, run_id: runId });
   }
   const woken = new Set(settled.map((step) => step.run_id));
-  const parent = child.parent_run_id;
-  if (parent !== null && !exclude.has(parent)) {
+  if (wakesParent) {
     if (child.parent_step_key !== null) {
       const step = sql.settleParentStep.get({ ...settle, parent, key: child.parent_step_key }) as
         SettledStep | undefined;
