@@ -1,13 +1,14 @@
-import { cancellationError } from '../../core/child-outcome.ts';
+import { cancelledStep } from '../../core/cancelled-steps.ts';
+import { cancellationError, completedOutcome, failedOutcome } from '../../core/child-outcome.ts';
+import type { NewHistoryEvent } from '../../core/history.ts';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
-import { completedOutcome, failedOutcome } from '../../core/child-outcome.ts';
 import { settleChildSteps } from './child-outcome.ts';
 import { insertEvents, runEvents } from './events.ts';
 import { leaseLostError, type FenceRow } from './fencing.ts';
 import { type BulkWrite, columnsOf, type Outcome } from './group-commit.ts';
 import { lockExistingRun } from './pause-resume.ts';
-import { runRecordOf, type EventValues, type RunRow } from './rows.ts';
+import { runRecordOf, type EventValues, type RunRow, type StepRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
 
@@ -98,6 +99,7 @@ export async function cancelTree(
     const [row] = await tx.query<RunRow>(sql.cancel, [run.id, JSON.stringify(error), now]);
     if (row === undefined) continue;
     if (run.id === runId) cancelledRoot = row;
+    await cancelUnfinishedSteps(tx, sql, run.id, error, now);
     await insertEvents(
       tx,
       sql,
@@ -107,4 +109,29 @@ export async function cancelTree(
     await settleChildSteps(tx, sql, run, failedOutcome(child, error, true), now, cancelling);
   }
   return runRecordOf(cancelledRoot);
+}
+
+/** Ends the steps the run leaves unfinished `cancelled`, each with its step.cancelled event. */
+async function cancelUnfinishedSteps(
+  tx: Transaction,
+  sql: Statements,
+  runId: string,
+  runError: SerializedError,
+  now: number,
+): Promise<void> {
+  const steps = await tx.query<Pick<StepRow, 'key' | 'attempt' | 'started_at'>>(
+    sql.unfinishedSteps,
+    [runId],
+  );
+  const events: NewHistoryEvent[] = [];
+  for (const step of steps) {
+    const { error, event } = cancelledStep(
+      { key: step.key, attempt: step.attempt, startedAt: step.started_at },
+      runError,
+      now,
+    );
+    await tx.query(sql.cancelStep, [runId, step.key, JSON.stringify(error), now]);
+    events.push(event);
+  }
+  if (events.length > 0) await insertEvents(tx, sql, runEvents(runId, events));
 }

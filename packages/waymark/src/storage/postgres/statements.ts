@@ -116,6 +116,19 @@ export function buildStatements(leaseClock: LeaseClock) {
        SELECT runs.* FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`,
     ),
 
+    // The steps a run being cancelled leaves unfinished (see core/cancelled-steps.ts).
+    unfinishedSteps: s(
+      'unfinished_steps',
+      `SELECT key, attempt, started_at FROM steps WHERE run_id = $1 AND ${NOT_ENDED}
+       ORDER BY position`,
+    ),
+    // $1 run id, $2 key, $3 error, $4 now.
+    cancelStep: s(
+      'cancel_step',
+      `UPDATE steps SET status = 'cancelled', error = $3, finished_at = $4, wake_at = NULL
+       WHERE run_id = $1 AND key = $2`,
+    ),
+
     // A child that ends settles every unsettled step linked to it (normally its parent's
     // one step), except in runs listed in $6 (being cancelled along with it).
     // $1 child, $2 status, $3 output, $4 error, $5 now, $6 excluded run ids.

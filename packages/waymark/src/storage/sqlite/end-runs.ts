@@ -1,10 +1,17 @@
 import { cancellationError, completedOutcome, failedOutcome } from '../../core/child-outcome.ts';
+import { cancelledStep } from '../../core/cancelled-steps.ts';
 import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import { settleChildSteps } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
 import { existingRun } from './pause-resume.ts';
-import { eventParams, runRecordOf, type EventParams, type RunRow } from './row-mapping.ts';
+import {
+  eventParams,
+  runRecordOf,
+  type EventParams,
+  type RunRow,
+  type StepRow,
+} from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
 type EndedRunRow = Pick<RunRow, 'id' | 'workflow_name' | 'parent_run_id' | 'parent_step_key'>;
@@ -60,6 +67,7 @@ export function cancelTree(
     const message = error.message;
     const row = sql.cancel.get({ id: run.id, error: JSON.stringify(error), now }) as RunRow;
     if (run.id === runId) cancelledRoot = row;
+    cancelUnfinishedSteps(sql, run.id, error, now);
     sql.insertEvent.run(
       eventParams(run.id, { type: 'run.cancelled', at: now, data: { reason: message } }),
     );
@@ -67,4 +75,25 @@ export function cancelTree(
     settleChildSteps(sql, run, failedOutcome(child, error, true), now, cancelling);
   }
   return runRecordOf(cancelledRoot);
+}
+
+/** Ends the steps the run leaves unfinished `cancelled`, each with its step.cancelled event. */
+function cancelUnfinishedSteps(
+  sql: Statements,
+  runId: string,
+  runError: SerializedError,
+  now: number,
+): void {
+  const steps = sql.unfinishedSteps.all(runId) as Array<
+    Pick<StepRow, 'key' | 'attempt' | 'started_at'>
+  >;
+  for (const step of steps) {
+    const { error, event } = cancelledStep(
+      { key: step.key, attempt: step.attempt, startedAt: step.started_at },
+      runError,
+      now,
+    );
+    sql.cancelStep.run({ run_id: runId, key: step.key, error: JSON.stringify(error), now });
+    sql.insertEvent.run(eventParams(runId, event));
+  }
 }

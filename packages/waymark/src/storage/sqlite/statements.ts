@@ -110,6 +110,13 @@ export function prepareStatements(db: Database.Database) {
       )
       SELECT ${RUN_COLUMNS.map((c) => `runs.${c}`).join(', ')} FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`),
 
+    // The steps a run being cancelled leaves unfinished (see core/cancelled-steps.ts).
+    unfinishedSteps: p(`
+      SELECT key, attempt, started_at FROM steps WHERE run_id = ? AND ${NOT_ENDED} ORDER BY rowid`),
+    cancelStep: p(`
+      UPDATE steps SET status = 'cancelled', error = @error, finished_at = @now, wake_at = NULL
+      WHERE run_id = @run_id AND key = @key`),
+
     // A child that ends settles every unsettled step linked to it (normally its parent's one
     // step), except in runs being cancelled along with it (@exclude). Read first, then
     // updated: most runs are no one's child, so the UPDATE is usually skipped.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StepRecord } from '../../core/step.ts';
 import type { ClaimedRun } from '../../core/store.ts';
 import {
   LEASE_MS,
@@ -60,9 +61,45 @@ export function describeCancelRun(fx: StoreFixture): void {
         status: 'completed',
         output: 'kept',
       });
-      // A parent cancelled along with its child is not woken for it: its step stays waiting.
+      // A parent cancelled along with its child is not woken for it: its step waiting on the
+      // child ends cancelled with the parent.
       const childSteps = await fx.store.listSteps({ runId: child.id });
-      expect(childSteps).toMatchObject([{ key: 'grandchild', status: 'waiting' }]);
+      expect(childSteps).toMatchObject([
+        { key: 'grandchild', status: 'cancelled', error: { code: 'STEP_CANCELLED' } },
+      ]);
+    });
+
+    it('ends the steps the run leaves unfinished cancelled, each with its event', async () => {
+      const run = await heldRun(fx.store);
+      await saveHeldStep(fx.store, run, 'done');
+      const running: Partial<StepRecord> = {
+        status: 'running',
+        output: undefined,
+        finishedAt: null,
+        startedAt: T0 + 1,
+      };
+      await saveHeldStep(fx.store, run, 'busy', running);
+      await fx.store.cancelRun({ runId: run.id, now: T0 + 5, reason: 'stop' });
+      const steps = await fx.store.listSteps({ runId: run.id });
+      expect(steps).toMatchObject([
+        { key: 'done', status: 'completed' },
+        {
+          key: 'busy',
+          status: 'cancelled',
+          finishedAt: T0 + 5,
+          error: {
+            type: 'StepCancelledError',
+            code: 'STEP_CANCELLED',
+            message: 'step "busy" was cancelled: stop',
+            step: 'busy',
+          },
+        },
+      ]);
+      const events = await fx.store.listEvents({ runId: run.id });
+      expect(events.slice(-2)).toMatchObject([
+        { type: 'step.cancelled', stepKey: 'busy', attempt: 1, durationMs: 4 },
+        { type: 'run.cancelled' },
+      ]);
     });
 
     it("fails the parent's step with CANCELLED and wakes the parent", async () => {
