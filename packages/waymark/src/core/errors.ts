@@ -2,6 +2,7 @@
  * Waymark's error classes. Each carries a stable string `code` and a `retryable` flag, is
  * stored in serialized form (see serialize-error.ts) and comes back as the same class.
  */
+import { formatDuration } from './format-duration.ts';
 
 export type ErrorCode =
   | 'STEP_FAILED'
@@ -79,7 +80,7 @@ export class RetryableError extends WaymarkError {
 export class StepTimeoutError extends WaymarkError {
   override name = 'StepTimeoutError';
   constructor(step: string, timeoutMs: number, attempt?: number) {
-    super('STEP_TIMEOUT', `step "${step}" timed out after ${timeoutMs} ms`, {
+    super('STEP_TIMEOUT', `step "${step}" timed out after ${formatDuration(timeoutMs)}`, {
       retryable: true,
       step,
       ...(attempt === undefined ? {} : { attempt }),

@@ -6,6 +6,7 @@ import {
   WaymarkError,
   WorkflowTimeoutError,
 } from '../core/errors.ts';
+import { formatDuration } from '../core/durations.ts';
 import { claimEvent, type NewHistoryEvent } from '../core/history.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
 import {
@@ -474,7 +475,7 @@ export class RunExecution {
         data: {
           error: serializeError(error),
           delayMs: restartDelayMs,
-          message: `restart ${restarts} of ${maxRestarts} in ${restartDelayMs} ms`,
+          message: `restart ${restarts} of ${maxRestarts} in ${formatDuration(restartDelayMs)}`,
         },
       },
     ];
@@ -489,8 +490,10 @@ export class RunExecution {
   }
 
   private timeoutError(): WorkflowTimeoutError {
+    const { timeoutMs } = this.definition;
+    const timeout = timeoutMs === null ? '?' : formatDuration(timeoutMs);
     return new WorkflowTimeoutError(
-      `workflow "${this.definition.name}" passed its deadline (${this.definition.timeoutMs ?? '?'} ms after the run was created)`,
+      `workflow "${this.definition.name}" passed its deadline (${timeout} after the run was created)`,
     );
   }
 

@@ -193,7 +193,7 @@ describe('serializeError / deserializeError', () => {
     const timeout = roundTrip(new StepTimeoutError('fetch', 250)) as StepTimeoutError;
     expect(timeout.step).toBe('fetch');
     expect(timeout.details).toEqual({ timeoutMs: 250 });
-    expect(timeout.message).toBe('step "fetch" timed out after 250 ms');
+    expect(timeout.message).toBe('step "fetch" timed out after 250ms');
   });
 
   it('keeps the cause chain, each link with its class and fields', () => {

@@ -164,7 +164,7 @@ describe('http executor', () => {
     expect(error).toMatchObject({
       code: 'HTTP_TIMEOUT',
       retryable: true,
-      message: `GET ${server.url('/slow')} got no answer within 30000 ms`,
+      message: `GET ${server.url('/slow')} got no answer within 30s`,
     });
     expect(clock.pendingTimers).toBe(0);
   });

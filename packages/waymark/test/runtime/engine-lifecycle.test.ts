@@ -336,8 +336,8 @@ describe('panic recovery and leases', () => {
     expect(firstRuns).toBe(1);
     const restarts = (await t.engine.history(run.id)).filter((e) => e.type === 'run.restarting');
     expect(restarts.map((e) => e.data['message'])).toEqual([
-      'restart 1 of 3 in 2000 ms',
-      'restart 2 of 3 in 2000 ms',
+      'restart 1 of 3 in 2s',
+      'restart 2 of 3 in 2s',
     ]);
   });
 

@@ -77,7 +77,7 @@ describe('ctx.group with a timeout', () => {
       type: 'StepTimeoutError',
       code: 'STEP_TIMEOUT',
       step: 'deploy',
-      message: 'step "deploy" timed out after 10000 ms',
+      message: 'step "deploy" timed out after 10s',
     });
     expect(after).toBe('went on');
     const steps = await t.engine.steps(run.id);
@@ -99,7 +99,7 @@ describe('ctx.group with a timeout', () => {
     expect(deploy[1]?.data['error']).toMatchObject({ code: 'STEP_TIMEOUT', step: 'deploy' });
     const cancelled = history.filter((e) => e.type === 'step.cancelled');
     expect(cancelled.map((e) => [e.stepKey, e.data['message']])).toEqual([
-      ['verify', 'step "deploy" timed out after 10000 ms'],
+      ['verify', 'step "deploy" timed out after 10s'],
     ]);
   });
 
@@ -129,7 +129,7 @@ describe('ctx.group with a timeout', () => {
     await second.clock.advance('3m');
     await second.waitForStatus(run.id, 'completed');
     expect((await second.engine.getRun(run.id))?.output).toBe(
-      'step "wait-for-it" timed out after 300000 ms',
+      'step "wait-for-it" timed out after 5m',
     );
     const steps = await second.engine.steps(run.id);
     expect(steps.map((s) => `${s.key} ${s.status}`)).toEqual([
@@ -174,7 +174,7 @@ describe('ctx.group with a timeout', () => {
       await clock.advance(1);
       await second.waitForStatus(run.id, 'completed');
       expect((await store.getRun({ runId: run.id }))?.output).toBe(
-        'step "deploy" timed out after 300000 ms',
+        'step "deploy" timed out after 5m',
       );
     } finally {
       await second.close();
@@ -260,7 +260,7 @@ describe('ctx.run with a timeout', () => {
     // Parked waiting for its child, and due by the step's deadline.
     expect((await t.engine.getRun(run.id))?.wakeAt).toBe(start + 300_000);
     await t.clock.advance('5m');
-    expect(await run.result()).toBe('step "nap-child" timed out after 300000 ms');
+    expect(await run.result()).toBe('step "nap-child" timed out after 5m');
     const [step] = await t.engine.steps(run.id);
     expect(step).toMatchObject({ key: 'nap-child', status: 'failed' });
     const childRun = await t.engine.getRun(step?.childRunId ?? '');

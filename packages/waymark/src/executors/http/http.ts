@@ -8,7 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import { isDuration, parseDuration } from '../../core/durations.ts';
+import { formatDuration, isDuration, parseDuration } from '../../core/durations.ts';
 import { RetryableError, WaymarkError } from '../../core/errors.ts';
 import { defineExecutor, type Executor, type ExecutorContext } from '../executor.ts';
 import { guardedLookup, type ResolveHost, systemResolve } from './guarded-lookup.ts';
@@ -188,9 +188,13 @@ function requestError(
   const what = `${args.method} ${args.url}`;
   // `timeoutMs` is given when the request's own timeout aborted it.
   if (timeoutMs !== undefined) {
-    return new WaymarkError('HTTP_TIMEOUT', `${what} got no answer within ${timeoutMs} ms`, {
-      retryable: true,
-    });
+    return new WaymarkError(
+      'HTTP_TIMEOUT',
+      `${what} got no answer within ${formatDuration(timeoutMs)}`,
+      {
+        retryable: true,
+      },
+    );
   }
   const code = (error as { code?: unknown }).code;
   const reason = error instanceof Error ? error.message : String(error);

@@ -87,7 +87,7 @@ describe('timeout on a step that is not an executor step', () => {
     await t.clock.advance('4m');
     await expect(run.result()).rejects.toMatchObject({
       code: 'STEP_TIMEOUT',
-      message: 'step "each" timed out after 600000 ms',
+      message: 'step "each" timed out after 10m',
     });
     expect(await stepTable(t, run.id)).toEqual([
       'each failed 1',
@@ -146,7 +146,7 @@ describe('timeout on a step that is not an executor step', () => {
     await t.clock.advance('30s');
     await expect(run.result()).rejects.toMatchObject({
       code: 'STEP_TIMEOUT',
-      message: 'step "stage.build[0]" timed out after 30000 ms',
+      message: 'step "stage.build[0]" timed out after 30s',
     });
     expect(await stepTable(t, run.id)).toEqual([
       'stage.build[0] failed 1',

@@ -80,7 +80,7 @@ describe('agent steps: the wall-clock timeout', () => {
     await clock.advance('1s');
     await expect(run.result()).rejects.toMatchObject({
       code: 'STEP_TIMEOUT',
-      message: 'step "code" timed out after 1800000 ms',
+      message: 'step "code" timed out after 30m',
     });
     await until(() => !alive(leader) && !alive(child));
   });
