@@ -73,6 +73,9 @@ export function createEngine(options: EngineOptions): Engine {
   return new Engine(options);
 }
 
+/** How many unseen ends `endedHereUnseen` remembers. */
+const MAX_ENDED_UNSEEN = 1_000;
+
 interface EndWaiter {
   ended: Promise<EndedRun | undefined>;
   /** Takes the waiter back (the run was read ended). */
@@ -89,6 +92,8 @@ export class Engine {
   private readonly shutdownGraceMs: number;
   /** Called when the run ended: with how, if this process's worker ended it. */
   private readonly endWaiters = new Map<string, Set<(ended: EndedRun | undefined) => void>>();
+  /** Runs that ended here while nobody waited on them, newest last (see `endsHere`). */
+  private readonly endedHereUnseen = new Set<string>();
   private cancelEndPoll: (() => void) | undefined;
   private stopped = false;
 
@@ -211,7 +216,7 @@ export class Engine {
       if (delayMs > 0) this.worker?.wakeAt(now + delayMs);
       else this.worker?.wake();
     }
-    return new RunHandle<O>(this, run.id);
+    return new RunHandle<O>(this, run.id, created);
   }
 
   /** A handle on an existing run. */
@@ -338,8 +343,8 @@ export class Engine {
    * how it ended when its end is committed. Any other run is read, and re-read when it may
    * have ended.
    */
-  async awaitEnd(runId: string): Promise<EndedRun> {
-    let read = !this.executesHere(runId);
+  async awaitEnd(runId: string, createdHere = false): Promise<EndedRun> {
+    let read = !this.executesHere(runId) && !this.endsHere(runId, createdHere);
     for (;;) {
       const next = this.nextEnd(runId);
       if (read) {
@@ -364,6 +369,16 @@ export class Engine {
     if (!isTerminalStatus(run.status)) return undefined;
     next.withdraw();
     return run;
+  }
+
+  /**
+   * A run this engine created, not yet ended here, that its worker will likely execute: its
+   * end will be announced here, so `result()` need not read it first (with a thousand runs
+   * started at once, a thousand reads of runs not even claimed yet). Should another process
+   * claim and end it, the end poll finds that within a second.
+   */
+  private endsHere(runId: string, createdHere: boolean): boolean {
+    return createdHere && this.worker !== null && !this.endedHereUnseen.has(runId);
   }
 
   /** This process's worker is executing the run: its end will be announced here. */
@@ -427,9 +442,22 @@ export class Engine {
     return run;
   }
 
+  /** A run that ended (or may have) with nobody waiting here: a later `result()` must read it. */
+  private rememberEndedUnseen(runId: string): void {
+    this.endedHereUnseen.add(runId);
+    if (this.endedHereUnseen.size > MAX_ENDED_UNSEEN) {
+      // The oldest goes (Sets iterate in insertion order); its result() reads after the poll.
+      const [oldest] = this.endedHereUnseen;
+      if (oldest !== undefined) this.endedHereUnseen.delete(oldest);
+    }
+  }
+
   private notifyEnded(runId: string, ended: EndedRun | undefined): void {
     const waiters = this.endWaiters.get(runId);
-    if (waiters === undefined) return;
+    if (waiters === undefined) {
+      this.rememberEndedUnseen(runId);
+      return;
+    }
     this.endWaiters.delete(runId);
     for (const resolve of waiters) resolve(ended);
     if (this.endWaiters.size === 0) {

@@ -1,6 +1,7 @@
 /**
- * `result()` of a run this process executes reads nothing: the execution hands over how the
- * run ended once the end is committed. Runs ended any other way are read from the store.
+ * `result()` of a run this process executes (or just started, and will execute) reads
+ * nothing: the execution hands over how the run ended once the end is committed. Runs ended
+ * any other way are read from the store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChildWorkflowError, defineWorkflow, NonRetryableError } from '../../src/index.ts';
@@ -110,7 +111,8 @@ describe('result() of a run executed here', () => {
       if (held++ === 0) await gate;
       return record;
     };
-    const result = run.result();
+    // A handle of its own (not the one start() returned), so result() reads the run first.
+    const result = t.engine.handle(run.id).result();
     await settle(2);
     await t.clock.advance('1m');
     await t.waitForStatus(run.id, 'completed');
@@ -118,5 +120,36 @@ describe('result() of a run executed here', () => {
     // Without the waiter registered before the read, only the 1 s store poll (a fake clock
     // that does not move here) would notice: this would hang.
     expect(await result).toBe(7);
+  });
+});
+
+describe('result() of a run started here', () => {
+  it('reads nothing, even while the run waits to be claimed', async () => {
+    const wf = defineWorkflow({ name: 'handover-queued' }, async (ctx) => ctx.step('a', () => 1));
+    t = await createTestEngine({ workflows: [wf] });
+    const reads = countReads(t);
+    // 30 runs on a worker of 10: most wait, pending, for a slot.
+    const runs = await Promise.all(Array.from({ length: 30 }, () => t!.engine.start(wf, null)));
+    expect(await Promise.all(runs.map((run) => run.result()))).toEqual(runs.map(() => 1));
+    expect(reads.reads).toBe(0);
+  });
+
+  it('reads a run that ended here before result() was called', async () => {
+    const wf = defineWorkflow({ name: 'handover-early' }, async (ctx) => ctx.step('a', () => 'x'));
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, null);
+    await t.waitForStatus(run.id, 'completed');
+    const reads = countReads(t);
+    // The clock does not move: only a read (not the 1 s poll) can answer.
+    expect(await run.result()).toBe('x');
+    expect(reads.reads).toBe(1);
+  });
+
+  it('reads a run cancelled before result() was called', async () => {
+    const wf = defineWorkflow({ name: 'handover-cancelled-early' }, async () => 'never');
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, null, { delay: '1h' });
+    await run.cancel();
+    await expect(run.result()).rejects.toBeInstanceOf(CancelledError);
   });
 });
