@@ -1,7 +1,7 @@
 /**
- * One scenario in its own process (forked by run-bench.ts from the plain-JS build), so its
- * peak RSS is its own. Usage: `scenario-child.js <scenario> [--trace]`; the result goes back
- * over the IPC channel.
+ * One scenario in its own process (started by run-bench.ts from the plain-JS build), so its
+ * peak RSS is its own. Usage: `scenario-child.js <scenario> [--trace]`; the result is printed
+ * as JSON on stdout (nothing else is), or sent over the IPC channel when there is one.
  */
 import { measureScenario } from './measure.ts';
 import { findScenario } from './scenarios.ts';
