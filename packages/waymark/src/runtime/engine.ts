@@ -326,15 +326,10 @@ export class Engine {
     return this.worker?.tick() ?? Promise.resolve(0);
   }
 
-  /** Waits until the run is terminal and returns it. */
+  /** Waits until the run is terminal and returns it, as stored. */
   async waitForEnd(runId: string): Promise<RunRecord> {
-    for (;;) {
-      // Registered before the read: an end announced while the read is in flight is not lost.
-      const next = this.nextEnd(runId);
-      const run = await this.readUnlessEnded(runId, next);
-      if (run !== undefined) return run;
-      await next.ended;
-    }
+    await this.awaitEnd(runId);
+    return this.requireRun(runId);
   }
 
   /**
@@ -378,7 +373,7 @@ export class Engine {
    * claim and end it, the end poll finds that within a second.
    */
   private endsHere(runId: string, createdHere: boolean): boolean {
-    return createdHere && this.worker !== null && !this.endedHereUnseen.has(runId);
+    return createdHere && this.worker !== null && !this.stopped && !this.endedHereUnseen.has(runId);
   }
 
   /** This process's worker is executing the run: its end will be announced here. */
@@ -434,6 +429,8 @@ export class Engine {
     if (this.stopped) return;
     this.stopped = true;
     await this.worker?.stop(options.graceMs ?? this.shutdownGraceMs);
+    // Nothing ends here any more: whoever waits for a handover reads the run instead.
+    for (const runId of [...this.endWaiters.keys()]) this.notifyEnded(runId, undefined);
   }
 
   private async requireRun(runId: string): Promise<RunRecord> {

@@ -152,4 +152,21 @@ describe('result() of a run started here', () => {
     await run.cancel();
     await expect(run.result()).rejects.toBeInstanceOf(CancelledError);
   });
+
+  it('reads the run once this engine stopped, when another ends it', async () => {
+    const wf = defineWorkflow({ name: 'handover-moved' }, async (ctx) => ctx.step('a', () => 3));
+    const first = await createTestEngine({ workflows: [wf] });
+    const run = await first.engine.start(wf, null, { delay: '1m' });
+    const result = run.result();
+    await first.engine.stop();
+    // Another engine on the same store, as after a restart, executes it.
+    t = await createTestEngine({ workflows: [wf], store: first.store, clock: first.clock });
+    await t.clock.advance('1m');
+    await t.waitForStatus(run.id, 'completed');
+    // Waiting on the first engine: its fake clock does not move, so only a read can answer.
+    expect(await run.result()).toBe(3);
+    // A result() waiting since before the stop re-read the run then, and now at the poll.
+    await t.clock.advance('1s');
+    expect(await result).toBe(3);
+  });
 });
