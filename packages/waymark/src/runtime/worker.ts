@@ -182,11 +182,13 @@ export class Worker {
     const definition = this.deps.registry.require(run.workflowName);
     const execution = new RunExecution(this.executionDeps, definition, run);
     this.active.set(run.id, execution);
-    void execution.execute().then((outcome) => this.onEnded(run.id, outcome));
+    void execution.execute().then((outcome) => this.onEnded(run.id, execution, outcome));
   }
 
-  private onEnded(runId: string, outcome: ExecutionOutcome): void {
-    this.active.delete(runId);
+  private onEnded(runId: string, execution: RunExecution, outcome: ExecutionOutcome): void {
+    // Only if it is still this execution's slot: a claim committed with the run's own park
+    // (due now) may have launched the run's next execution before this one's end got here.
+    if (this.active.get(runId) === execution) this.active.delete(runId);
     if (outcome.type === 'parked' && outcome.wakeAt !== null) this.wakeAt(outcome.wakeAt);
     this.wake();
   }

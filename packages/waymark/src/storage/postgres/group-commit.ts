@@ -199,7 +199,8 @@ export class PostgresGroupCommit {
         try {
           return await this.transaction(client, batch);
         } catch (error) {
-          if (isConnectionError(error) || batch.length === 1) throw error;
+          // (A batch of one too: alone() retries it if it only lost a deadlock.)
+          if (isConnectionError(error)) throw error;
           // Something in the batch broke the transaction: one transaction per write now.
           const outcomes: Outcome[] = [];
           for (const write of batch) outcomes.push(await this.alone(client, write));
