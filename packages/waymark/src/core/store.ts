@@ -74,14 +74,10 @@ export interface Store {
   parkRun(params: ParkRunParams): Promise<RunRecord>;
 
   /** Ends a held run `completed`. If it is a child, settles the parent's step and wakes it. Fenced. */
-  completeRun(
-    params: FencedParams & { output: unknown; now: number; events: NewHistoryEvent[] },
-  ): Promise<void>;
+  completeRun(params: EndRunParams & { output: unknown }): Promise<void>;
 
   /** Ends a held run `failed`; settles and wakes the parent like completeRun. Fenced. */
-  failRun(
-    params: FencedParams & { error: SerializedError; now: number; events: NewHistoryEvent[] },
-  ): Promise<void>;
+  failRun(params: EndRunParams & { error: SerializedError }): Promise<void>;
 
   /** Appends history events. With a fencing token, fenced; without, unconditional. */
   appendEvents(params: {
@@ -121,6 +117,17 @@ export interface Store {
 export interface FencedParams {
   runId: string;
   fencingToken: number;
+}
+
+export interface EndRunParams extends FencedParams {
+  now: number;
+  events: NewHistoryEvent[];
+  /**
+   * The run's parent, when it has one: its end writes the parent's step and wakes it, so a
+   * store that commits several batches at once keeps this write in order with the parent's
+   * own (PostgreSQL; two batches each holding a parent the other's child ends deadlock).
+   */
+  parentRunId?: string | null;
 }
 
 export interface RunControl {

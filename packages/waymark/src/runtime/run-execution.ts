@@ -418,6 +418,7 @@ export class RunExecution {
       () =>
         this.deps.store.completeRun({
           runId: this.runId,
+          parentRunId: this.run.parentRunId,
           fencingToken: this.fencingToken,
           output: value,
           now,
@@ -447,6 +448,7 @@ export class RunExecution {
       () =>
         this.deps.store.failRun({
           runId: this.runId,
+          parentRunId: this.run.parentRunId,
           fencingToken: this.fencingToken,
           error,
           now,

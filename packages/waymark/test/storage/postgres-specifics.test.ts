@@ -235,6 +235,41 @@ describePostgres('PostgreSQL store', (url) => {
     expect(started).toEqual(['a1', 'b1', 'claim', 'a2', 'barrier']);
   });
 
+  it("keeps a child's end in order with its parent's writes (it writes the parent's step)", async () => {
+    await db.reset();
+    const store = await open({ notifications: false });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let parentStarted = false;
+    const parentWrite = store.write(
+      async () => {
+        parentStarted = true;
+        await held;
+      },
+      { runs: ['parent-run'] },
+    );
+    await until('the parent write to start', () => parentStarted, 5_000, 5);
+    let endSettled = false;
+    const childEnd = store
+      .completeRun({
+        runId: 'child-run',
+        parentRunId: 'parent-run',
+        fencingToken: 1,
+        output: 1,
+        now: Date.now(),
+        events: [],
+      })
+      .catch(() => undefined)
+      .finally(() => (endSettled = true));
+    // Another run's write commits meanwhile: the pipeline is free, the child's end waits.
+    await store.write(async () => undefined, { runs: ['other-run'] });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(endSettled).toBe(false);
+    release();
+    await Promise.all([parentWrite, childEnd]);
+    expect(endSettled).toBe(true);
+  });
+
   it('fails only the write that broke a batch; the others in it commit', async () => {
     await db.reset();
     const store = await open({ notifications: false });

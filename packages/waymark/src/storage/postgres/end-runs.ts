@@ -15,6 +15,8 @@ import type { Transaction } from './transaction.ts';
 /** completeRun or failRun, encoded before it is queued. */
 export interface EndWrite {
   runId: string;
+  /** Ordered with the parent's writes too: ending the run writes the parent's step and row. */
+  parentRunId: string | null;
   fencingToken: number;
   now: number;
   events: EventValues[];
@@ -37,7 +39,7 @@ type EndedRow = Pick<RunRow, 'id' | 'workflow_name' | 'parent_run_id' | 'parent_
 export const endRunsBulk: BulkWrite<EndWrite> = {
   name: 'endRun',
   key: (write) => write.runId,
-  runs: (write) => [write.runId],
+  runs: (write) => (write.parentRunId === null ? [write.runId] : [write.runId, write.parentRunId]),
   async apply(tx: Transaction, sql: Statements, writes: EndWrite[]): Promise<Outcome[]> {
     const runs = writes.map((w, i) => [
       i,

@@ -5,6 +5,7 @@ import type { RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type {
+  EndRunParams,
   ClaimedRun,
   ClaimRunsParams,
   CreateRunParams,
@@ -230,16 +231,12 @@ export class PostgresStore implements Store {
     return this.write((tx) => parkRun(tx, this.sql, params, events), { runs: [params.runId] });
   }
 
-  completeRun(
-    params: FencedParams & { output: unknown; now: number; events: NewHistoryEvent[] },
-  ): Promise<void> {
+  completeRun(params: EndRunParams & { output: unknown }): Promise<void> {
     const result = { status: 'completed' as const, output: toJsonText(params.output) };
     return this.endRun(params, result);
   }
 
-  failRun(
-    params: FencedParams & { error: SerializedError; now: number; events: NewHistoryEvent[] },
-  ): Promise<void> {
+  failRun(params: EndRunParams & { error: SerializedError }): Promise<void> {
     return this.endRun(params, { status: 'failed', error: params.error });
   }
 
@@ -293,12 +290,10 @@ export class PostgresStore implements Store {
     return this.pool.withClient((client) => importRuns(client, source));
   }
 
-  private endRun(
-    params: FencedParams & { now: number; events: NewHistoryEvent[] },
-    result: EndWrite['result'],
-  ): Promise<void> {
+  private endRun(params: EndRunParams, result: EndWrite['result']): Promise<void> {
     return this.bulk<EndWrite, undefined>(endRunsBulk, {
       runId: params.runId,
+      parentRunId: params.parentRunId ?? null,
       fencingToken: params.fencingToken,
       now: params.now,
       events: params.events.map(eventValues),

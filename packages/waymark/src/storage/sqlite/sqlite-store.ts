@@ -6,6 +6,7 @@ import type { RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type {
+  EndRunParams,
   ClaimedRun,
   ClaimRunsParams,
   CreateRunParams,
@@ -189,9 +190,7 @@ export class SqliteStore implements Store {
     return this.write((sql) => parkRun(sql, params, events));
   }
 
-  completeRun(
-    params: FencedParams & { output: unknown; now: number; events: NewHistoryEvent[] },
-  ): Promise<void> {
+  completeRun(params: EndRunParams & { output: unknown }): Promise<void> {
     const output = toJsonText(params.output);
     const events = this.encodeEvents(params.runId, params.events);
     return this.write((sql) =>
@@ -199,9 +198,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  failRun(
-    params: FencedParams & { error: SerializedError; now: number; events: NewHistoryEvent[] },
-  ): Promise<void> {
+  failRun(params: EndRunParams & { error: SerializedError }): Promise<void> {
     const events = this.encodeEvents(params.runId, params.events);
     return this.write((sql) =>
       finishRun(sql, { ...params, events, result: { status: 'failed', error: params.error } }),
