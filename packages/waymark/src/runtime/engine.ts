@@ -73,8 +73,8 @@ export function createEngine(options: EngineOptions): Engine {
   return new Engine(options);
 }
 
-/** How many unseen ends `endedHereUnseen` remembers. */
-const MAX_ENDED_UNSEEN = 1_000;
+/** How many runs `startedHere` remembers (forgetting one only costs its `result()` a read). */
+const MAX_STARTED_HERE = 10_000;
 
 interface EndWaiter {
   ended: Promise<EndedRun | undefined>;
@@ -92,8 +92,8 @@ export class Engine {
   private readonly shutdownGraceMs: number;
   /** Called when the run ended: with how, if this process's worker ended it. */
   private readonly endWaiters = new Map<string, Set<(ended: EndedRun | undefined) => void>>();
-  /** Runs that ended here while nobody waited on them, newest last (see `endsHere`). */
-  private readonly endedHereUnseen = new Set<string>();
+  /** Runs `start` created here that have not ended here since, oldest first (see `endsHere`). */
+  private readonly startedHere = new Set<string>();
   private cancelEndPoll: (() => void) | undefined;
   private stopped = false;
 
@@ -216,7 +216,8 @@ export class Engine {
       if (delayMs > 0) this.worker?.wakeAt(now + delayMs);
       else this.worker?.wake();
     }
-    return new RunHandle<O>(this, run.id, created);
+    if (created && this.worker !== null) this.rememberStartedHere(run.id);
+    return new RunHandle<O>(this, run.id);
   }
 
   /** A handle on an existing run. */
@@ -338,8 +339,8 @@ export class Engine {
    * how it ended when its end is committed. Any other run is read, and re-read when it may
    * have ended.
    */
-  async awaitEnd(runId: string, createdHere = false): Promise<EndedRun> {
-    let read = !this.executesHere(runId) && !this.endsHere(runId, createdHere);
+  async awaitEnd(runId: string): Promise<EndedRun> {
+    let read = !this.executesHere(runId) && !this.endsHere(runId);
     for (;;) {
       const next = this.nextEnd(runId);
       if (read) {
@@ -372,8 +373,8 @@ export class Engine {
    * started at once, a thousand reads of runs not even claimed yet). Should another process
    * claim and end it, the end poll finds that within a second.
    */
-  private endsHere(runId: string, createdHere: boolean): boolean {
-    return createdHere && this.worker !== null && !this.stopped && !this.endedHereUnseen.has(runId);
+  private endsHere(runId: string): boolean {
+    return this.worker !== null && !this.stopped && this.startedHere.has(runId);
   }
 
   /** This process's worker is executing the run: its end will be announced here. */
@@ -430,6 +431,7 @@ export class Engine {
     this.stopped = true;
     await this.worker?.stop(options.graceMs ?? this.shutdownGraceMs);
     // Nothing ends here any more: whoever waits for a handover reads the run instead.
+    this.startedHere.clear();
     for (const runId of [...this.endWaiters.keys()]) this.notifyEnded(runId, undefined);
   }
 
@@ -439,22 +441,21 @@ export class Engine {
     return run;
   }
 
-  /** A run that ended (or may have) with nobody waiting here: a later `result()` must read it. */
-  private rememberEndedUnseen(runId: string): void {
-    this.endedHereUnseen.add(runId);
-    if (this.endedHereUnseen.size > MAX_ENDED_UNSEEN) {
-      // The oldest goes (Sets iterate in insertion order); its result() reads after the poll.
-      const [oldest] = this.endedHereUnseen;
-      if (oldest !== undefined) this.endedHereUnseen.delete(oldest);
+  /** Remembers a run `start` just created, for `endsHere`; the oldest are forgotten. */
+  private rememberStartedHere(runId: string): void {
+    this.startedHere.add(runId);
+    if (this.startedHere.size > MAX_STARTED_HERE) {
+      // Sets iterate in insertion order: the oldest goes, and its result() reads first.
+      const [oldest] = this.startedHere;
+      if (oldest !== undefined) this.startedHere.delete(oldest);
     }
   }
 
   private notifyEnded(runId: string, ended: EndedRun | undefined): void {
     const waiters = this.endWaiters.get(runId);
-    if (waiters === undefined) {
-      this.rememberEndedUnseen(runId);
-      return;
-    }
+    // Ended here (or may have, if `ended` is undefined): a later result() reads it.
+    this.startedHere.delete(runId);
+    if (waiters === undefined) return;
     this.endWaiters.delete(runId);
     for (const resolve of waiters) resolve(ended);
     if (this.endWaiters.size === 0) {

@@ -9,8 +9,6 @@ export class RunHandle<O = unknown> {
   constructor(
     private readonly engine: Engine,
     readonly id: string,
-    /** This engine created the run just now (`engine.start`): it has not ended elsewhere yet. */
-    private readonly createdHere = false,
   ) {}
 
   /**
@@ -20,7 +18,7 @@ export class RunHandle<O = unknown> {
   result(): Promise<O> {
     // Not an async function: thousands of runs may be awaited at once, and each suspended
     // async frame would stay in memory until its run ends.
-    return this.engine.awaitEnd(this.id, this.createdHere).then((run) => runResult<O>(run));
+    return this.engine.awaitEnd(this.id).then((run) => runResult<O>(run));
   }
 
   async status(): Promise<RunStatus> {

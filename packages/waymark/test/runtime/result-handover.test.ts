@@ -169,4 +169,20 @@ describe('result() of a run started here', () => {
     await t.clock.advance('1s');
     expect(await result).toBe(3);
   });
+
+  it('reads a run that ended here long before, whatever ended since', async () => {
+    const wf = defineWorkflow({ name: 'handover-long-ago' }, async () => 'kept');
+    t = await createTestEngine({ workflows: [wf], worker: { concurrency: 100 } });
+    const first = await t.engine.start(wf, null);
+    await t.waitForStatus(first.id, 'completed');
+    // Many runs start and end after it (past any bound on what the engine remembers).
+    for (let i = 0; i < 2; i++) {
+      const runs = await Promise.all(
+        Array.from({ length: 1_000 }, () => t!.engine.start(wf, null)),
+      );
+      await Promise.all(runs.map((run) => run.result()));
+    }
+    // The clock does not move: only a read (not the 1 s poll) can answer.
+    expect(await first.result()).toBe('kept');
+  });
 });
