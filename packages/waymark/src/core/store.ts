@@ -92,7 +92,7 @@ export interface Store {
    * cancelled child (as failed, code `CANCELLED`) and wakes the parent. A no-op on a run
    * that already ended. Throws NotFoundError for an unknown id.
    */
-  cancelRun(params: { runId: string; now: number; reason?: string }): Promise<RunRecord>;
+  cancelRun(params: { runId: string; now: number; reason?: string }): Promise<CancelRunResult>;
 
   /**
    * Requests a pause. A parked run becomes `paused` at once; a running one when its worker
@@ -128,6 +128,19 @@ export interface EndRunParams extends FencedParams {
    * own (PostgreSQL; two batches each holding a parent the other's child ends deadlock).
    */
   parentRunId?: string | null;
+}
+
+export interface CancelRunResult {
+  /** The run, as it is now (as it was, when it had ended already). */
+  run: RunRecord;
+  /** The runs this call cancelled (the run and descendants), each with its `run.cancelled` reason. */
+  cancelled: CancelledRun[];
+}
+
+export interface CancelledRun {
+  id: string;
+  workflowName: string;
+  reason: string;
 }
 
 export interface RunControl {

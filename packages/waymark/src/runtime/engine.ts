@@ -1,4 +1,3 @@
-import { cancellationError } from '../core/child-outcome.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { type Duration, parseDuration } from '../core/durations.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
@@ -246,66 +245,22 @@ export class Engine {
   /** Cancels a run and its unfinished descendants; a running step's signal is aborted. */
   async cancel(runId: string, reason?: string): Promise<RunRecord> {
     const now = this.clock.now();
-    // Whether this call ends it (the store tells nothing of runs that had ended already): a
-    // run executing here has not.
-    const endedBefore =
-      this.worker?.execution(runId) === undefined &&
-      isTerminalStatus((await this.store.getRun({ runId }))?.status ?? 'completed');
-    const run = await this.store.cancelRun({
+    const { run, cancelled } = await this.store.cancelRun({
       runId,
       now,
       ...(reason === undefined ? {} : { reason }),
     });
-    // The store wrote a run.cancelled event for each run it cancelled; listeners hear of the
-    // ones this process knows: the run itself and its descendants executing here.
-    if (!endedBefore && run.status === 'cancelled') {
-      this.announceCancelled(run.id, run.workflowName, runId, reason, now);
-    }
-    if (this.worker !== null) {
-      for (const id of this.worker.activeRunIds()) {
-        const inTree =
-          this.descendsFrom(id, runId) ??
-          (await this.store.getRun({ runId: id }))?.status === 'cancelled';
-        if (!inTree) continue;
-        const execution = this.worker.execution(id);
-        execution?.cancel();
-        if (id === runId) continue;
-        if (execution !== undefined) {
-          this.announceCancelled(id, execution.run.workflowName, runId, reason, now);
-        }
-        this.notifyEnded(id, undefined);
-      }
+    for (const { id, workflowName, reason: why } of cancelled) {
+      // The store wrote its run.cancelled event; listeners hear it now.
+      this.bus.emitRunEvents(id, workflowName, [
+        { type: 'run.cancelled', at: now, data: { reason: why } },
+      ]);
+      // One executing here stops at once (its writes would fail anyway: its token moved on).
+      this.worker?.execution(id)?.cancel();
+      this.notifyEnded(id, undefined);
     }
     this.notifyEnded(runId, undefined);
     return run;
-  }
-
-  private announceCancelled(
-    id: string,
-    workflowName: string,
-    cancelledRunId: string,
-    reason: string | undefined,
-    at: number,
-  ): void {
-    const { message } = cancellationError(id, cancelledRunId, reason);
-    this.bus.emitRunEvents(id, workflowName, [
-      { type: 'run.cancelled', at, data: { reason: message } },
-    ]);
-  }
-
-  /**
-   * Whether the run executing here is `ancestorId` or below it, from the parent links of the
-   * runs executing here; undefined when the chain leaves this process (the store knows).
-   */
-  private descendsFrom(runId: string, ancestorId: string): boolean | undefined {
-    let current = this.worker?.execution(runId)?.run;
-    while (current !== undefined) {
-      if (current.id === ancestorId) return true;
-      if (current.parentRunId === null) return false;
-      if (current.parentRunId === ancestorId) return true;
-      current = this.worker?.execution(current.parentRunId)?.run;
-    }
-    return undefined;
   }
 
   /** Pauses a run at its next step boundary (at once if it is parked). Survives restarts. */

@@ -1,7 +1,8 @@
 import { cancelledStep } from '../../core/cancelled-steps.ts';
 import { cancellationError, completedOutcome, failedOutcome } from '../../core/child-outcome.ts';
 import type { NewHistoryEvent } from '../../core/history.ts';
-import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
+import { isTerminalStatus } from '../../core/run.ts';
+import type { CancelledRun, CancelRunResult } from '../../core/store.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import { settleChildSteps } from './child-outcome.ts';
 import { insertEvents, runEvents } from './events.ts';
@@ -88,19 +89,21 @@ export async function cancelTree(
   tx: Transaction,
   sql: Statements,
   params: { runId: string; now: number; reason?: string },
-): Promise<RunRecord> {
+): Promise<CancelRunResult> {
   const { runId, now, reason } = params;
   const root = await lockExistingRun(tx, sql, runId);
-  if (isTerminalStatus(root.status)) return runRecordOf(root);
+  if (isTerminalStatus(root.status)) return { run: runRecordOf(root), cancelled: [] };
 
   const tree = await tx.query<RunRow>(sql.unfinishedTree, [runId]);
   const cancelling = tree.map((run) => run.id);
   let cancelledRoot = root;
+  const cancelled: CancelledRun[] = [];
   for (const run of tree) {
     const error = cancellationError(run.id, runId, reason);
     const [row] = await tx.query<RunRow>(sql.cancel, [run.id, JSON.stringify(error), now]);
     if (row === undefined) continue;
     if (run.id === runId) cancelledRoot = row;
+    cancelled.push({ id: run.id, workflowName: run.workflow_name, reason: error.message });
     await cancelUnfinishedSteps(tx, sql, run.id, error, now);
     await insertEvents(
       tx,
@@ -110,7 +113,7 @@ export async function cancelTree(
     const child = { id: run.id, workflowName: run.workflow_name };
     await settleChildSteps(tx, sql, run, failedOutcome(child, error, true), now, cancelling);
   }
-  return runRecordOf(cancelledRoot);
+  return { run: runRecordOf(cancelledRoot), cancelled };
 }
 
 /** Ends the steps the run leaves unfinished `cancelled`, each with its step.cancelled event. */
@@ -132,8 +135,8 @@ async function cancelUnfinishedSteps(
       runError,
       now,
     );
-    await tx.query(sql.cancelStep, [runId, step.key, JSON.stringify(error), now]);
-    events.push(event);
+    const updated = await tx.query(sql.cancelStep, [runId, step.key, JSON.stringify(error), now]);
+    if (updated.length > 0) events.push(event);
   }
   if (events.length > 0) await insertEvents(tx, sql, runEvents(runId, events));
 }

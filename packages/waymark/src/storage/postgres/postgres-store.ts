@@ -5,6 +5,7 @@ import type { RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type {
+  CancelRunResult,
   EndRunParams,
   ClaimedRun,
   ClaimRunsParams,
@@ -259,7 +260,7 @@ export class PostgresStore implements Store {
     );
   }
 
-  cancelRun(params: { runId: string; now: number; reason?: string }): Promise<RunRecord> {
+  cancelRun(params: { runId: string; now: number; reason?: string }): Promise<CancelRunResult> {
     return this.write((tx) => cancelTree(tx, this.sql, params), 'all');
   }
 

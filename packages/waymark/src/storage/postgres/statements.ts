@@ -122,11 +122,13 @@ export function buildStatements(leaseClock: LeaseClock) {
       `SELECT key, attempt, started_at FROM steps WHERE run_id = $1 AND ${NOT_ENDED}
        ORDER BY position`,
     ),
-    // $1 run id, $2 key, $3 error, $4 now.
+    // $1 run id, $2 key, $3 error, $4 now. A step another process settled since it was read
+    // (its child ended) keeps its end.
     cancelStep: s(
       'cancel_step',
       `UPDATE steps SET status = 'cancelled', error = $3, finished_at = $4, wake_at = NULL
-       WHERE run_id = $1 AND key = $2`,
+       WHERE run_id = $1 AND key = $2 AND ${NOT_ENDED}
+       RETURNING key`,
     ),
 
     // A child that ends settles every unsettled step linked to it (normally its parent's

@@ -1,6 +1,7 @@
 import { cancellationError, completedOutcome, failedOutcome } from '../../core/child-outcome.ts';
 import { cancelledStep } from '../../core/cancelled-steps.ts';
-import { isTerminalStatus, type RunRecord } from '../../core/run.ts';
+import { isTerminalStatus } from '../../core/run.ts';
+import type { CancelledRun, CancelRunResult } from '../../core/store.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import { settleChildSteps } from './child-outcome.ts';
 import { checkFence } from './fencing.ts';
@@ -54,19 +55,21 @@ export function finishRun(sql: Statements, params: FinishRun): void {
 export function cancelTree(
   sql: Statements,
   params: { runId: string; now: number; reason?: string },
-): RunRecord {
+): CancelRunResult {
   const { runId, now, reason } = params;
   const root = existingRun(sql, runId);
-  if (isTerminalStatus(root.status)) return runRecordOf(root);
+  if (isTerminalStatus(root.status)) return { run: runRecordOf(root), cancelled: [] };
 
   const tree = sql.unfinishedTree.all({ id: runId }) as RunRow[];
   const cancelling = new Set(tree.map((run) => run.id));
   let cancelledRoot = root;
+  const cancelled: CancelledRun[] = [];
   for (const run of tree) {
     const error = cancellationError(run.id, runId, reason);
     const message = error.message;
     const row = sql.cancel.get({ id: run.id, error: JSON.stringify(error), now }) as RunRow;
     if (run.id === runId) cancelledRoot = row;
+    cancelled.push({ id: run.id, workflowName: run.workflow_name, reason: message });
     cancelUnfinishedSteps(sql, run.id, error, now);
     sql.insertEvent.run(
       eventParams(run.id, { type: 'run.cancelled', at: now, data: { reason: message } }),
@@ -74,7 +77,7 @@ export function cancelTree(
     const child = { id: run.id, workflowName: run.workflow_name };
     settleChildSteps(sql, run, failedOutcome(child, error, true), now, cancelling);
   }
-  return runRecordOf(cancelledRoot);
+  return { run: runRecordOf(cancelledRoot), cancelled };
 }
 
 /** Ends the steps the run leaves unfinished `cancelled`, each with its step.cancelled event. */

@@ -6,6 +6,7 @@ import type { RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type {
+  CancelRunResult,
   EndRunParams,
   ClaimedRun,
   ClaimRunsParams,
@@ -221,7 +222,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  cancelRun(params: { runId: string; now: number; reason?: string }): Promise<RunRecord> {
+  cancelRun(params: { runId: string; now: number; reason?: string }): Promise<CancelRunResult> {
     return this.write((sql) => cancelTree(sql, params));
   }
 

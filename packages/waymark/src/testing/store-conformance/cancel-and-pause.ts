@@ -23,7 +23,12 @@ export function describeCancelRun(fx: StoreFixture): void {
   describe('cancelRun', () => {
     it('ends a parked run cancelled with a CancelledError', async () => {
       const run = await createRun(fx.store);
-      const cancelled = await fx.store.cancelRun({ runId: run.id, now: T0 + 1, reason: 'no' });
+      const { run: cancelled, cancelled: runs } = await fx.store.cancelRun({
+        runId: run.id,
+        now: T0 + 1,
+        reason: 'no',
+      });
+      expect(runs).toEqual([{ id: run.id, workflowName: run.workflowName, reason: 'no' }]);
       expect(cancelled).toMatchObject({
         status: 'cancelled',
         finishedAt: T0 + 1,
@@ -37,7 +42,7 @@ export function describeCancelRun(fx: StoreFixture): void {
 
     it('makes every further write of the worker running it fail', async () => {
       const run = await heldRun(fx.store);
-      const cancelled = await fx.store.cancelRun({ runId: run.id, now: T0 });
+      const { run: cancelled } = await fx.store.cancelRun({ runId: run.id, now: T0 });
       expect(cancelled.fencingToken).toBeGreaterThan(run.fencingToken);
       expect(cancelled).toMatchObject({ leaseOwner: null, leaseExpiresAt: null });
       await expectLeaseLost(saveHeldStep(fx.store, run, 'late'));
@@ -52,7 +57,14 @@ export function describeCancelRun(fx: StoreFixture): void {
       const finished = await startChild(fx.store, root, 'finished');
       const heldFinished = (await claimRun(fx.store, finished, T0)) as ClaimedRun;
       await completeHeld(fx.store, heldFinished, 'kept');
-      await fx.store.cancelRun({ runId: root.id, now: T0 + 1 });
+      const { cancelled } = await fx.store.cancelRun({ runId: root.id, now: T0 + 1 });
+      // Exactly the runs this call cancelled, each with the reason its event records.
+      expect(new Set(cancelled.map((c) => c.id))).toEqual(
+        new Set([root.id, child.id, grandchild.id]),
+      );
+      expect(cancelled.find((c) => c.id === child.id)?.reason).toBe(
+        `ancestor run ${root.id} was cancelled`,
+      );
       for (const id of [root.id, child.id, grandchild.id]) {
         expect((await getRun(fx.store, id)).status).toBe('cancelled');
         expect((await eventTypes(fx.store, id)).at(-1)).toBe('run.cancelled');
@@ -128,7 +140,10 @@ export function describeCancelRun(fx: StoreFixture): void {
       const run = await heldRun(fx.store);
       await completeHeld(fx.store, run);
       const before = await getRun(fx.store, run.id);
-      expect(await fx.store.cancelRun({ runId: run.id, now: T0 + 1 })).toEqual(before);
+      expect(await fx.store.cancelRun({ runId: run.id, now: T0 + 1 })).toEqual({
+        run: before,
+        cancelled: [],
+      });
       expect(await eventTypes(fx.store, run.id)).toEqual(['run.created', 'run.started']);
     });
 
@@ -207,7 +222,7 @@ export function describePauseResume(fx: StoreFixture): void {
 
     it('leaves a run that ended alone, and rejects unknown runs with NOT_FOUND', async () => {
       const run = await createRun(fx.store);
-      const cancelled = await fx.store.cancelRun({ runId: run.id, now: T0 });
+      const { run: cancelled } = await fx.store.cancelRun({ runId: run.id, now: T0 });
       expect(await fx.store.pauseRun({ runId: run.id, now: T0 + 1 })).toEqual(cancelled);
       expect(await fx.store.resumeRun({ runId: run.id, now: T0 + 1 })).toEqual(cancelled);
       const unknown = runParams().id;
