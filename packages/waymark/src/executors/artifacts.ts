@@ -4,7 +4,7 @@
  * the step's artifacts, recorded with its output as `steps.<id>.artifacts`.
  */
 import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /** The default root, under the process's working directory. */
 export const DEFAULT_ARTIFACTS_ROOT = '.waymark/artifacts';
@@ -34,13 +34,17 @@ export class StepArtifacts {
   /**
    * Absolute paths of the files in the directory (when it was used) and of `named`
    * (relative ones resolved against the directory), sorted, without duplicates. An empty
-   * directory is removed again.
+   * directory is removed again, and the run's directory with it when that is empty too.
    */
   collect(named: readonly string[] = []): string[] {
     const found = new Set<string>();
     if (this.made) {
       const files = listFiles(this.path);
-      if (files.length === 0) removeEmpty(this.path);
+      if (files.length === 0) {
+        removeEmpty(this.path);
+        // The run's directory too, if no other step of the run left anything in it.
+        removeEmpty(dirname(this.path));
+      }
       for (const file of files) found.add(file);
     }
     for (const path of named) found.add(isAbsolute(path) ? path : resolve(this.path, path));

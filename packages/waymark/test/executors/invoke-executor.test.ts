@@ -164,5 +164,7 @@ describe('invokeExecutor inside ctx.step', () => {
     const run = await t.engine.start(wf, null);
     expect(await run.result()).toEqual({ output: '', artifacts: [] });
     expect(existsSync(path.join(root, run.id, 'echo'))).toBe(false);
+    // Nor the run's directory: no step of it left anything.
+    expect(existsSync(path.join(root, run.id))).toBe(false);
   });
 });
