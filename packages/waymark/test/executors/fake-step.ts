@@ -2,9 +2,6 @@
  * A step context outside any engine, for running executors directly: it keeps the events an
  * executor adds, masks with the secrets given, and counts time on a fake clock of its own.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { SecretMasker } from '../../src/core/secret-masker.ts';
 import {
   createExecutorContext,
@@ -12,6 +9,7 @@ import {
   type InvokeOptions,
 } from '../../src/executors/index.ts';
 import type { StepContext, StepEvent } from '../../src/runtime/workflow-context.ts';
+import { tempDir } from '../temp-dir.ts';
 
 export interface FakeStep extends StepContext {
   events: Array<StepEvent & { at: number }>;
@@ -48,7 +46,7 @@ export function fakeStep(
 
 /** A fresh directory for artifacts (and anything else a test writes). */
 export function scratchDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'waymark-executor-'));
+  return tempDir('waymark-executor-');
 }
 
 /** An executor context over a fake step, with its artifacts under a scratch directory. */

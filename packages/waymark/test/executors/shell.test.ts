@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +9,7 @@ import {
 import { fakeContext, fakeStep, scratchDir } from './fake-step.ts';
 import { isAlive } from './process-alive.ts';
 import { WaymarkError } from '../../src/core/errors.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const PATH = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 const shell = createShellExecutor({ baseEnv: PATH, killGraceMs: 200 });
@@ -44,7 +44,7 @@ describe('shell executor', () => {
   });
 
   it('passes injection attempts literally, as argv elements and env values', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-shell-'));
+    const dir = tempDir('waymark-shell-');
     const marker = path.join(dir, 'pwned');
     const attempts = [
       `$(touch ${marker})`,
@@ -98,7 +98,7 @@ describe('shell executor', () => {
   });
 
   it('streams stdout and stderr lines into the history as they arrive, masked', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-shell-'));
+    const dir = tempDir('waymark-shell-');
     const go = path.join(dir, 'go');
     const step = fakeStep({ secrets: ['hunter2-secret'] });
     const running = run(
@@ -158,7 +158,7 @@ describe('shell executor', () => {
   });
 
   it('kills the whole process group when the step aborts', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-shell-'));
+    const dir = tempDir('waymark-shell-');
     const pidFile = path.join(dir, 'pid');
     const controller = new AbortController();
     const started = run(
@@ -185,7 +185,7 @@ describe('shell executor', () => {
       ['sleep 30 & echo $! > pid; wait', 0, 600],
       ['trap "" TERM; sleep 30 & echo $! > pid; wait', 800, 3_000],
     ] as const) {
-      const dir = mkdtempSync(path.join(tmpdir(), 'waymark-shell-'));
+      const dir = tempDir('waymark-shell-');
       const pidFile = path.join(dir, 'pid');
       const controller = new AbortController();
       const started = slowKill.run(

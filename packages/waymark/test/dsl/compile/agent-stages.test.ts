@@ -4,8 +4,7 @@
  * without a timeout is stopped after 30 minutes. The agents are the fake CLIs of
  * test/fixtures/agent-clis.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
@@ -16,6 +15,7 @@ import {
   isAlive as alive,
 } from '../../fixtures/agent-clis/fake-agents.ts';
 import { compileYaml, lines, until } from './helpers.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 function project(env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-agent-stage-'));
+  const dir = tempDir('waymark-agent-stage-');
   mkdirSync(join(dir, 'roles'));
   writeFileSync(join(dir, 'roles', 'planner.md'), '---\nmax_turns: 6\n---\nYou plan.');
   const log = join(dir, 'calls.jsonl');
@@ -105,7 +105,7 @@ describe('agent stages', () => {
   });
 
   it('without a timeout, an agent stage is stopped after 30 minutes, its processes killed', async () => {
-    const pids = join(mkdtempSync(join(tmpdir(), 'waymark-agent-pids-')), 'pids');
+    const pids = join(tempDir('waymark-agent-pids-'), 'pids');
     const p = project({ FAKE_AGENT_SCENARIO: 'hang', FAKE_AGENT_PIDS: pids });
     const wf = compileYaml(
       lines(

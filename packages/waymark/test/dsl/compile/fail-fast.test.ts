@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/core/store.ts';
@@ -17,6 +16,7 @@ import {
   testExecutors,
   until,
 } from './helpers.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 let engines: TestEngine[] = [];
 let store: Store | undefined;
@@ -139,7 +139,7 @@ describe('parallel fail_fast (the default)', () => {
   });
 
   it("kills a cancelled shell step's process", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-failfast-'));
+    const dir = tempDir('waymark-failfast-');
     const calls = newCalls();
     const { run } = await start(
       lines(

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
 import { splitWords } from '../../../src/dsl/compile/template-text.ts';
 import { createTestEngine, type TestEngine } from '../../../src/testing/test-engine.ts';
 import { compileYaml, lines, newCalls, testExecutors } from './helpers.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 /** A file each attempt below would create, if any reached a shell as code. */
-const MARKER = path.join(mkdtempSync(path.join(tmpdir(), 'waymark-injection-')), 'pwned');
+const MARKER = path.join(tempDir('waymark-injection-'), 'pwned');
 const HOSTILE = [
   '$(rm -rf ~)',
   '`id`',
@@ -77,7 +77,7 @@ describe('shell steps in workflows', () => {
   });
 
   it('cancelling the run kills the process group of the step', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'waymark-cancel-'));
+    const dir = tempDir('waymark-cancel-');
     const wf = compileYaml(
       lines(
         'id: cancel-me',

@@ -3,15 +3,7 @@
  * CLI's flags and prints its real output format: the argv and stdin it gets, the parsed
  * result, the live log, and each way a run can fail.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WaymarkError } from '../../../src/core/errors.ts';
@@ -23,6 +15,7 @@ import {
   isAlive as alive,
 } from '../../fixtures/agent-clis/fake-agents.ts';
 import { fakeContext, fakeStep } from '../fake-step.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 interface Setup {
   env?: Record<string, string>;
@@ -34,7 +27,7 @@ interface Setup {
 
 /** Runs `provider` with `args` in a fresh project directory; keeps what the fake CLI saw. */
 async function runAgent(provider: string, args: Record<string, unknown>, setup: Setup = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-agent-'));
+  const dir = tempDir('waymark-agent-');
   for (const [name, text] of Object.entries(setup.files ?? {})) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
@@ -164,7 +157,7 @@ describe('agent executors: success, in each CLI real format', () => {
 });
 
 describe('agent executors: a hostile prompt arrives as it is', () => {
-  const marker = join(mkdtempSync(join(tmpdir(), 'waymark-agent-injection-')), 'pwned');
+  const marker = join(tempDir('waymark-agent-injection-'), 'pwned');
   const prompt = `$(touch ${marker}) \`touch ${marker}\`; touch ${marker}\n--yolo --upload-pack=x`;
   it.each([
     ['claude-code', 'stdin'],
@@ -400,7 +393,7 @@ describe('agent executors: failures are clear step errors', () => {
   });
 
   it('a hang is killed at the step timeout, its whole process group with it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'waymark-agent-hang-'));
+    const dir = tempDir('waymark-agent-hang-');
     const pids = join(dir, 'pids');
     const controller = new AbortController();
     const running = runAgent(
@@ -429,7 +422,7 @@ describe('agent executors: failures are clear step errors', () => {
 
   it('a killed agent leaves what it printed until then as its transcript', async () => {
     const controller = new AbortController();
-    const pids = join(mkdtempSync(join(tmpdir(), 'waymark-agent-hang-')), 'pids');
+    const pids = join(tempDir('waymark-agent-hang-'), 'pids');
     const running = runAgent(
       'claude-code',
       { prompt: 'p' },

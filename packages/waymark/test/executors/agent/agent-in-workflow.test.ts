@@ -4,8 +4,7 @@
  * overrides it, the live lines in the history, and a cancel or timeout that leaves no process
  * behind but keeps what the agent printed (history lines, transcript artifacts).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinExecutors, createExecutorRegistry } from '../../../src/executors/index.ts';
@@ -16,6 +15,7 @@ import {
   FAKE_SESSION_ID,
   isAlive as alive,
 } from '../../fixtures/agent-clis/fake-agents.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -25,7 +25,7 @@ afterEach(async () => {
 
 /** A project whose agents hang after their first line; `pids()` are the fake's and its child's. */
 function hangingProject() {
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-agent-wf-'));
+  const dir = tempDir('waymark-agent-wf-');
   const pidFile = join(dir, 'pids');
   const executors = createExecutorRegistry(
     builtinExecutors({

@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentArgsSchema, type AgentArgs } from '../../../src/executors/agent/agent-args.ts';
 import { prepareBrief } from '../../../src/executors/agent/prompt-files.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-agent-files-'));
+  const dir = tempDir('waymark-agent-files-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
