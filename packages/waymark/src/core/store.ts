@@ -88,9 +88,11 @@ export interface Store {
 
   /**
    * Ends a run and all its unfinished descendants `cancelled`, bumping their fencing tokens so
-   * a worker still executing them loses every further write. Settles the parent's step of a
-   * cancelled child (as failed, code `CANCELLED`) and wakes the parent. A no-op on a run
-   * that already ended. Throws NotFoundError for an unknown id.
+   * a worker still executing them loses every further write; the steps they leave unfinished
+   * end `cancelled` too (see core/cancelled-steps.ts). Settles the parent's step of a
+   * cancelled child (as failed, code `CANCELLED`) and wakes the parent. Answers which runs it
+   * cancelled. A no-op on a run that already ended (none cancelled). Throws NotFoundError for
+   * an unknown id.
    */
   cancelRun(params: { runId: string; now: number; reason?: string }): Promise<CancelRunResult>;
 
