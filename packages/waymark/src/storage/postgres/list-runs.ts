@@ -1,5 +1,5 @@
-import { listLimit } from '../../core/list-limit.ts';
-import type { RunRecord, RunStatus } from '../../core/run.ts';
+import { listLimit, listStatuses, pageOf } from '../../core/list-limit.ts';
+import type { RunRecord } from '../../core/run.ts';
 import type { ListRunsParams } from '../../core/store.ts';
 import type { Queryable, Statement } from './connection.ts';
 import { runRecordOf, type RunRow } from './rows.ts';
@@ -13,12 +13,7 @@ export async function listRuns(
   params: ListRunsParams,
 ): Promise<{ runs: RunRecord[]; nextCursor: string | null }> {
   const limit = listLimit(params.limit);
-  const statuses: readonly RunStatus[] | undefined =
-    params.status === undefined
-      ? undefined
-      : typeof params.status === 'string'
-        ? [params.status]
-        : params.status;
+  const statuses = listStatuses(params.status);
   const values: unknown[] = [limit + 1];
   const where: string[] = [];
   const filters: string[] = [];
@@ -42,10 +37,6 @@ export async function listRuns(
       ORDER BY id DESC LIMIT $1`,
   };
   const rows = await db.query<RunRow>(statement, values);
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  return {
-    runs: page.map((row) => runRecordOf(row)),
-    nextCursor: more ? (page.at(-1)?.id ?? null) : null,
-  };
+  const { page, nextCursor } = pageOf(rows, limit);
+  return { runs: page.map((row) => runRecordOf(row)), nextCursor };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { RunRecord, RunStatus } from '../../core/run.ts';
-import { listLimit } from '../../core/list-limit.ts';
+import type { RunRecord } from '../../core/run.ts';
+import { listLimit, listStatuses, pageOf } from '../../core/list-limit.ts';
 import type { ListRunsParams } from '../../core/store.ts';
 import { runRecordOf } from './row-mapping.ts';
 import { RUN_SELECT, runRows, type RunRowStatement } from './statements.ts';
@@ -17,12 +17,7 @@ export class RunLister {
 
   list(params: ListRunsParams): { runs: RunRecord[]; nextCursor: string | null } {
     const limit = listLimit(params.limit);
-    const statuses: readonly RunStatus[] | undefined =
-      params.status === undefined
-        ? undefined
-        : typeof params.status === 'string'
-          ? [params.status]
-          : params.status;
+    const statuses = listStatuses(params.status);
     const bind: Record<string, string | number> = { limit: limit + 1 };
     const where: string[] = [];
     if (statuses !== undefined) {
@@ -42,12 +37,8 @@ export class RunLister {
       bind['cursor'] = params.cursor;
     }
     const rows = this.statement(where).all(bind);
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    return {
-      runs: page.map((row) => runRecordOf(row)),
-      nextCursor: more ? (page.at(-1)?.id ?? null) : null,
-    };
+    const { page, nextCursor } = pageOf(rows, limit);
+    return { runs: page.map((row) => runRecordOf(row)), nextCursor };
   }
 
   private statement(where: string[]): RunRowStatement {
