@@ -3,7 +3,9 @@ import {
   type DefinitionColumns,
   definitionFromColumns,
   errorFromText,
+  errorToText,
   fromJsonText,
+  toJsonText,
 } from './json-text.ts';
 import type { RunRecord, RunStatus } from './run.ts';
 import type { StepKind, StepRecord, StepStatus } from './step.ts';
@@ -101,6 +103,24 @@ export function stepRecordOf(row: StepRow): StepRecord {
     finishedAt: row.finished_at,
     wakeAt: row.wake_at,
     childRunId: row.child_run_id,
+  };
+}
+
+/** A step as its row: the inverse of stepRecordOf. */
+export function stepRowOf(runId: string, step: StepRecord): StepRow {
+  return {
+    run_id: runId,
+    key: step.key,
+    name: step.name,
+    kind: step.kind,
+    status: step.status,
+    attempt: step.attempt,
+    output: toJsonText(step.output),
+    error: errorToText(step.error),
+    started_at: step.startedAt,
+    finished_at: step.finishedAt,
+    wake_at: step.wakeAt,
+    child_run_id: step.childRunId,
   };
 }
 

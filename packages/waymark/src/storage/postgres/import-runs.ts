@@ -3,7 +3,7 @@ import type { RunRecord } from '../../core/run.ts';
 import type { StepRecord } from '../../core/step.ts';
 import type { ClientQueries, Queryable } from './connection.ts';
 import { errorToText, toJsonText } from '../../core/json-text.ts';
-import type { RunRow, StepRow } from './rows.ts';
+import { stepRowOf, type RunRow } from './rows.ts';
 
 /** Everything a store holds about one run, as the Store port reads it. */
 export interface RunToImport {
@@ -78,7 +78,7 @@ async function insertChunk(
 ): Promise<void> {
   if (chunk.length === 0) return;
   const runs = chunk.map(({ run }) => runRow(run));
-  const steps = chunk.flatMap(({ run, steps }) => steps.map((step) => stepRow(run.id, step)));
+  const steps = chunk.flatMap(({ run, steps }) => steps.map((step) => stepRowOf(run.id, step)));
   const events = chunk.flatMap(({ run, events }) => events.map((event) => eventRow(run.id, event)));
   await client.query({ text: INSERT_RUNS }, [JSON.stringify(runs)]);
   if (steps.length > 0) await client.query({ text: INSERT_STEPS }, [JSON.stringify(steps)]);
@@ -136,23 +136,6 @@ function runRow(run: RunRecord): RunRow {
     definition_hash: run.definition?.hash ?? null,
     definition_file: run.definition?.file ?? null,
     definition_nested: toJsonText(run.definition?.nested),
-  };
-}
-
-function stepRow(runId: string, step: StepRecord): StepRow {
-  return {
-    run_id: runId,
-    key: step.key,
-    name: step.name,
-    kind: step.kind,
-    status: step.status,
-    attempt: step.attempt,
-    output: toJsonText(step.output),
-    error: errorToText(step.error),
-    started_at: step.startedAt,
-    finished_at: step.finishedAt,
-    wake_at: step.wakeAt,
-    child_run_id: step.childRunId,
   };
 }
 

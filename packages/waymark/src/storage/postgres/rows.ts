@@ -7,6 +7,7 @@ export {
   historyEventOf,
   runRecordOf,
   stepRecordOf,
+  stepRowOf,
   type EventRow,
   type EventValues,
   type StepRow,

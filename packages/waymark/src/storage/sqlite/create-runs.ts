@@ -9,7 +9,7 @@ import {
   eventParams,
   type EventParams,
   type RunRow,
-  type StepParams,
+  type StepRow,
   runRecordOf,
 } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
@@ -139,7 +139,7 @@ export function startChildRun(
     runId: string;
     fencingToken: number;
     now: number;
-    step: StepParams;
+    step: StepRow;
     child: EncodedRun;
     events: EventParams[];
   },

@@ -1,13 +1,12 @@
-import { errorToText, toJsonText } from '../../core/json-text.ts';
 import type { NewHistoryEvent } from '../../core/history.ts';
 import type { RunStatus } from '../../core/run.ts';
-import type { StepRecord } from '../../core/step.ts';
 import type { RunRow as SqlRunRow } from '../../core/store-rows.ts';
 
 export {
   historyEventOf,
   runRecordOf,
   stepRecordOf,
+  stepRowOf,
   type EventRow,
   type StepRow,
 } from '../../core/store-rows.ts';
@@ -79,26 +78,6 @@ export function runRowOf(v: readonly unknown[]): RunRow {
     definition_nested: v[25] as string | null,
   };
 }
-
-/** Binding parameters of the step upsert. */
-export function stepParams(runId: string, step: StepRecord) {
-  return {
-    run_id: runId,
-    key: step.key,
-    name: step.name,
-    kind: step.kind,
-    status: step.status,
-    attempt: step.attempt,
-    output: toJsonText(step.output),
-    error: errorToText(step.error),
-    started_at: step.startedAt,
-    finished_at: step.finishedAt,
-    wake_at: step.wakeAt,
-    child_run_id: step.childRunId,
-  };
-}
-
-export type StepParams = ReturnType<typeof stepParams>;
 
 /**
  * An event's bind values, positional (in `insertEvent`'s column order): binding by position

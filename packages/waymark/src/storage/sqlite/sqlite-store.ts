@@ -33,7 +33,7 @@ import { parkRun } from './park-run.ts';
 import { pauseRun, resumeRun } from './pause-resume.ts';
 import {
   eventParams,
-  stepParams,
+  stepRowOf,
   historyEventOf,
   runRecordOf,
   stepRecordOf,
@@ -160,7 +160,7 @@ export class SqliteStore implements Store {
   }
 
   saveStep(params: SaveStepParams): Promise<RunControl> {
-    const step = stepParams(params.runId, checkStepRun(params.runId, params.step));
+    const step = stepRowOf(params.runId, checkStepRun(params.runId, params.step));
     const events = this.encodeEvents(params.runId, params.events);
     return this.write(
       (sql) => {
@@ -177,7 +177,7 @@ export class SqliteStore implements Store {
   }
 
   startChildRun(params: StartChildRunParams): Promise<{ child: RunRecord; control: RunControl }> {
-    const step = stepParams(params.runId, checkStepRun(params.runId, params.step));
+    const step = stepRowOf(params.runId, checkStepRun(params.runId, params.step));
     const child = encodeRun(params.child, { runId: params.runId, stepKey: params.step.key });
     const events = this.encodeEvents(params.runId, params.events);
     return this.write((sql) => {
