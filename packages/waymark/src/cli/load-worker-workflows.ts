@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { formatDiagnostic } from '../dsl/diagnostics.ts';
 import type { WorkflowDefinition } from '../runtime/workflow.ts';
 import { CliError, UsageError } from './cli-error.ts';
+import { diagnosticsMessage } from './format/diagnostics.ts';
 import type { CliConfig } from './config.ts';
 import { loadWorkflowModule } from './load-workflow-module.ts';
 import { isYamlPath } from './run/workflow-target.ts';
@@ -74,8 +74,7 @@ async function loadFile(
   const source = await readFile(file, 'utf8');
   const checked = validateYaml(source, file, file, yaml.workflowsDir);
   if (!checked.ok) {
-    const lines = checked.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n');
-    throw new UsageError(`${file} does not validate:\n${lines}`);
+    throw new UsageError(diagnosticsMessage(`${file} does not validate`, checked.diagnostics));
   }
   return [compileYaml(checked, source, file, { ...yaml, config })];
 }

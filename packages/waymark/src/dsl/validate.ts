@@ -5,7 +5,7 @@
  * are found by the build, which reads every expression anyway: compile/build.ts.)
  */
 import { AGENT_STAGE_KEYS } from '../executors/agent/agent-args.ts';
-import { AGENT_PROVIDER_NAMES } from '../executors/agent/index.ts';
+import { AGENT_PROVIDER_NAMES } from '../executors/agent/provider-names.ts';
 import { checkForeachNames } from './check-foreach-names.ts';
 import { checkRetries } from './check-retries.ts';
 import { checkTimeouts } from './check-timeouts.ts';

@@ -32,7 +32,10 @@ export interface AgentExecutorOptions {
   baseEnv?: Readonly<Record<string, string | undefined>>;
   /** Executable per provider name, instead of its usual name on PATH. */
   binaries?: Readonly<Record<string, string | undefined>>;
-  /** Every provider's credential variables, masked in every agent's output. Default: all known. */
+  /**
+   * Credential variables whose values are masked in the agent's output. Default: this
+   * provider's own (`agentExecutors` passes every provider's).
+   */
   credentialEnv?: readonly string[];
   /** Between SIGTERM and SIGKILL of an aborted agent's process group. Default 5 s. */
   killGraceMs?: number;

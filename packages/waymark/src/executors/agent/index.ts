@@ -9,8 +9,7 @@ import { grok } from './grok.ts';
 
 export const AGENT_PROVIDERS: readonly AgentProvider[] = [claudeCode, codex, gemini, grok];
 
-/** The names a YAML stage's `provider:` may take. */
-export const AGENT_PROVIDER_NAMES: readonly string[] = AGENT_PROVIDERS.map((p) => p.name);
+export { AGENT_PROVIDER_NAMES } from './provider-names.ts';
 
 /** One executor per provider, named after it (`claude-code`, `codex`, `gemini`, `grok`). */
 export function agentExecutors(options: AgentExecutorOptions = {}): Executor[] {

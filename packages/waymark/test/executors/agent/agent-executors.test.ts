@@ -7,7 +7,11 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WaymarkError } from '../../../src/core/errors.ts';
-import { agentExecutors } from '../../../src/executors/agent/index.ts';
+import {
+  AGENT_PROVIDER_NAMES,
+  AGENT_PROVIDERS,
+  agentExecutors,
+} from '../../../src/executors/agent/index.ts';
 import type { Executor } from '../../../src/executors/index.ts';
 import {
   FAKE_AGENT_CLIS as FAKES,
@@ -66,6 +70,12 @@ async function runAgent(provider: string, args: Record<string, unknown>, setup: 
 function scenario(name: string): Setup {
   return { env: { FAKE_AGENT_SCENARIO: name } };
 }
+
+describe('agent providers', () => {
+  it('are the names YAML validation accepts for provider:', () => {
+    expect(AGENT_PROVIDERS.map((p) => p.name)).toEqual(AGENT_PROVIDER_NAMES);
+  });
+});
 
 describe('agent executors: success, in each CLI real format', () => {
   it('claude-code: the prompt on stdin, stream-json parsed, modelUsage counted', async () => {
