@@ -325,8 +325,9 @@ export class Engine {
   /**
    * A run this engine created, not yet ended here, that its worker will likely execute: its
    * end will be announced here, so `result()` need not read it first (with a thousand runs
-   * started at once, a thousand reads of runs not even claimed yet). Should another process
-   * claim and end it, the end poll finds that within a second.
+   * started at once, a thousand reads of runs not even claimed yet). Only that first read is
+   * saved: the end poll still has every waiter not executing here read its run each `pollMs`,
+   * which is how a run another process claims and ends is found.
    */
   private endsHere(runId: string): boolean {
     return this.worker !== null && !this.stopped && this.startedHere.has(runId);

@@ -1,14 +1,9 @@
 import { type ChildOutcome, childStepEvent } from '../../core/child-outcome.ts';
+import { errorToText } from '../../core/json-text.ts';
 import { insertEvents } from './events.ts';
 import { eventValues, type RunRow } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
-
-/** The outcome as the steps table's status, output and error values. */
-function outcomeValues(outcome: ChildOutcome): [string, string | null, string | null] {
-  const error = outcome.error === null ? null : JSON.stringify(outcome.error);
-  return [outcome.status, outcome.output, error];
-}
 
 interface SettledStep {
   run_id: string;
@@ -28,7 +23,7 @@ export async function settleChildSteps(
   now: number,
   exclude: readonly string[] = [],
 ): Promise<void> {
-  const settle = [child.id, ...outcomeValues(outcome), now];
+  const settle = [child.id, outcome.status, outcome.output, errorToText(outcome.error), now];
   const settled = await tx.query<SettledStep>(sql.settleLinkedSteps, [...settle, exclude]);
   const woken = new Set(settled.map((step) => step.run_id));
   const parent = child.parent_run_id;

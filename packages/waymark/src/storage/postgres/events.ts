@@ -1,4 +1,5 @@
 import type { NewHistoryEvent } from '../../core/history.ts';
+import { columnsOf } from './group-commit.ts';
 import { eventValues, type EventValues } from './rows.ts';
 import type { Statements } from './statements.ts';
 import type { Transaction } from './transaction.ts';
@@ -17,9 +18,6 @@ export async function insertEvents(
   events: RunEvents,
 ): Promise<void> {
   if (events.length === 0) return;
-  const columns: unknown[][] = Array.from({ length: 7 }, () => []);
-  for (const [runId, values] of events) {
-    [runId, ...values].forEach((value, c) => (columns[c] as unknown[]).push(value));
-  }
-  await tx.query(sql.insertEvents, columns);
+  const rows = events.map(([runId, values]) => [runId, ...values]);
+  await tx.query(sql.insertEvents, columnsOf(rows, 7));
 }
