@@ -170,7 +170,13 @@ export function runProcess(argv: readonly string[], o: ProcessOptions): Promise<
         .trim();
       const { code, signal } = commandStatus(exitCode, exitSignal);
       if ((code === 126 || code === 127) && cannotStart(tail)) {
-        reject(new WaymarkError('SHELL_SPAWN', `cannot start "${file}": ${tail}`));
+        // The shell's codes: 127 not found, 126 found but not executable.
+        const reason = code === 127 ? 'not-found' : 'not-executable';
+        reject(
+          new WaymarkError('SHELL_SPAWN', `cannot start "${file}": ${tail}`, {
+            details: { reason },
+          }),
+        );
         return;
       }
       resolve({ stdout: Buffer.concat(out).toString('utf8'), code, signal, stderrTail: tail });

@@ -69,12 +69,13 @@ export async function runAgentProcess(o: AgentProcessOptions): Promise<AgentProc
   } catch (error) {
     const code = (error as Partial<WaymarkError>).code;
     if (code === 'SHELL_SPAWN') {
-      const message = (error as Error).message;
-      const why = /not found|No such file/i.test(message)
-        ? `"${o.file}" was not found (is it installed, and on PATH?)`
-        : /Permission denied|cannot execute/i.test(message)
-          ? `"${o.file}" is not executable`
-          : message;
+      const reason = (error as WaymarkError).details?.['reason'];
+      const why =
+        reason === 'not-found'
+          ? `"${o.file}" was not found (is it installed, and on PATH?)`
+          : reason === 'not-executable'
+            ? `"${o.file}" is not executable`
+            : (error as Error).message;
       throw agentError('AGENT_SPAWN', `cannot start ${o.provider}: ${why}`);
     }
     if (code === 'SHELL_OUTPUT') {
