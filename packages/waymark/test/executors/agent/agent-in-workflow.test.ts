@@ -126,6 +126,12 @@ describe('agent steps: timeout and cancel keep what the agent printed', () => {
       const p = hangingProject();
       const started = await startAgentStep(p, 'codex', { step: ['    timeout: 2m'] });
       const { run, engine, leader, child } = started;
+      // Stopped once the agent's lines are recorded: a cancel fences out any later write.
+      await until(async () =>
+        (await engine.history(run.id)).some(
+          (e) => e.type === 'step.log' && String(e.data['text']).startsWith('session '),
+        ),
+      );
       await stop(started);
       await until(async () => (await run.status()) === status);
       await until(() => !alive(leader) && !alive(child));
