@@ -68,9 +68,8 @@ export function insertRun(sql: Statements, run: EncodedRun): { row: RunRow; crea
   const existing = runWithKey(sql, run);
   if (existing !== undefined) return { row: existing, created: false };
   sql.insertRun.run(run.bind);
-  const row = sql.getRun.get(run.bind.id) as RunRow;
   for (const event of run.events) sql.insertEvent.run(event);
-  return { row, created: true };
+  return { row: insertedRow(run.bind, null), created: true };
 }
 
 /**
@@ -88,12 +87,26 @@ export function insertClaimedRun(
   const { bind } = run;
   const expires = bind.now + claim.leaseMs;
   sql.insertClaimedRun.run({ ...bind, owner: claim.workerId, expires });
-  // The row as inserted, not read back (the conformance suite checks it equals the stored run).
-  const row: RunRow = {
+  const row = insertedRow(bind, { owner: claim.workerId, expires });
+  const claimed = runRecordOf(row, false);
+  for (const event of run.events) sql.insertEvent.run(event);
+  sql.insertEvent.run(eventParams(claimed.id, claimEvent(claimed, bind.now)));
+  return { run: claimed, created: true };
+}
+
+/**
+ * The row as `insertRun` (no claim) or `insertClaimedRun` wrote it, built from its bind
+ * values instead of read back (the conformance suite checks it equals the stored run).
+ */
+function insertedRow(
+  bind: EncodedRun['bind'],
+  claim: { owner: string; expires: number } | null,
+): RunRow {
+  return {
     id: bind.id,
     workflow_name: bind.workflow_name,
     workflow_version: bind.workflow_version,
-    status: 'running',
+    status: claim === null ? 'pending' : 'running',
     input: bind.input,
     output: null,
     error: null,
@@ -102,13 +115,13 @@ export function insertClaimedRun(
     idempotency_key: bind.idempotency_key,
     created_at: bind.now,
     updated_at: bind.now,
-    started_at: bind.now,
+    started_at: claim === null ? null : bind.now,
     finished_at: null,
-    wake_at: null,
+    wake_at: claim === null ? bind.wake_at : null,
     deadline_at: bind.deadline_at,
-    lease_owner: claim.workerId,
-    lease_expires_at: expires,
-    fencing_token: 1,
+    lease_owner: claim?.owner ?? null,
+    lease_expires_at: claim?.expires ?? null,
+    fencing_token: claim === null ? 0 : 1,
     recovery_count: 0,
     pause_requested: 0,
     paused_from: null,
@@ -117,10 +130,6 @@ export function insertClaimedRun(
     definition_file: bind.definition_file,
     definition_nested: bind.definition_nested,
   };
-  const claimed = runRecordOf(row, false);
-  for (const event of run.events) sql.insertEvent.run(event);
-  sql.insertEvent.run(eventParams(claimed.id, claimEvent(claimed, bind.now)));
-  return { run: claimed, created: true };
 }
 
 function runWithKey(sql: Statements, run: EncodedRun): RunRow | undefined {
