@@ -18,6 +18,7 @@ import { type AgentProcessExit, runAgentProcess } from './agent-process.ts';
 import { type AgentOutcome, type AgentProvider, clip, isObject } from './agent-provider.ts';
 import { agentError, type AgentResult } from './agent-result.ts';
 import { AgentTranscript } from './agent-transcript.ts';
+import { AGENT_CREDENTIAL_ENV } from './providers.ts';
 import { prepareBrief } from './prompt-files.ts';
 
 /**
@@ -33,8 +34,8 @@ export interface AgentExecutorOptions {
   /** Executable per provider name, instead of its usual name on PATH. */
   binaries?: Readonly<Record<string, string | undefined>>;
   /**
-   * Credential variables whose values are masked in the agent's output. Default: this
-   * provider's own (`agentExecutors` passes every provider's).
+   * Credential variables whose values are masked in the agent's output. Default: every
+   * provider's (AGENT_CREDENTIAL_ENV), not only this one's.
    */
   credentialEnv?: readonly string[];
   /** Between SIGTERM and SIGKILL of an aborted agent's process group. Default 5 s. */
@@ -91,7 +92,7 @@ async function runAgent(
   const env = agentEnv(options.baseEnv ?? {}, invocation.envDefaults ?? {}, ctx.env);
   const masker = new SecretMasker([
     ...Object.values(ctx.secrets),
-    ...(options.credentialEnv ?? provider.credentialEnv).flatMap((n) => env[n] ?? []),
+    ...(options.credentialEnv ?? AGENT_CREDENTIAL_ENV).flatMap((n) => env[n] ?? []),
   ]);
   const show = (line: string): void => ctx.logger.info(masker.mask(line));
   const maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;

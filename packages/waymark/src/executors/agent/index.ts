@@ -1,20 +1,19 @@
 /** Executors for coding-agent CLIs: Claude Code, Codex, Gemini CLI and Grok Build. */
 import type { Executor } from '../executor.ts';
 import { type AgentExecutorOptions, createAgentExecutor } from './agent-executor.ts';
-import type { AgentProvider } from './agent-provider.ts';
 import { claudeCode } from './claude-code.ts';
 import { codex } from './codex.ts';
 import { gemini } from './gemini.ts';
 import { grok } from './grok.ts';
+import { AGENT_PROVIDERS } from './providers.ts';
 
-export const AGENT_PROVIDERS: readonly AgentProvider[] = [claudeCode, codex, gemini, grok];
+export { AGENT_CREDENTIAL_ENV, AGENT_PROVIDERS } from './providers.ts';
 
 export { AGENT_PROVIDER_NAMES } from './provider-names.ts';
 
 /** One executor per provider, named after it (`claude-code`, `codex`, `gemini`, `grok`). */
 export function agentExecutors(options: AgentExecutorOptions = {}): Executor[] {
-  const credentialEnv = options.credentialEnv ?? AGENT_PROVIDERS.flatMap((p) => p.credentialEnv);
-  return AGENT_PROVIDERS.map((p) => createAgentExecutor(p, { ...options, credentialEnv }));
+  return AGENT_PROVIDERS.map((p) => createAgentExecutor(p, options));
 }
 
 /** The providers, for `createAgentExecutor(codex, options)`. */

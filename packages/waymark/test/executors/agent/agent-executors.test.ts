@@ -11,6 +11,7 @@ import {
   AGENT_PROVIDER_NAMES,
   AGENT_PROVIDERS,
   agentExecutors,
+  createAgentExecutor,
 } from '../../../src/executors/agent/index.ts';
 import type { Executor } from '../../../src/executors/index.ts';
 import {
@@ -27,6 +28,8 @@ interface Setup {
   files?: Record<string, string>;
   signal?: AbortSignal;
   secrets?: string[];
+  /** Made alone with createAgentExecutor, not among agentExecutors(). */
+  alone?: boolean;
 }
 
 /** Runs `provider` with `args` in a fresh project directory; keeps what the fake CLI saw. */
@@ -37,12 +40,18 @@ async function runAgent(provider: string, args: Record<string, unknown>, setup: 
     writeFileSync(join(dir, name), text);
   }
   const log = join(dir, 'invocations.jsonl');
-  const executors = agentExecutors({
+  const options = {
     baseEnv: { PATH: `${FAKES}:${process.env['PATH'] ?? ''}`, FAKE_AGENT_LOG: log, ...setup.env },
     ...(setup.binaries === undefined ? {} : { binaries: setup.binaries }),
     killGraceMs: 200,
-  });
-  const executor = executors.find((e) => e.name === provider) as Executor;
+  };
+  const executor =
+    setup.alone === true
+      ? createAgentExecutor(
+          AGENT_PROVIDERS.find((p) => p.name === provider)!,
+          options,
+        )
+      : (agentExecutors(options).find((e) => e.name === provider) as Executor);
   const step = fakeStep({
     ...(setup.signal === undefined ? {} : { signal: setup.signal }),
     secrets: setup.secrets ?? [],
@@ -471,6 +480,20 @@ describe('agent executors: masking and the transcript', () => {
     expect(transcript.trim().split('\n')).toHaveLength(6);
     expect(transcript).not.toContain('sk-ant-0123456789');
     expect(transcript).not.toContain('hunter22');
+  });
+
+  it("masks every provider's keys, not only its own, also when made alone", async () => {
+    const run = await runAgent(
+      'claude-code',
+      { prompt: 'p' },
+      {
+        alone: true,
+        env: { OPENAI_API_KEY: 'sk-proj-other-7', FAKE_AGENT_PRINT_ENV: 'OPENAI_API_KEY' },
+      },
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.output?.['text']).toBe('Done: p OPENAI_API_KEY=***');
+    expect(JSON.stringify([run.output, run.step.events])).not.toContain('sk-proj-other-7');
   });
 
   it('masks them in errors too', async () => {
