@@ -1,3 +1,4 @@
+import { ValidationError } from './errors.ts';
 import type { RunStatus } from './run.ts';
 
 /** A page of `listRuns`: 50 runs unless asked otherwise, never more than 1000 (see ListRunsParams). */
@@ -28,4 +29,16 @@ export function pageOf<R extends { id: string }>(
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   return { page, nextCursor: more ? (page.at(-1)?.id ?? null) : null };
+}
+
+/** Most ids one `listEndedRuns` call takes. */
+export const MAX_ENDED_RUNS_READ = 1000;
+
+/** Refuses a `listEndedRuns` call with more ids than MAX_ENDED_RUNS_READ. */
+export function checkEndedRunsRead(runIds: readonly string[]): void {
+  if (runIds.length > MAX_ENDED_RUNS_READ) {
+    throw new ValidationError(
+      `listEndedRuns takes at most ${MAX_ENDED_RUNS_READ} run ids at once, got ${runIds.length}`,
+    );
+  }
 }

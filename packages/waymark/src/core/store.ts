@@ -45,6 +45,12 @@ export interface Store {
   releaseRun(params: FencedParams & { now: number }): Promise<void>;
 
   getRun(params: { runId: string }): Promise<RunRecord | null>;
+  /**
+   * Those of `runIds` that have ended (completed, failed or cancelled), as stored, in any
+   * order; unknown ids are left out. One read for many runs: how waiters on runs executed
+   * elsewhere find their ends. At most MAX_ENDED_RUNS_READ (1000) ids per call.
+   */
+  listEndedRuns(params: { runIds: readonly string[] }): Promise<RunRecord[]>;
   listRuns(params: ListRunsParams): Promise<{ runs: RunRecord[]; nextCursor: string | null }>;
   /** The run's steps in the order they were first recorded. */
   listSteps(params: { runId: string }): Promise<StepRecord[]>;

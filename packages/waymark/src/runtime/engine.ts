@@ -5,6 +5,7 @@ import type { HistoryEvent } from '../core/history.ts';
 import { uuidv4, uuidv7 } from '../core/ids.ts';
 import { findNonJsonValue } from '../core/json-value.ts';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
+import { MAX_ENDED_RUNS_READ } from '../core/list-limit.ts';
 import { type EndedRun, type RunRecord, isTerminalStatus } from '../core/run.ts';
 import { DEFAULT_WORKER_OPTIONS } from './worker-defaults.ts';
 import type { StepRecord } from '../core/step.ts';
@@ -94,6 +95,8 @@ export class Engine {
   /** Runs `start` created here that have not ended here since, oldest first (see `endsHere`). */
   private readonly startedHere = new Set<string>();
   private cancelEndPoll: (() => void) | undefined;
+  /** An end poll's read is in flight (the next is armed when it is done). */
+  private endPolling = false;
   private stopped = false;
 
   constructor(options: EngineOptions) {
@@ -325,9 +328,8 @@ export class Engine {
   /**
    * A run this engine created, not yet ended here, that its worker will likely execute: its
    * end will be announced here, so `result()` need not read it first (with a thousand runs
-   * started at once, a thousand reads of runs not even claimed yet). Only that first read is
-   * saved: the end poll still has every waiter not executing here read its run each `pollMs`,
-   * which is how a run another process claims and ends is found.
+   * started at once, a thousand reads of runs not even claimed yet). A run another process
+   * claims and ends is found by the end poll (armEndPoll).
    */
   private endsHere(runId: string): boolean {
     return this.worker !== null && !this.stopped && this.startedHere.has(runId);
@@ -363,19 +365,39 @@ export class Engine {
   }
 
   /**
-   * Runs ended by another process announce nothing here, so waiters also re-check the store
-   * every second (DEFAULT_WORKER_OPTIONS.pollMs). One timer serves all of them (thousands may wait at once).
+   * Runs ended by another process announce nothing here, so every second
+   * (DEFAULT_WORKER_OPTIONS.pollMs) one timer reads, in one store call per thousand, which of
+   * the runs waited on and not executing here have ended, and hands each to its waiters.
+   * Thousands may wait at once: that is a few reads a second, not one per waiter.
    */
   private armEndPoll(): void {
-    if (this.cancelEndPoll !== undefined) return;
+    if (this.cancelEndPoll !== undefined || this.endPolling) return;
     this.cancelEndPoll = this.clock.setTimer(DEFAULT_WORKER_OPTIONS.pollMs, () => {
       this.cancelEndPoll = undefined;
-      const all = [...this.endWaiters.keys()];
-      for (const runId of all) {
-        if (!this.executesHere(runId)) this.notifyEnded(runId, undefined);
-      }
-      if (this.endWaiters.size > 0) this.armEndPoll();
+      this.endPolling = true;
+      void this.pollEnds().finally(() => {
+        this.endPolling = false;
+        if (this.endWaiters.size > 0) this.armEndPoll();
+      });
     });
+  }
+
+  private async pollEnds(): Promise<void> {
+    const runIds = [...this.endWaiters.keys()].filter((runId) => !this.executesHere(runId));
+    for (let i = 0; i < runIds.length; i += MAX_ENDED_RUNS_READ) {
+      let ended: RunRecord[];
+      try {
+        ended = await this.store.listEndedRuns({
+          runIds: runIds.slice(i, i + MAX_ENDED_RUNS_READ),
+        });
+      } catch (error) {
+        // The waiters keep waiting; the next poll reads again.
+        const at = this.clock.now();
+        this.bus.emit({ kind: 'engine-error', at, operation: 'read ended runs', error });
+        return;
+      }
+      for (const run of ended) this.notifyEnded(run.id, run);
+    }
   }
 
   /**

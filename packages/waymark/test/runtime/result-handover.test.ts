@@ -4,7 +4,12 @@
  * any other way are read from the store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChildWorkflowError, defineWorkflow, NonRetryableError } from '../../src/index.ts';
+import {
+  ChildWorkflowError,
+  createEngine,
+  defineWorkflow,
+  NonRetryableError,
+} from '../../src/index.ts';
 import { CancelledError } from '../../src/core/errors.ts';
 import { settle } from '../../src/testing/fake-clock.ts';
 import { type TestEngine, createTestEngine } from '../../src/testing/test-engine.ts';
@@ -14,6 +19,8 @@ afterEach(async () => {
   await t?.close();
   t = undefined;
 });
+
+const realDelay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Counts the store's getRun calls. */
 function countReads(engine: TestEngine): { reads: number } {
@@ -100,7 +107,9 @@ describe('result() of a run executed here', () => {
       ctx.step('a', () => 7),
     );
     t = await createTestEngine({ workflows: [wf] });
-    const run = await t.engine.start(wf, null, { delay: '1m' });
+    // Started by a client engine (no worker): this one did not start it, so result() reads it.
+    const client = createEngine({ store: t.store, clock: t.clock, workflows: [wf], worker: false });
+    const run = await client.start(wf, null, { delay: '1m' });
     // The read sees the run pending, but answers only after the run ended.
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -111,13 +120,12 @@ describe('result() of a run executed here', () => {
       if (held++ === 0) await gate;
       return record;
     };
-    // A handle of its own (not the one start() returned), so result() reads the run first.
     const result = t.engine.handle(run.id).result();
     await settle(2);
     await t.clock.advance('1m');
     await t.waitForStatus(run.id, 'completed');
     release();
-    // Without the waiter registered before the read, only the 1 s store poll (a fake clock
+    // Without the waiter registered before the read, only the 1 s end poll (a fake clock
     // that does not move here) would notice: this would hang.
     expect(await result).toBe(7);
   });
@@ -168,6 +176,47 @@ describe('result() of a run started here', () => {
     // A result() waiting since before the stop re-read the run then, and now at the poll.
     await t.clock.advance('1s');
     expect(await result).toBe(3);
+  });
+
+  it('finds runs ended elsewhere by one read per poll, not one per waiter', async () => {
+    const wf = defineWorkflow({ name: 'handover-polled' }, async (ctx) => ctx.step('a', () => 5));
+    t = await createTestEngine({ workflows: [wf] });
+    // Waited on by a client engine; executed by t's worker.
+    const client = createEngine({ store: t.store, clock: t.clock, workflows: [wf], worker: false });
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, () => client.start(wf, null, { delay: '1m' })),
+    );
+    const results = Promise.all(runs.map((run) => run.result()));
+    await settle(2);
+    const reads = countReads(t);
+    const polls: number[] = [];
+    let answered = 0;
+    const listEndedRuns = t.store.listEndedRuns.bind(t.store);
+    t.store.listEndedRuns = (params) => {
+      polls.push(params.runIds.length);
+      return listEndedRuns(params).finally(() => answered++);
+    };
+    for (let i = 1; i <= 5; i++) {
+      await t.clock.advance('1s');
+      // The next poll is armed once this one's read answered (real I/O on PostgreSQL).
+      const answeredBy = Date.now() + 5_000;
+      while (answered < i && Date.now() < answeredBy) await realDelay(5);
+      await settle(2);
+    }
+    expect(polls).toEqual([20, 20, 20, 20, 20]);
+    let done = false;
+    void results.then(() => (done = true));
+    await t.clock.advance('1m');
+    // Executed here by t; the client finds the ends at its next poll.
+    const deadline = Date.now() + 10_000;
+    while (!done && Date.now() < deadline) {
+      await realDelay(5);
+      await t.clock.advance('1s');
+    }
+    expect(await results).toEqual(runs.map(() => 5));
+    // Nothing read run by run: each poll asked once for all twenty.
+    expect(reads.reads).toBe(0);
+    await client.stop();
   });
 
   it('reads a run that ended here long before, whatever ended since', async () => {

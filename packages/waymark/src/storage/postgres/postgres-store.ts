@@ -1,6 +1,7 @@
 import { StoreError, ValidationError } from '../../core/errors.ts';
 import type { HistoryEvent, NewHistoryEvent } from '../../core/history.ts';
 import { toJsonText } from '../../core/json-text.ts';
+import { checkEndedRunsRead } from '../../core/list-limit.ts';
 import type { RunRecord } from '../../core/run.ts';
 import type { SerializedError } from '../../core/serialize-error.ts';
 import type { StepRecord } from '../../core/step.ts';
@@ -171,6 +172,13 @@ export class PostgresStore implements Store {
   async getRun(params: { runId: string }): Promise<RunRecord | null> {
     const [row] = await this.reader().query<RunRow>(this.sql.getRun, [params.runId]);
     return row === undefined ? null : runRecordOf(row);
+  }
+
+  async listEndedRuns(params: { runIds: readonly string[] }): Promise<RunRecord[]> {
+    checkEndedRunsRead(params.runIds);
+    if (params.runIds.length === 0) return [];
+    const rows = await this.reader().query<RunRow>(this.sql.endedRuns, [params.runIds]);
+    return rows.map((row) => runRecordOf(row));
   }
 
   async listRuns(

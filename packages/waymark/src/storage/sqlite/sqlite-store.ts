@@ -21,6 +21,7 @@ import type {
   StartChildRunParams,
   Store,
 } from '../../core/store.ts';
+import { checkEndedRunsRead } from '../../core/list-limit.ts';
 import { claimRuns } from './claim-runs.ts';
 import { encodeRun, insertClaimedRun, insertRun, startChildRun } from './create-runs.ts';
 import { cancelTree, finishRun } from './end-runs.ts';
@@ -136,6 +137,13 @@ export class SqliteStore implements Store {
   async getRun(params: { runId: string }): Promise<RunRecord | null> {
     const row = this.statements().getRun.get(params.runId) as RunRow | undefined;
     return row === undefined ? null : runRecordOf(row);
+  }
+
+  async listEndedRuns(params: { runIds: readonly string[] }): Promise<RunRecord[]> {
+    checkEndedRunsRead(params.runIds);
+    if (params.runIds.length === 0) return [];
+    const rows = this.statements().endedRuns.all(JSON.stringify(params.runIds));
+    return rows.map((row) => runRecordOf(row));
   }
 
   async listRuns(

@@ -59,6 +59,9 @@ export function prepareStatements(db: Database.Database, seqs: SeqCounter) {
   return {
     getRun: r(`SELECT ${RUN_SELECT} FROM runs WHERE id = ?`),
     getRunByIdempotencyKey: r(`SELECT ${RUN_SELECT} FROM runs WHERE idempotency_key = ?`),
+    endedRuns: r(`
+      SELECT ${RUN_SELECT} FROM runs
+      WHERE id IN (SELECT value FROM json_each(?)) AND NOT ${NOT_ENDED}`),
     fence: p(
       `SELECT status, fencing_token, pause_requested, recovery_count FROM runs WHERE id = ?`,
     ),

@@ -3,6 +3,7 @@ import type { RunRecord } from '../../core/run.ts';
 import type { Store } from '../../core/store.ts';
 import {
   T0,
+  completeHeld,
   createRun,
   expectLeaseLost,
   heldRun,
@@ -69,6 +70,43 @@ export function describeListRuns(fx: StoreFixture): void {
       expect(await ids({ status: ['completed'] })).toEqual([]);
       expect(await ids({ parentRunId: parent.id })).toEqual([child.id]);
       expect(await ids({ parentRunId: parent.id, status: 'running' })).toEqual([]);
+    });
+  });
+
+  describe('listEndedRuns', () => {
+    it('returns, of the ids given, the runs that ended, as stored', async () => {
+      const completed = await heldRun(fx.store);
+      await completeHeld(fx.store, completed, { ok: true });
+      const failed = await heldRun(fx.store);
+      const error = { type: 'Error', code: 'BOOM', message: 'no', retryable: false };
+      await fx.store.failRun({
+        runId: failed.id,
+        fencingToken: failed.fencingToken,
+        error,
+        now: T0,
+        events: [],
+      });
+      const cancelled = await createRun(fx.store);
+      await fx.store.cancelRun({ runId: cancelled.id, now: T0 });
+      const running = await heldRun(fx.store);
+      const pending = await createRun(fx.store);
+      const ended = await fx.store.listEndedRuns({
+        runIds: [completed.id, failed.id, cancelled.id, running.id, pending.id, 'no-such-run'],
+      });
+      const byId = new Map(ended.map((r) => [r.id, r]));
+      expect([...byId.keys()].sort()).toEqual([completed.id, failed.id, cancelled.id].sort());
+      for (const run of ended) expect(run).toEqual(await fx.store.getRun({ runId: run.id }));
+      expect(byId.get(completed.id)).toMatchObject({ status: 'completed', output: { ok: true } });
+      expect(byId.get(failed.id)).toMatchObject({ status: 'failed', error: { code: 'BOOM' } });
+      expect(await fx.store.listEndedRuns({ runIds: [] })).toEqual([]);
+    });
+
+    it('refuses more than 1000 ids at once', async () => {
+      const runIds = Array.from({ length: 1001 }, (_, i) => `run-${i}`);
+      await expect(fx.store.listEndedRuns({ runIds })).rejects.toMatchObject({
+        code: 'VALIDATION',
+      });
+      expect(await fx.store.listEndedRuns({ runIds: runIds.slice(1) })).toEqual([]);
     });
   });
 }
