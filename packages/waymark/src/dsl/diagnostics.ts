@@ -1,4 +1,4 @@
-import { WaymarkError } from '../core/errors.ts';
+import { brandErrorClass, WaymarkError } from '../core/errors.ts';
 
 /** One problem found in a workflow file, at the line and column (both 1-based) it points at. */
 export interface Diagnostic {
@@ -44,3 +44,4 @@ export class WorkflowValidationError extends WaymarkError {
     this.diagnostics = diagnostics;
   }
 }
+brandErrorClass(WorkflowValidationError);

@@ -121,4 +121,49 @@ describe('bin/waymark.mjs', () => {
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'completed', output: 42 });
   });
+
+  it('a workflow in a CommonJS package gets the same error classes: NonRetryableError, retryAfter and child failures keep their meaning', () => {
+    // No "type": "module": Node loads .ts files here as CommonJS, with a copy of `waymark`
+    // of their own beside the CLI's ESM one.
+    const dir = join(scratch.dir, 'cjs-project');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{ "name": "cjs-project" }\n');
+    writeFileSync(
+      join(dir, 'errors.workflow.ts'),
+      `import { ChildWorkflowError, defineWorkflow, NonRetryableError, RetryableError } from 'waymark';
+
+export const child = defineWorkflow({ name: 'cjs-child' }, async (ctx) => {
+  await ctx.step('stop', { retry: { maxAttempts: 4, initialInterval: '10ms' } }, () => {
+    throw new NonRetryableError('stop now');
+  });
+});
+
+let calls = 0;
+export default defineWorkflow({ name: 'cjs-parent' }, async (ctx) => {
+  await ctx.step('busy', { retry: { maxAttempts: 2, initialInterval: '10ms' } }, () => {
+    if (++calls === 1) throw new RetryableError('rate limited', { retryAfterMs: 1500 });
+    return 'ok';
+  });
+  try {
+    await ctx.run(child, null);
+    return 'child did not fail';
+  } catch (error) {
+    return { typed: error instanceof ChildWorkflowError };
+  }
+});
+`,
+    );
+    const result = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'packages/waymark/bin/waymark.mjs'), 'run', 'errors.workflow.ts'],
+      { cwd: dir, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('✖ busy  attempt 1/2 failed: rate limited — retrying in 1.5s');
+    // Not retried: one attempt of four.
+    expect(result.stdout).toMatch(/✖ stop {2}attempt 1\/4 failed: NON_RETRYABLE: stop now\n/);
+    expect(result.stdout).not.toContain('attempt 2/4');
+    expect(result.stdout).toContain('"typed": true');
+  });
 });
