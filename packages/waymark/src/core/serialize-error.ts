@@ -14,6 +14,7 @@ import {
   WaymarkError,
   WorkflowTimeoutError,
 } from './errors.ts';
+import { isDuration, parseDuration } from './durations.ts';
 
 /** The stored form of an error: what history, the CLI and the API show. */
 export interface SerializedError {
@@ -76,9 +77,8 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   if (typeof located.step === 'string') out.step = located.step;
   if (typeof located.attempt === 'number') out.attempt = located.attempt;
   if (error instanceof WaymarkError && error.details !== undefined) out.details = error.details;
-  if (error instanceof RetryableError && error.retryAfterMs !== undefined) {
-    out.retryAfterMs = error.retryAfterMs;
-  }
+  const retryAfterMs = retryAfterOf(error);
+  if (retryAfterMs !== undefined) out.retryAfterMs = retryAfterMs;
   if (error.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
     out.cause = serializeError(error.cause, depth + 1);
   }
@@ -107,6 +107,21 @@ export function deserializeError(data: SerializedError): Error {
     Object.defineProperty(error, 'cause', { value: deserializeError(data.cause), writable: true });
   }
   return error;
+}
+
+/**
+ * The least delay before the next attempt that the error asks for: `retryAfterMs` (a number
+ * of milliseconds, as RetryableError has) or `retryAfter` as a duration text ("30s", "1m");
+ * on any error, so one from another library can carry it too. A bare number under
+ * `retryAfter` is ignored: some libraries mean seconds by it, others milliseconds.
+ */
+function retryAfterOf(error: Error): number | undefined {
+  const { retryAfterMs, retryAfter } = error as { retryAfterMs?: unknown; retryAfter?: unknown };
+  if (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
+    return retryAfterMs;
+  }
+  if (typeof retryAfter === 'string' && isDuration(retryAfter)) return parseDuration(retryAfter);
+  return undefined;
 }
 
 function errorCode(error: Error): string {

@@ -286,4 +286,20 @@ describe('serializeError / deserializeError', () => {
     value['self'] = value;
     expect(serializeError(value).message).toBe('[object Object]');
   });
+
+  it('takes a least retry delay from any error: retryAfterMs, or retryAfter as a duration text', () => {
+    const withMs = Object.assign(new Error('429'), { retryAfterMs: 2_000 });
+    expect(serializeError(withMs).retryAfterMs).toBe(2_000);
+    const withText = Object.assign(new Error('429'), { retryAfter: '1m30s' });
+    expect(serializeError(withText).retryAfterMs).toBe(90_000);
+    // A bare number is ambiguous (seconds or milliseconds?), bad text is no duration.
+    for (const retryAfter of [30, 'soon', -1]) {
+      expect(serializeError(Object.assign(new Error('x'), { retryAfter })).retryAfterMs).toBe(
+        undefined,
+      );
+    }
+    expect(serializeError(Object.assign(new Error('x'), { retryAfterMs: -5 })).retryAfterMs).toBe(
+      undefined,
+    );
+  });
 });
