@@ -25,9 +25,12 @@ export function startAttempt(
   kind: StepKind,
   attempt: number,
   policy: ResolvedRetryPolicy,
+  options: { afterLostAttempt?: boolean } = {},
 ): { step: StepRecord; takeStart: () => NewHistoryEvent[]; addEvent: AttemptEvents['add'] } {
   const step = newStep(ex, key, name, kind, attempt);
-  const start = ex.deferStepStart(step, [attemptStarted(step, policy)]);
+  // The attempt before died with its worker (its record still says `running`): say so.
+  const data = options.afterLostAttempt === true ? { lostAttempt: attempt - 1 } : {};
+  const start = ex.deferStepStart(step, [attemptStarted(step, policy, data)]);
   const added = new AttemptEvents(ex, step);
   return { step, takeStart: () => [...start.take(), ...added.take()], addEvent: added.add };
 }
@@ -52,10 +55,14 @@ function attemptStarted(
   policy: ResolvedRetryPolicy,
   data: Record<string, unknown> = {},
 ): NewHistoryEvent {
+  const lost =
+    typeof data['lostAttempt'] === 'number'
+      ? ` (attempt ${data['lostAttempt']} was lost with its worker)`
+      : '';
   return event('step.started', step, step.startedAt, {
     data: {
       maxAttempts: policy.maxAttempts,
-      message: `attempt ${step.attempt} of ${policy.maxAttempts}`,
+      message: `attempt ${step.attempt} of ${policy.maxAttempts}${lost}`,
       ...data,
     },
   });

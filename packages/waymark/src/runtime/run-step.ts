@@ -53,7 +53,9 @@ export async function runStep<T>(
     step: started,
     takeStart,
     addEvent,
-  } = startAttempt(ex, key, name, 'run', attempt, policy);
+  } = startAttempt(ex, key, name, 'run', attempt, policy, {
+    afterLostAttempt: recorded?.status === 'running',
+  });
   let output: T;
   try {
     output = await runAttempt(ex, { key, attempt, addEvent }, timeoutMs, signal, fn);

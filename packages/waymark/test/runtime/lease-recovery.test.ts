@@ -133,4 +133,51 @@ describe('leases', () => {
     expect(calls).toBe(2);
     expect((await second.store.getRun({ runId: run.id }))?.output).toBe('attempt 2');
   });
+
+  it('an attempt lost with its worker runs again, and its start says so', async () => {
+    let calls = 0;
+    const wf = defineWorkflow({ name: 'lost-attempt' }, async (ctx) =>
+      ctx.step('work', { retry: { maxAttempts: 1 } }, () => ++calls),
+    );
+    const t = await engineOn({ workflows: [wf], worker: { leaseMs: 1_000 } });
+    await t.engine.stop();
+    const run = await t.engine.start(wf, null);
+    // A worker claims it, records the attempt's start, and dies.
+    const [claimed] = await t.store.claimRuns({
+      workerId: 'dies',
+      now: t.clock.now(),
+      leaseMs: 1_000,
+      limit: 1,
+    });
+    const now = t.clock.now();
+    await t.store.saveStep({
+      runId: run.id,
+      fencingToken: claimed?.fencingToken ?? 0,
+      now,
+      events: [],
+      step: {
+        runId: run.id,
+        key: 'work',
+        name: 'work',
+        kind: 'run',
+        status: 'running',
+        attempt: 1,
+        output: undefined,
+        error: null,
+        startedAt: now,
+        finishedAt: null,
+        wakeAt: null,
+        childRunId: null,
+      },
+    });
+    await t.clock.advance(1_001);
+    // The next worker finds the lease expired when it starts.
+    const next = await engineOn({ workflows: [wf], store: t.store, clock: t.clock });
+    await until(async () => (await next.store.getRun({ runId: run.id }))?.status === 'completed');
+    expect(calls).toBe(1);
+    const started = (await next.engine.history(run.id)).filter((e) => e.type === 'step.started');
+    expect(started.map((e) => [e.attempt, e.data['lostAttempt'], e.data['message']])).toEqual([
+      [2, 1, 'attempt 2 of 1 (attempt 1 was lost with its worker)'],
+    ]);
+  });
 });

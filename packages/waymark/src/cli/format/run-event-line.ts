@@ -30,7 +30,11 @@ export class RunEventFormatter {
     switch (event.type) {
       case 'step.started': {
         this.rememberMaxAttempts(key, data);
-        return `${style.cyan('▶')} ${key}  ${style.dim(this.attempt(key, event.attempt))}`;
+        const lost =
+          typeof data['lostAttempt'] === 'number'
+            ? ` — attempt ${data['lostAttempt']} was lost with its worker`
+            : '';
+        return `${style.cyan('▶')} ${key}  ${style.dim(this.attempt(key, event.attempt) + lost)}`;
       }
       case 'step.succeeded':
         return `${style.green('✔')} ${key}  ${style.dim(formatMs(event.durationMs))}`;
@@ -94,7 +98,10 @@ export class RunEventFormatter {
 
   private attempt(key: string, attempt: number | null): string {
     const max = this.maxAttempts.get(key);
-    return `attempt ${attempt ?? '?'}${max === undefined ? '' : `/${max}`}`;
+    if (max === undefined) return `attempt ${attempt ?? '?'}`;
+    // Past the limit only when a lost attempt runs again (it counts, but must finish).
+    if (attempt !== null && attempt > max) return `attempt ${attempt} (max ${max})`;
+    return `attempt ${attempt ?? '?'}/${max}`;
   }
 
   private errorText(value: unknown): string {
