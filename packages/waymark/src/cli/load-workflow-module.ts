@@ -33,7 +33,7 @@ export async function loadWorkflowModule(
   try {
     exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new CliError(`cannot load ${path}: ${(error as Error)?.message ?? String(error)}`);
+    throw new CliError(`cannot load ${path}: ${loadErrorText(error)}`);
   }
 
   const exportNames = Object.keys(exports);
@@ -81,4 +81,20 @@ function select(
 
 function listOrNone(names: readonly string[]): string {
   return names.length === 0 ? 'none' : names.join(', ');
+}
+
+/**
+ * An import failure in one line: a syntax error as `file:line:column: message` (esbuild's
+ * "Transform failed with 1 error:" and "ERROR:" dropped), a missing module without Node's
+ * "Require stack" list after it.
+ */
+export function loadErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = message.split('\n').filter((line) => line.trim() !== '');
+  const located = lines.find((line) => /:\d+:\d+: (ERROR: )?/.test(line));
+  if (/^Transform failed with \d+ errors?:/.test(lines[0] ?? '') && located !== undefined) {
+    const more = lines.filter((line) => /:\d+:\d+: ERROR: /.test(line)).length - 1;
+    return located.replace(': ERROR: ', ': ') + (more > 0 ? ` (and ${more} more)` : '');
+  }
+  return (lines[0] ?? message).trim();
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliHarness, cli, makeScratchDir, writeFixture } from './cli-harness.ts';
 import { BASIC_WORKFLOW, NO_WORKFLOW_MODULE, PARENT_CHILD_WORKFLOWS } from './fixtures.ts';
+import { loadErrorText } from '../../src/cli/load-workflow-module.ts';
 
 let scratch: ReturnType<typeof makeScratchDir>;
 beforeAll(() => {
@@ -208,5 +209,17 @@ describe('CLI errors', () => {
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/^waymark: error: .*not a database\n.*StoreError/);
     expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('a workflow module that cannot be loaded', () => {
+  it('is said in one line: a syntax error at file:line:column, a missing module without its require stack', () => {
+    const syntax = new Error(
+      'Transform failed with 2 errors:\n/p/wf.ts:3:12: ERROR: Unexpected ";"\n/p/wf.ts:9:1: ERROR: Unexpected "}"',
+    );
+    expect(loadErrorText(syntax)).toBe('/p/wf.ts:3:12: Unexpected ";" (and 1 more)');
+    const missing = new Error("Cannot find module 'left-pad'\nRequire stack:\n- /p/wf.ts");
+    expect(loadErrorText(missing)).toBe("Cannot find module 'left-pad'");
+    expect(loadErrorText('thrown text')).toBe('thrown text');
   });
 });

@@ -119,6 +119,28 @@ describe('waymark run', () => {
     });
   });
 
+  it("--resume with a file that does not export the run's workflow is an error, also once the run ended", async () => {
+    writeFixture(scratch.dir, 'failing.workflow.ts', FAILING_WORKFLOW);
+    writeFixture(scratch.dir, 'basic.workflow.ts', BASIC_WORKFLOW);
+    const first = await cli(scratch.dir, 'run', 'failing.workflow.ts', '--db', 'test.db');
+    const runId = runIdOf(first.stdout);
+    const wrong = await cli(
+      scratch.dir,
+      'run',
+      'basic.workflow.ts',
+      '--resume',
+      runId,
+      '--db',
+      'test.db',
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(
+      new RegExp(
+        `^waymark: error: run ${runId} is a run of workflow "failing", which .*basic\\.workflow\\.ts does not export \\(it exports: basic\\)\\n$`,
+      ),
+    );
+  });
+
   it('registers every workflow the module exports, so child runs execute, shown indented', async () => {
     writeFixture(scratch.dir, 'family.workflow.ts', PARENT_CHILD_WORKFLOWS);
     const { code, stdout } = await cli(scratch.dir, 'run', 'family.workflow.ts', '--db', 'test.db');

@@ -8,8 +8,8 @@ import { executeRun } from './execute-run.ts';
 import { announceResume, reportRunEnd } from './run-output.ts';
 
 /**
- * `--resume`: continues `run` with a worker for `module`'s workflows. A finished run just
- * reports its result; a paused one is resumed; a running one whose worker died is reclaimed
+ * `--resume`: continues `run` with a worker for `module`'s workflows (which must include the
+ * run's). A finished run just reports its result; a paused one is resumed; a running one whose worker died is reclaimed
  * once its lease expires; a sleeping one continues when it is due.
  */
 export async function resumeRun(
@@ -20,14 +20,15 @@ export async function resumeRun(
   options: RunOptions,
   ctx: CliContext,
 ): Promise<number> {
-  if (isTerminalStatus(run.status)) {
-    return reportRunEnd(run, options, ctx, (runId) => store.listSteps({ runId }));
-  }
   if (!module.workflows.some((w) => w.name === run.workflowName)) {
     const names = module.workflows.map((w) => w.name).join(', ');
     throw new CliError(
       `run ${run.id} is a run of workflow "${run.workflowName}", which ${module.path} does not export (it exports: ${names})`,
     );
+  }
+  // Checked first, so a wrong file is said even for a run that already ended.
+  if (isTerminalStatus(run.status)) {
+    return reportRunEnd(run, options, ctx, (runId) => store.listSteps({ runId }));
   }
   return executeRun(file, module, store, options, ctx, async (engine) => {
     announceResume(run, engine.clock.now(), options, ctx);
