@@ -50,7 +50,7 @@ export class WaymarkError extends Error {
     if (typeof value !== 'object' || value === null) return false;
     if (!Object.hasOwn(this.prototype, ERROR_CLASS)) return false;
     const wanted = (this.prototype as Branded)[ERROR_CLASS];
-    for (let p = Object.getPrototypeOf(value) as Branded | null; p !== null; ) {
+    for (let p = Object.getPrototypeOf(value) as Branded | null; p !== null;) {
       if (Object.hasOwn(p, ERROR_CLASS) && p[ERROR_CLASS] === wanted) return true;
       p = Object.getPrototypeOf(p) as Branded | null;
     }

@@ -28,7 +28,10 @@ export function buildStatements(leaseClock: LeaseClock) {
 
   return {
     getRun: s('get_run', `SELECT * FROM runs WHERE id = $1`),
-    endedRuns: s('ended_runs', `SELECT * FROM runs WHERE id = ANY($1::text[]) AND NOT ${NOT_ENDED}`),
+    endedRuns: s(
+      'ended_runs',
+      `SELECT * FROM runs WHERE id = ANY($1::text[]) AND NOT ${NOT_ENDED}`,
+    ),
     lockRun: s('lock_run', `SELECT * FROM runs WHERE id = $1 FOR UPDATE`),
     getRunByIdempotencyKey: s('get_run_by_key', `SELECT * FROM runs WHERE idempotency_key = $1`),
     // The fencing check locks the run's row until the transaction ends: no claim can change
