@@ -385,16 +385,17 @@ export class Engine {
   private async pollEnds(): Promise<void> {
     const runIds = [...this.endWaiters.keys()].filter((runId) => !this.executesHere(runId));
     for (let i = 0; i < runIds.length; i += MAX_ENDED_RUNS_READ) {
+      const batch = runIds.slice(i, i + MAX_ENDED_RUNS_READ);
       let ended: RunRecord[];
       try {
-        ended = await this.store.listEndedRuns({
-          runIds: runIds.slice(i, i + MAX_ENDED_RUNS_READ),
-        });
-      } catch (error) {
-        // The waiters keep waiting; the next poll reads again.
-        const at = this.clock.now();
-        this.bus.emit({ kind: 'engine-error', at, operation: 'read ended runs', error });
-        return;
+        ended = await this.store.listEndedRuns({ runIds: batch });
+      } catch {
+        // The batched read failed (a closed or failing store, or one without the method): each
+        // waiter reads its own run instead, which ends its wait if the run ended and rejects
+        // its result() if the store cannot answer, instead of waiting forever.
+        for (const runId of batch)
+          if (!this.executesHere(runId)) this.notifyEnded(runId, undefined);
+        continue;
       }
       for (const run of ended) this.notifyEnded(run.id, run);
     }

@@ -219,6 +219,22 @@ describe('result() of a run started here', () => {
     await client.stop();
   });
 
+  it('a waiter whose store cannot answer the poll reads its run itself, and rejects if that fails too', async () => {
+    const wf = defineWorkflow({ name: 'handover-broken-store' }, async () => 'never');
+    t = await createTestEngine({ workflows: [wf] });
+    const client = createEngine({ store: t.store, clock: t.clock, workflows: [wf], worker: false });
+    const run = await client.start(wf, null, { delay: '1h' });
+    const result = client.handle(run.id).result();
+    result.catch(() => {});
+    await settle(2);
+    const failure = new Error('the database went away');
+    t.store.listEndedRuns = () => Promise.reject(failure);
+    t.store.getRun = () => Promise.reject(failure);
+    await t.clock.advance('1s');
+    await expect(result).rejects.toBe(failure);
+    await client.stop();
+  });
+
   it('reads a run that ended here long before, whatever ended since', async () => {
     const wf = defineWorkflow({ name: 'handover-long-ago' }, async () => 'kept');
     t = await createTestEngine({ workflows: [wf], worker: { concurrency: 100 } });
