@@ -106,6 +106,41 @@ describe('SQLite migration 4: steps and events clustered by run', () => {
     expect(steps.map((s) => s.key)).toEqual(['zeta#0', 'alpha#0', 'beta#0']);
   });
 
+  it('leaves behind the steps and events of runs deleted by hand, without failing', async () => {
+    const path = databaseAt(3, (db) => {
+      seedV3(db);
+      // Pruned in the sqlite3 shell, which runs without foreign keys.
+      db.pragma('foreign_keys = OFF');
+      db.prepare(
+        `INSERT INTO steps (run_id, key, name, kind, status, attempt, started_at)
+        VALUES ('gone', 'a#0', 'a', 'run', 'completed', 1, 0)`,
+      ).run();
+      db.prepare(
+        `INSERT INTO events (run_id, type, at, data) VALUES ('gone', 'run.created', 0, '{}')`,
+      ).run();
+    });
+    const store = await open(path);
+    expect(await store.listSteps({ runId: 'gone' })).toEqual([]);
+    expect(await store.listEvents({ runId: 'gone' })).toEqual([]);
+    expect(await store.listSteps({ runId })).toHaveLength(2);
+    // The orphan event's seq (5) is not handed out again either.
+    await store.appendEvents({ runId, events: [{ type: 'run.resume_requested', at: T0 }] });
+    expect((await store.listEvents({ runId })).at(-1)?.seq).toBe(6);
+  });
+
+  it('lists runs by status from an index, newest first', async () => {
+    const path = databaseAt(3, () => undefined);
+    await (await open(path)).close();
+    const db = new Database(path, { readonly: true });
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT id FROM runs WHERE status IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 5`,
+      )
+      .all('["failed"]') as { detail: string }[];
+    db.close();
+    expect(plan.map((p) => p.detail).join(' | ')).toContain('runs_status_idx');
+  });
+
   it('leaves the tables clustered by run, without a rowid', async () => {
     const path = databaseAt(3, () => undefined);
     await (await open(path)).close();

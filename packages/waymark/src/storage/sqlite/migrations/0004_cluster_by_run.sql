@@ -26,12 +26,13 @@ CREATE TABLE steps_by_run (
   PRIMARY KEY (run_id, key)
 ) WITHOUT ROWID;
 
--- rowid was first-insert order, which seq keeps.
+-- rowid was first-insert order, which seq keeps. Rows of runs deleted by hand (the sqlite3
+-- shell runs without foreign keys) are left behind: the copy checks the foreign key.
 INSERT INTO steps_by_run (run_id, key, seq, name, kind, status, attempt, output, error,
   started_at, finished_at, wake_at, child_run_id)
 SELECT run_id, key, rowid, name, kind, status, attempt, output, error,
   started_at, finished_at, wake_at, child_run_id
-FROM steps;
+FROM steps WHERE run_id IN (SELECT id FROM runs);
 
 CREATE TABLE events_by_run (
   run_id      TEXT NOT NULL REFERENCES runs (id),
@@ -46,13 +47,14 @@ CREATE TABLE events_by_run (
 ) WITHOUT ROWID;
 
 INSERT INTO events_by_run (run_id, seq, type, step_key, attempt, at, duration_ms, data)
-SELECT run_id, seq, type, step_key, attempt, at, duration_ms, data FROM events;
+SELECT run_id, seq, type, step_key, attempt, at, duration_ms, data FROM events
+WHERE run_id IN (SELECT id FROM runs);
 
--- Past every seq and step rowid handed out so far, including those of deleted events.
+-- Past every seq and step rowid handed out so far, including those of deleted rows.
 INSERT INTO counters (name, value) VALUES ('seq', MAX(
   COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
-  COALESCE((SELECT MAX(seq) FROM events_by_run), 0),
-  COALESCE((SELECT MAX(seq) FROM steps_by_run), 0)));
+  COALESCE((SELECT MAX(seq) FROM events), 0),
+  COALESCE((SELECT MAX(rowid) FROM steps), 0)));
 
 DROP TABLE steps;
 DROP TABLE events;
@@ -71,3 +73,6 @@ CREATE INDEX runs_due_idx ON runs (status, wake_at, id) WHERE wake_at IS NOT NUL
 DROP INDEX runs_lease_idx;
 CREATE INDEX runs_lease_idx ON runs (status, lease_expires_at, id)
   WHERE lease_expires_at IS NOT NULL;
+-- Listing by status (`waymark list --status failed`), newest first, which the two above no
+-- longer serve for every status.
+CREATE INDEX runs_status_idx ON runs (status, id);
