@@ -84,17 +84,24 @@ function listOrNone(names: readonly string[]): string {
 }
 
 /**
- * An import failure in one line: a syntax error as `file:line:column: message` (esbuild's
- * "Transform failed with 1 error:" and "ERROR:" dropped), a missing module without Node's
- * "Require stack" list after it.
+ * An import failure, as short as it can be said: a syntax error as `file:line:column: message`
+ * (without esbuild's "Transform failed with 1 error:" and "ERROR:"), a missing module without
+ * Node's "Require stack" list. Other messages are kept whole (a ValidationError lists its
+ * problems on the lines after the first).
  */
 export function loadErrorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const lines = message.split('\n').filter((line) => line.trim() !== '');
-  const located = lines.find((line) => /:\d+:\d+: (ERROR: )?/.test(line));
-  if (/^Transform failed with \d+ errors?:/.test(lines[0] ?? '') && located !== undefined) {
-    const more = lines.filter((line) => /:\d+:\d+: ERROR: /.test(line)).length - 1;
-    return located.replace(': ERROR: ', ': ') + (more > 0 ? ` (and ${more} more)` : '');
+  if (/^Transform failed with \d+ errors?:/.test(lines[0] ?? '')) {
+    const located = lines.filter((line) => /:\d+:\d+: ERROR: /.test(line));
+    const first = located[0];
+    if (first !== undefined) {
+      const more = located.length - 1;
+      return first.replace(': ERROR: ', ': ') + (more > 0 ? ` (and ${more} more)` : '');
+    }
   }
-  return (lines[0] ?? message).trim();
+  const stack = lines.findIndex((line) => line.startsWith('Require stack:'));
+  const kept = (stack === -1 ? lines : lines.slice(0, stack)).join('\n').trim();
+  if (kept !== '') return kept;
+  return error instanceof Error ? error.name : String(error);
 }

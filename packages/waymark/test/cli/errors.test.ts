@@ -221,5 +221,11 @@ describe('a workflow module that cannot be loaded', () => {
     const missing = new Error("Cannot find module 'left-pad'\nRequire stack:\n- /p/wf.ts");
     expect(loadErrorText(missing)).toBe("Cannot find module 'left-pad'");
     expect(loadErrorText('thrown text')).toBe('thrown text');
+    // Other messages keep every line: a ValidationError lists its problems after the first.
+    const invalid = new Error(
+      'invalid workflow definition "bad name!"\n  - name: must be 1-200 characters',
+    );
+    expect(loadErrorText(invalid)).toBe(invalid.message);
+    expect(loadErrorText(new TypeError(''))).toBe('TypeError');
   });
 });
