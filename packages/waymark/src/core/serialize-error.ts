@@ -111,16 +111,24 @@ export function deserializeError(data: SerializedError): Error {
 
 /**
  * The least delay before the next attempt that the error asks for: `retryAfterMs` (a number
- * of milliseconds, as RetryableError has) or `retryAfter` as a duration text ("30s", "1m");
- * on any error, so one from another library can carry it too. A bare number under
- * `retryAfter` is ignored: some libraries mean seconds by it, others milliseconds.
+ * of milliseconds, as RetryableError has) or `retryAfter` as a duration text with its unit
+ * ("30s", "1m"); on any error, so one from another library can carry it too. A bare number
+ * under `retryAfter`, or digits without a unit, is ignored: some libraries mean seconds by
+ * it, others milliseconds.
  */
 function retryAfterOf(error: Error): number | undefined {
   const { retryAfterMs, retryAfter } = error as { retryAfterMs?: unknown; retryAfter?: unknown };
   if (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
     return retryAfterMs;
   }
-  if (typeof retryAfter === 'string' && isDuration(retryAfter)) return parseDuration(retryAfter);
+  // Text with a unit only: a bare "120" is how an HTTP Retry-After header says seconds.
+  if (
+    typeof retryAfter === 'string' &&
+    !/^\s*[\d.]+\s*$/.test(retryAfter) &&
+    isDuration(retryAfter)
+  ) {
+    return parseDuration(retryAfter);
+  }
   return undefined;
 }
 

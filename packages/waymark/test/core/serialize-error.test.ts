@@ -293,7 +293,7 @@ describe('serializeError / deserializeError', () => {
     const withText = Object.assign(new Error('429'), { retryAfter: '1m30s' });
     expect(serializeError(withText).retryAfterMs).toBe(90_000);
     // A bare number is ambiguous (seconds or milliseconds?), bad text is no duration.
-    for (const retryAfter of [30, 'soon', -1]) {
+    for (const retryAfter of [30, '120', ' 1.5 ', 'soon', -1]) {
       expect(serializeError(Object.assign(new Error('x'), { retryAfter })).retryAfterMs).toBe(
         undefined,
       );
