@@ -2,6 +2,7 @@
  * Waymark's error classes. Each carries a stable string `code` and a `retryable` flag, is
  * stored in serialized form (see serialize-error.ts) and comes back as the same class.
  */
+import { brandErrorClasses, hasSameBrand } from './error-brand.ts';
 import { formatDuration } from './format-duration.ts';
 
 export type ErrorCode =
@@ -31,30 +32,14 @@ export interface WaymarkErrorOptions {
   details?: Record<string, unknown>;
 }
 
-/**
- * The brand of Waymark's error classes, on each class's prototype. `Symbol.for` gives every
- * copy of this module the same symbol, so `instanceof` also holds for an error made by
- * another copy of the library: a workflow module the CLI loads as CommonJS gets its own copy
- * of `waymark` beside the CLI's ESM one, and a project may have two installs.
- */
-const ERROR_CLASS = Symbol.for('waymark.errorClass');
-
 export class WaymarkError extends Error {
   /**
-   * `x instanceof SomeWaymarkError`: the usual prototype check, or else, for the classes this
-   * module brands (`brandErrorClass`), a prototype of `x` with the same brand. A subclass
-   * defined elsewhere has only the usual check.
+   * `x instanceof SomeWaymarkError`: the usual prototype check, or else a prototype of `x`
+   * with the class's brand, so an error made by another copy of the library passes too
+   * (error-brand.ts). A subclass defined elsewhere has only the usual check.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    if (typeof value !== 'object' || value === null) return false;
-    if (!Object.hasOwn(this.prototype, ERROR_CLASS)) return false;
-    const wanted = (this.prototype as Branded)[ERROR_CLASS];
-    for (let p = Object.getPrototypeOf(value) as Branded | null; p !== null;) {
-      if (Object.hasOwn(p, ERROR_CLASS) && p[ERROR_CLASS] === wanted) return true;
-      p = Object.getPrototypeOf(p) as Branded | null;
-    }
-    return false;
+    return Function.prototype[Symbol.hasInstance].call(this, value) || hasSameBrand(value, this);
   }
 
   override name = 'WaymarkError';
@@ -209,14 +194,7 @@ export class StoreError extends WaymarkError {
   }
 }
 
-type Branded = { [ERROR_CLASS]?: string };
-
-/** Brands a Waymark error class by its name, for `instanceof` across copies of the library. */
-export function brandErrorClass(errorClass: { prototype: object; name: string }): void {
-  Object.defineProperty(errorClass.prototype, ERROR_CLASS, { value: `waymark.${errorClass.name}` });
-}
-
-for (const errorClass of [
+brandErrorClasses({
   WaymarkError,
   NonRetryableError,
   RetryableError,
@@ -231,6 +209,4 @@ for (const errorClass of [
   RecoveryLimitError,
   NotFoundError,
   StoreError,
-]) {
-  brandErrorClass(errorClass);
-}
+});

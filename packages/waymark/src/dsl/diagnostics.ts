@@ -1,4 +1,5 @@
-import { brandErrorClass, WaymarkError } from '../core/errors.ts';
+import { brandErrorClasses } from '../core/error-brand.ts';
+import { WaymarkError } from '../core/errors.ts';
 
 /** One problem found in a workflow file, at the line and column (both 1-based) it points at. */
 export interface Diagnostic {
@@ -44,4 +45,4 @@ export class WorkflowValidationError extends WaymarkError {
     this.diagnostics = diagnostics;
   }
 }
-brandErrorClass(WorkflowValidationError);
+brandErrorClasses({ WorkflowValidationError });
