@@ -28,7 +28,8 @@ export function startAttempt(
   options: { afterLostAttempt?: boolean } = {},
 ): { step: StepRecord; takeStart: () => NewHistoryEvent[]; addEvent: AttemptEvents['add'] } {
   const step = newStep(ex, key, name, kind, attempt);
-  // The attempt before died with its worker (its record still says `running`): say so.
+  // The attempt before never finished (its record still says `running`: its worker died, or
+  // stopped or restarted the run before it ended): say so.
   const data = options.afterLostAttempt === true ? { lostAttempt: attempt - 1 } : {};
   const start = ex.deferStepStart(step, [attemptStarted(step, policy, data)]);
   const added = new AttemptEvents(ex, step);
@@ -57,7 +58,7 @@ function attemptStarted(
 ): NewHistoryEvent {
   const lost =
     typeof data['lostAttempt'] === 'number'
-      ? ` (attempt ${data['lostAttempt']} was lost with its worker)`
+      ? ` (attempt ${data['lostAttempt']} never finished: its worker stopped or died)`
       : '';
   return event('step.started', step, step.startedAt, {
     data: {

@@ -45,11 +45,11 @@ describe('the step lines of waymark run', () => {
   it('say when an attempt runs again because the one before was lost with its worker', () => {
     const formatter = new RunEventFormatter(createStyle(false));
     expect(formatter.format(event('step.started', 2, { maxAttempts: 3, lostAttempt: 1 }))).toBe(
-      '▶ fetch  attempt 2/3 — attempt 1 was lost with its worker',
+      '▶ fetch  attempt 2/3 — attempt 1 never finished',
     );
     // With one attempt allowed, the lost one still runs again: past the count, not "2/1".
     expect(formatter.format(event('step.started', 2, { maxAttempts: 1, lostAttempt: 1 }))).toBe(
-      '▶ fetch  attempt 2 (max 1) — attempt 1 was lost with its worker',
+      '▶ fetch  attempt 2 (max 1) — attempt 1 never finished',
     );
   });
 });

@@ -177,7 +177,7 @@ describe('leases', () => {
     expect(calls).toBe(1);
     const started = (await next.engine.history(run.id)).filter((e) => e.type === 'step.started');
     expect(started.map((e) => [e.attempt, e.data['lostAttempt'], e.data['message']])).toEqual([
-      [2, 1, 'attempt 2 of 1 (attempt 1 was lost with its worker)'],
+      [2, 1, 'attempt 2 of 1 (attempt 1 never finished: its worker stopped or died)'],
     ]);
   });
 });

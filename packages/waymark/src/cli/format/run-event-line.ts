@@ -32,7 +32,7 @@ export class RunEventFormatter {
         this.rememberMaxAttempts(key, data);
         const lost =
           typeof data['lostAttempt'] === 'number'
-            ? ` — attempt ${data['lostAttempt']} was lost with its worker`
+            ? ` — attempt ${data['lostAttempt']} never finished`
             : '';
         return `${style.cyan('▶')} ${key}  ${style.dim(this.attempt(key, event.attempt) + lost)}`;
       }

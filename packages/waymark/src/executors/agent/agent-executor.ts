@@ -34,8 +34,8 @@ export interface AgentExecutorOptions {
   /** Executable per provider name, instead of its usual name on PATH. */
   binaries?: Readonly<Record<string, string | undefined>>;
   /**
-   * Credential variables whose values are masked in the agent's output. Default: every
-   * provider's (AGENT_CREDENTIAL_ENV), not only this one's.
+   * More variables whose values are masked in the agent's output, besides every provider's
+   * credential variables (AGENT_CREDENTIAL_ENV), which are always masked.
    */
   credentialEnv?: readonly string[];
   /** Between SIGTERM and SIGKILL of an aborted agent's process group. Default 5 s. */
@@ -92,7 +92,7 @@ async function runAgent(
   const env = agentEnv(options.baseEnv ?? {}, invocation.envDefaults ?? {}, ctx.env);
   const masker = new SecretMasker([
     ...Object.values(ctx.secrets),
-    ...(options.credentialEnv ?? AGENT_CREDENTIAL_ENV).flatMap((n) => env[n] ?? []),
+    ...[...AGENT_CREDENTIAL_ENV, ...(options.credentialEnv ?? [])].flatMap((n) => env[n] ?? []),
   ]);
   const show = (line: string): void => ctx.logger.info(masker.mask(line));
   const maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;
