@@ -86,7 +86,7 @@ describe('SQLite store: opening', () => {
       { version: 1, name: 'init', applied_at: expect.any(Number) as number },
       { version: 2, name: 'run_definitions', applied_at: expect.any(Number) as number },
       { version: 3, name: 'nested_definitions', applied_at: expect.any(Number) as number },
-      { version: 4, name: 'cluster_by_run', applied_at: expect.any(Number) as number },
+      { version: 4, name: 'claim_indexes', applied_at: expect.any(Number) as number },
     ]);
   });
 

@@ -7,14 +7,6 @@ const MAX_BATCH = 1000;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** State kept for the length of one write transaction (see SeqCounter). */
-export interface TransactionHooks {
-  /** After every write of the batch applied, inside the transaction; a throw loses the batch. */
-  beforeCommit(): void;
-  /** Once the transaction committed or rolled back. */
-  endTransaction(): void;
-}
-
 interface PendingWrite {
   apply: () => unknown;
   /** Throws domain errors only before it changes anything: needs no savepoint of its own. */
@@ -46,7 +38,6 @@ export class GroupCommit {
   constructor(
     private readonly db: Database.Database,
     private readonly path: string,
-    private readonly hooks?: TransactionHooks,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -89,15 +80,12 @@ export class GroupCommit {
     }
     try {
       outcomes = batch.map((write) => this.applyOne(write));
-      this.hooks?.beforeCommit();
       this.commit.run();
     } catch (error) {
       // SQLite aborted the transaction (disk full, I/O error) or COMMIT failed: every write
       // of the batch is lost, not only one.
       this.rollbackQuietly();
       return this.failAll(batch, this.storeError('write transaction failed', error));
-    } finally {
-      this.hooks?.endTransaction();
     }
     batch.forEach((write, i) => {
       const outcome = outcomes[i] as Outcome;

@@ -42,7 +42,6 @@ import {
   type RunRow,
   type StepRow,
 } from './row-mapping.ts';
-import { SeqCounter } from './seq-counter.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 
 interface Ready {
@@ -73,10 +72,9 @@ export class SqliteStore implements Store {
     if (this.ready !== null) return Promise.resolve();
     try {
       applyMigrations(this.db, this.path, loadMigrations());
-      const seqs = new SeqCounter(this.db);
       this.ready = {
-        sql: prepareStatements(this.db, seqs),
-        writer: new GroupCommit(this.db, this.path, seqs),
+        sql: prepareStatements(this.db),
+        writer: new GroupCommit(this.db, this.path),
         lister: new RunLister(this.db),
       };
       return Promise.resolve();

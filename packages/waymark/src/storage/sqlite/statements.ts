@@ -1,12 +1,5 @@
 import type Database from 'better-sqlite3';
-import {
-  RUN_COLUMNS,
-  runRowOf,
-  type EventParams,
-  type RunRow,
-  type StepRow,
-} from './row-mapping.ts';
-import type { SeqCounter } from './seq-counter.ts';
+import { RUN_COLUMNS, runRowOf, type RunRow } from './row-mapping.ts';
 
 // Runs and steps end in the same three statuses.
 const NOT_ENDED = `status NOT IN ('completed', 'failed', 'cancelled')`;
@@ -36,26 +29,11 @@ export function runRows(statement: Database.Statement): RunRowStatement {
 
 /**
  * Every statement the store runs, prepared once per connection. Lists are passed as one JSON
- * array parameter (`json_each`) so their statements stay fixed too. Inserting an event or a
- * step takes its seq from `seqs`, so those two run only inside a write transaction.
+ * array parameter (`json_each`) so their statements stay fixed too.
  */
-export function prepareStatements(db: Database.Database, seqs: SeqCounter) {
+export function prepareStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
   const r = (sql: string) => runRows(db.prepare(sql));
-  // The seq is the last parameter, bound after the row's own values.
-  const upsertStep = p(`
-      INSERT INTO steps (run_id, key, name, kind, status, attempt, output, error, started_at,
-        finished_at, wake_at, child_run_id, seq)
-      VALUES (@run_id, @key, @name, @kind, @status, @attempt, @output, @error, @started_at,
-        @finished_at, @wake_at, @child_run_id, ?)
-      ON CONFLICT (run_id, key) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-        status = excluded.status, attempt = excluded.attempt, output = excluded.output,
-        error = excluded.error, started_at = excluded.started_at,
-        finished_at = excluded.finished_at, wake_at = excluded.wake_at,
-        child_run_id = excluded.child_run_id`);
-  const insertEvent = p(`
-      INSERT INTO events (run_id, type, step_key, attempt, at, duration_ms, data, seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   return {
     getRun: r(`SELECT ${RUN_SELECT} FROM runs WHERE id = ?`),
     getRunByIdempotencyKey: r(`SELECT ${RUN_SELECT} FROM runs WHERE idempotency_key = ?`),
@@ -137,7 +115,7 @@ export function prepareStatements(db: Database.Database, seqs: SeqCounter) {
 
     // The steps a run being cancelled leaves unfinished (see core/cancelled-steps.ts).
     unfinishedSteps: p(`
-      SELECT key, attempt, started_at FROM steps WHERE run_id = ? AND ${NOT_ENDED} ORDER BY seq`),
+      SELECT key, attempt, started_at FROM steps WHERE run_id = ? AND ${NOT_ENDED} ORDER BY rowid`),
     cancelStep: p(`
       UPDATE steps SET status = 'cancelled', error = @error, finished_at = @now, wake_at = NULL
       WHERE run_id = @run_id AND key = @key`),
@@ -187,12 +165,23 @@ export function prepareStatements(db: Database.Database, seqs: SeqCounter) {
         updated_at = @now
       WHERE id = @id RETURNING ${RUN_SELECT}`),
 
-    // An upsert keeps the seq of the step's first insert: the order steps were first
+    upsertStep: p(`
+      INSERT INTO steps (run_id, key, name, kind, status, attempt, output, error, started_at,
+        finished_at, wake_at, child_run_id)
+      VALUES (@run_id, @key, @name, @kind, @status, @attempt, @output, @error, @started_at,
+        @finished_at, @wake_at, @child_run_id)
+      ON CONFLICT (run_id, key) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+        status = excluded.status, attempt = excluded.attempt, output = excluded.output,
+        error = excluded.error, started_at = excluded.started_at,
+        finished_at = excluded.finished_at, wake_at = excluded.wake_at,
+        child_run_id = excluded.child_run_id`),
+    // rowid order is first-insert order (an upsert keeps its row): the order steps were first
     // recorded, which two steps started in the same millisecond would not keep.
-    upsertStep: { run: (step: StepRow) => upsertStep.run(step, seqs.take()) },
-    listSteps: p(`SELECT * FROM steps WHERE run_id = ? ORDER BY seq`),
+    listSteps: p(`SELECT * FROM steps WHERE run_id = ? ORDER BY rowid`),
 
-    insertEvent: { run: (event: EventParams) => insertEvent.run(event, seqs.take()) },
+    insertEvent: p(`
+      INSERT INTO events (run_id, type, step_key, attempt, at, duration_ms, data)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
     listEvents: p(`
       SELECT * FROM events WHERE run_id = @run_id AND seq > @after ORDER BY seq ${LIMIT}`),
   };
