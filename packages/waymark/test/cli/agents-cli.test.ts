@@ -3,11 +3,11 @@
  * executable per provider from waymark.config.json (or WAYMARK_<PROVIDER>_BIN, which wins), and
  * the agent's stream printed live, while the agent is still at work.
  */
+import { until } from '../until.ts';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FAKE_AGENT_CLIS as FAKES, FAKE_SESSION_ID } from '../fixtures/agent-clis/fake-agents.ts';
-import { until } from '../dsl/compile/helpers.ts';
 import { CliHarness, makeScratchDir, writeFixture } from './cli-harness.ts';
 
 const NODE_DIR = join(process.execPath, '..');

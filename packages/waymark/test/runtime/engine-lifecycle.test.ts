@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../until.ts';
 import {
   CancelledError,
   ChildWorkflowError,
@@ -13,16 +14,6 @@ let t: TestEngine;
 afterEach(async () => {
   await t?.close();
 });
-
-/** Lets I/O run until `predicate` holds (a store on a network takes real time: up to 5 s). */
-async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await settle(1);
-  }
-  throw new Error('condition not reached');
-}
 
 describe('durable sleep', () => {
   it('parks the run, frees the slot, and never wakes early', async () => {

@@ -4,6 +4,7 @@
  * backoff loses nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../until.ts';
 import { defineWorkflow } from '../../src/index.ts';
 import { settle } from '../../src/testing/fake-clock.ts';
 import { type TestEngine, createTestEngine } from '../../src/testing/test-engine.ts';
@@ -17,16 +18,6 @@ async function engineOn(options: Parameters<typeof createTestEngine>[0]): Promis
   const engine = await createTestEngine(options);
   opened.push(engine);
   return engine;
-}
-
-/** Lets I/O run until `predicate` holds (a store on a network takes real time: up to 5 s). */
-async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await settle(1);
-  }
-  throw new Error('condition not reached');
 }
 
 describe('leases', () => {
@@ -77,16 +68,10 @@ describe('leases', () => {
       async (ctx) => ctx.step('work', () => ++calls),
     );
     const t = await engineOn({ workflows: [wf], worker: { leaseMs: 1_000 } });
+    // Stopped, it only creates the run; three workers in a row claim it and die (no
+    // heartbeat, nothing recorded).
     await t.engine.stop();
-    // Three workers in a row claim the run and die (no heartbeat, nothing recorded).
-    const client = await engineOn({
-      workflows: [wf],
-      store: t.store,
-      clock: t.clock,
-      worker: { leaseMs: 1_000, concurrency: 1 },
-    });
-    await client.engine.stop();
-    const run = await client.engine.start(wf, null);
+    const run = await t.engine.start(wf, null);
     for (let i = 0; i < 3; i++) {
       const [claimed] = await t.store.claimRuns({
         workerId: `dies-${i}`,

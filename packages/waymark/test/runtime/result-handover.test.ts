@@ -4,6 +4,7 @@
  * any other way are read from the store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../until.ts';
 import {
   ChildWorkflowError,
   createEngine,
@@ -199,8 +200,7 @@ describe('result() of a run started here', () => {
     for (let i = 1; i <= 5; i++) {
       await t.clock.advance('1s');
       // The next poll is armed once this one's read answered (real I/O on PostgreSQL).
-      const answeredBy = Date.now() + 5_000;
-      while (answered < i && Date.now() < answeredBy) await realDelay(5);
+      await until(() => answered >= i);
       await settle(2);
     }
     expect(polls).toEqual([20, 20, 20, 20, 20]);

@@ -4,6 +4,7 @@
  * without a timeout is stopped after 30 minutes. The agents are the fake CLIs of
  * test/fixtures/agent-clis.
  */
+import { until } from '../../until.ts';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import {
   FAKE_AGENT_CLIS as FAKES,
   isAlive as alive,
 } from '../../fixtures/agent-clis/fake-agents.ts';
-import { compileYaml, lines, until } from './helpers.ts';
+import { compileYaml, lines } from './helpers.ts';
 import { tempDir } from '../../temp-dir.ts';
 
 let t: TestEngine | undefined;

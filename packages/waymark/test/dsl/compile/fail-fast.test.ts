@@ -1,3 +1,4 @@
+import { until } from '../../until.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +15,6 @@ import {
   openGate,
   stepTable,
   testExecutors,
-  until,
 } from './helpers.ts';
 import { tempDir } from '../../temp-dir.ts';
 

@@ -10,8 +10,8 @@ import {
   type ExecutorRegistry,
 } from '../../../src/executors/index.ts';
 import type { WorkflowDefinition } from '../../../src/runtime/workflow.ts';
-import { settle } from '../../../src/testing/fake-clock.ts';
 import type { TestEngine } from '../../../src/testing/test-engine.ts';
+import { until } from '../../until.ts';
 
 /** Calls of the test executors, in order: `[stepId, attempt, args]`. */
 export interface Calls {
@@ -105,15 +105,6 @@ export function testExecutors(calls: Calls): ExecutorRegistry {
 
 export function newCalls(): Calls {
   return { list: [], inFlight: 0, maxInFlight: 0, gates: new Map(), aborted: [] };
-}
-
-/** Waits (in real time, briefly, a few event-loop turns at a time) until `predicate` holds. */
-export async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await settle(2);
-  }
 }
 
 /** Opens the gate `name` once a `gate` step waits on it. */

@@ -3,18 +3,11 @@
  * attempt of it, when retried), a `run`'s bounding its child run, and where it is refused.
  * The engine side (recorded deadlines, crashes) is tested in test/runtime/step-deadlines.
  */
+import { until } from '../../until.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkflowDocument } from '../../../src/dsl/load-workflow-file.ts';
 import { createTestEngine, type TestEngine } from '../../../src/testing/test-engine.ts';
-import {
-  type Calls,
-  compileYaml,
-  lines,
-  newCalls,
-  stepTable,
-  testExecutors,
-  until,
-} from './helpers.ts';
+import { type Calls, compileYaml, lines, newCalls, stepTable, testExecutors } from './helpers.ts';
 
 let engines: TestEngine[] = [];
 afterEach(async () => {

@@ -4,12 +4,13 @@
  * overrides it, the live lines in the history, and a cancel or timeout that leaves no process
  * behind but keeps what the agent printed (history lines, transcript artifacts).
  */
+import { until } from '../../until.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinExecutors, createExecutorRegistry } from '../../../src/executors/index.ts';
 import { createTestEngine, type TestEngine } from '../../../src/testing/test-engine.ts';
-import { compileYaml, lines, until } from '../../dsl/compile/helpers.ts';
+import { compileYaml, lines } from '../../dsl/compile/helpers.ts';
 import {
   FAKE_AGENT_CLIS as FAKES,
   FAKE_SESSION_ID,
