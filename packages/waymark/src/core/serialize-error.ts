@@ -14,7 +14,7 @@ import {
   WaymarkError,
   WorkflowTimeoutError,
 } from './errors.ts';
-import { isDuration, parseDuration } from './durations.ts';
+import { parseDuration } from './durations.ts';
 
 /** The stored form of an error: what history, the CLI and the API show. */
 export interface SerializedError {
@@ -122,14 +122,12 @@ function retryAfterOf(error: Error): number | undefined {
     return retryAfterMs;
   }
   // Text with a unit only: a bare "120" is how an HTTP Retry-After header says seconds.
-  if (
-    typeof retryAfter === 'string' &&
-    !/^\s*[\d.]+\s*$/.test(retryAfter) &&
-    isDuration(retryAfter)
-  ) {
+  if (typeof retryAfter !== 'string' || /^\s*[\d.]+\s*$/.test(retryAfter)) return undefined;
+  try {
     return parseDuration(retryAfter);
+  } catch {
+    return undefined; // not a duration
   }
-  return undefined;
 }
 
 function errorCode(error: Error): string {

@@ -30,8 +30,16 @@ export function startAttempt(
   const step = newStep(ex, key, name, kind, attempt);
   // The attempt before never finished (its record still says `running`: its worker died, or
   // stopped or restarted the run before it ended): say so.
-  const data = options.afterLostAttempt === true ? { lostAttempt: attempt - 1 } : {};
-  const start = ex.deferStepStart(step, [attemptStarted(step, policy, data)]);
+  const started =
+    options.afterLostAttempt === true
+      ? attemptStarted(
+          step,
+          policy,
+          { lostAttempt: attempt - 1 },
+          ` (attempt ${attempt - 1} never finished: its worker stopped or died)`,
+        )
+      : attemptStarted(step, policy);
+  const start = ex.deferStepStart(step, [started]);
   const added = new AttemptEvents(ex, step);
   return { step, takeStart: () => [...start.take(), ...added.take()], addEvent: added.add };
 }
@@ -55,15 +63,12 @@ function attemptStarted(
   step: StepRecord,
   policy: ResolvedRetryPolicy,
   data: Record<string, unknown> = {},
+  note = '',
 ): NewHistoryEvent {
-  const lost =
-    typeof data['lostAttempt'] === 'number'
-      ? ` (attempt ${data['lostAttempt']} never finished: its worker stopped or died)`
-      : '';
   return event('step.started', step, step.startedAt, {
     data: {
       maxAttempts: policy.maxAttempts,
-      message: `attempt ${step.attempt} of ${policy.maxAttempts}${lost}`,
+      message: `attempt ${step.attempt} of ${policy.maxAttempts}${note}`,
       ...data,
     },
   });
