@@ -1,7 +1,7 @@
 /**
  * One scenario in its own process (started by run-bench.ts from the plain-JS build), so its
  * peak RSS is its own. Usage: `scenario-child.js <scenario> [--trace]`; the result is printed
- * as JSON on stdout (nothing else is), or sent over the IPC channel when there is one.
+ * as JSON on stdout (nothing else is).
  */
 import { measureScenario } from './measure.ts';
 import { findScenario } from './scenarios.ts';
@@ -23,6 +23,4 @@ async function main(): Promise<ChildMessage> {
   }
 }
 
-const message = await main();
-if (process.send === undefined) console.log(JSON.stringify(message, null, 2));
-else process.send(message, () => process.disconnect());
+console.log(JSON.stringify(await main(), null, 2));

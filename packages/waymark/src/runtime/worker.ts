@@ -62,10 +62,6 @@ export class Worker {
     return this.active.get(runId);
   }
 
-  activeRunIds(): string[] {
-    return [...this.active.keys()];
-  }
-
   start(): void {
     if (this.running) return;
     this.running = true;

@@ -240,7 +240,8 @@ describe('result() of a run started here', () => {
     t = await createTestEngine({ workflows: [wf], worker: { concurrency: 100 } });
     const first = await t.engine.start(wf, null);
     await t.waitForStatus(first.id, 'completed');
-    // Many runs start and end after it (past any bound on what the engine remembers).
+    // Many runs start and end after it: the engine no longer counts it among those it will
+    // hand over (it ended here), so its result() reads, however busy the engine has been.
     for (let i = 0; i < 2; i++) {
       const runs = await Promise.all(
         Array.from({ length: 1_000 }, () => t!.engine.start(wf, null)),
