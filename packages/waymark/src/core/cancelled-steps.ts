@@ -5,7 +5,7 @@ import { type SerializedError, serializeError } from './serialize-error.ts';
 // What a store records for the steps a run leaves unfinished when it is cancelled (a step
 // running, retrying or waiting on a child): they end `cancelled`, as a step cancelled by its
 // own signal does, so no step of an ended run stays "running" in its record and history.
-// Shared by the store implementations.
+// Shared by the store implementations and the runtime (a step cancelled by its signal).
 
 /** An unfinished step of a run being cancelled, as the store reads it. */
 export interface UnfinishedStep {
@@ -14,15 +14,15 @@ export interface UnfinishedStep {
   startedAt: number;
 }
 
+/** The error and `step.cancelled` event of a started step cancelled for `reason`, at `now`. */
 export function cancelledStep(
   step: UnfinishedStep,
-  runError: SerializedError,
+  reason: string,
   now: number,
 ): { error: SerializedError; event: NewHistoryEvent } {
-  const message = runError.message;
-  // Without a stack, as the runtime records a step cancelled by its signal.
+  // Without a stack: where it was cancelled from says nothing about the step.
   const { stack: _stack, ...error } = serializeError(
-    new StepCancelledError(`step "${step.key}" was cancelled: ${message}`, {
+    new StepCancelledError(`step "${step.key}" was cancelled: ${reason}`, {
       step: step.key,
       started: true,
     }),
@@ -35,7 +35,7 @@ export function cancelledStep(
       stepKey: step.key,
       attempt: step.attempt,
       durationMs: now - step.startedAt,
-      data: { error, message },
+      data: { error, message: reason },
     },
   };
 }

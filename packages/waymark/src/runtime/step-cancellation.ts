@@ -6,12 +6,12 @@
  * record.
  */
 import { onNextMacrotask } from './next-macrotask.ts';
+import { cancelledStep } from '../core/cancelled-steps.ts';
 import { StepCancelledError } from '../core/errors.ts';
 import type { NewHistoryEvent } from '../core/history.ts';
-import { deserializeError, serializeError } from '../core/serialize-error.ts';
+import { deserializeError } from '../core/serialize-error.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { RunExecution } from './run-execution.ts';
-import { event } from './step-records.ts';
 
 function reasonOf(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
@@ -33,14 +33,8 @@ export async function recordCancelled(
   signal: AbortSignal,
   startEvents: NewHistoryEvent[] = [],
 ): Promise<never> {
-  const reason = reasonOf(signal);
-  const { stack: _stack, ...error } = serializeError(
-    new StepCancelledError(`step "${step.key}" was cancelled: ${reason}`, {
-      step: step.key,
-      started: true,
-    }),
-  );
   const now = ex.now();
+  const { error, event: cancelledEvent } = cancelledStep(step, reasonOf(signal), now);
   const cancelled: StepRecord = {
     ...step,
     status: 'cancelled',
@@ -48,17 +42,7 @@ export async function recordCancelled(
     finishedAt: now,
     wakeAt: null,
   };
-  await ex.saveStep(
-    cancelled,
-    [
-      ...startEvents,
-      event('step.cancelled', cancelled, now, {
-        durationMs: now - step.startedAt,
-        data: { error, message: reason },
-      }),
-    ],
-    true,
-  );
+  await ex.saveStep(cancelled, [...startEvents, cancelledEvent], true);
   throw deserializeError(error);
 }
 

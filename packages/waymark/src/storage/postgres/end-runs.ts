@@ -132,7 +132,7 @@ async function cancelUnfinishedSteps(
   for (const step of steps) {
     const { error, event } = cancelledStep(
       { key: step.key, attempt: step.attempt, startedAt: step.started_at },
-      runError,
+      runError.message,
       now,
     );
     const updated = await tx.query(sql.cancelStep, [runId, step.key, JSON.stringify(error), now]);

@@ -93,7 +93,7 @@ function cancelUnfinishedSteps(
   for (const step of steps) {
     const { error, event } = cancelledStep(
       { key: step.key, attempt: step.attempt, startedAt: step.started_at },
-      runError,
+      runError.message,
       now,
     );
     sql.cancelStep.run({ run_id: runId, key: step.key, error: JSON.stringify(error), now });
