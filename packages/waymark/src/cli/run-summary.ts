@@ -1,10 +1,9 @@
 /**
- * `waymark run --summary`: the run's steps after its result — a table of status, attempts and
- * duration, or, with `--json`, the same as a `steps` list in the final object.
+ * `waymark run --summary --json`: the run's steps as a `steps` list in the final object (the
+ * text form is the `Steps` table of `waymark status`, formatStepsSection).
  */
 import type { StepRecord } from '../core/step.ts';
-import type { Style } from './format/style.ts';
-import { formatStepsSection } from './format/run-status.ts';
+import { byStart, stepDurationMs } from './format/run-status.ts';
 
 export interface StepSummary {
   key: string;
@@ -17,24 +16,12 @@ export interface StepSummary {
 }
 
 export function stepSummaries(steps: readonly StepRecord[]): StepSummary[] {
-  return [...steps]
-    .sort((a, b) => a.startedAt - b.startedAt)
-    .map((s) => ({
-      key: s.key,
-      kind: s.kind,
-      status: s.status,
-      attempts: s.attempt,
-      durationMs:
-        s.kind === 'sleep' && s.wakeAt !== null
-          ? s.wakeAt - s.startedAt
-          : s.finishedAt === null
-            ? null
-            : s.finishedAt - s.startedAt,
-      ...(s.error === null ? {} : { error: { code: s.error.code, message: s.error.message } }),
-    }));
-}
-
-/** The table, after a blank line. */
-export function formatStepSummary(steps: StepRecord[], style: Style): string {
-  return `\n${formatStepsSection(steps, style)}`;
+  return byStart(steps).map((s) => ({
+    key: s.key,
+    kind: s.kind,
+    status: s.status,
+    attempts: s.attempt,
+    durationMs: stepDurationMs(s),
+    ...(s.error === null ? {} : { error: { code: s.error.code, message: s.error.message } }),
+  }));
 }

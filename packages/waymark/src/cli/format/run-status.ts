@@ -83,17 +83,33 @@ export function formatStepsSection(steps: StepRecord[], style: Style): string {
 }
 
 function formatStepTable(steps: StepRecord[], style: Style): string {
-  const rows = [...steps]
-    .sort((a, b) => a.startedAt - b.startedAt)
-    .map((s) => [s.key, s.kind, styleStatus(style, s.status), String(s.attempt), stepDuration(s)]);
+  const rows = byStart(steps).map((s) => [
+    s.key,
+    s.kind,
+    styleStatus(style, s.status),
+    String(s.attempt),
+    stepDuration(s),
+  ]);
   return formatTable(['KEY', 'KIND', 'STATUS', 'ATTEMPTS', 'DURATION'], rows);
 }
 
+/** Steps in the order they started. */
+export function byStart(steps: readonly StepRecord[]): StepRecord[] {
+  return [...steps].sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** From the step's start to its end (a sleep's: to its wake time); null while unsettled. */
+export function stepDurationMs(step: StepRecord): number | null {
+  if (step.kind === 'sleep' && step.wakeAt !== null) return step.wakeAt - step.startedAt;
+  return step.finishedAt === null ? null : step.finishedAt - step.startedAt;
+}
+
 function stepDuration(step: StepRecord): string {
-  if (step.kind === 'sleep' && step.wakeAt !== null) {
-    return `${formatMs(step.wakeAt - step.startedAt)} (until ${formatTime(step.wakeAt)})`;
-  }
-  return step.finishedAt === null ? '-' : formatMs(step.finishedAt - step.startedAt);
+  const ms = stepDurationMs(step);
+  if (ms === null) return '-';
+  const until =
+    step.kind === 'sleep' && step.wakeAt !== null ? ` (until ${formatTime(step.wakeAt)})` : '';
+  return `${formatMs(ms)}${until}`;
 }
 
 function compactJson(value: unknown): string {

@@ -6,9 +6,10 @@ import type { CliContext } from '../cli-context.ts';
 import { describeDb } from '../db-location.ts';
 import { formatJson } from '../format/json.ts';
 import { formatRunEnd, runSummary } from '../format/run-result.ts';
+import { formatStepsSection } from '../format/run-status.ts';
 import { formatTime } from '../format/time.ts';
 import type { RunOptions } from '../commands/run.ts';
-import { formatStepSummary, stepSummaries } from '../run-summary.ts';
+import { stepSummaries } from '../run-summary.ts';
 
 /** The first lines of a new run: its id and database, and how to continue it if interrupted. */
 export function announceStart(
@@ -71,7 +72,7 @@ export async function reportRunEnd(
   const { stdout, stderr } = formatRunEnd(run, ctx.style);
   ctx.io.stdout(stdout);
   if (stderr !== '') ctx.io.stderr(stderr);
-  if (steps !== undefined) ctx.io.stdout(formatStepSummary(steps, ctx.style));
+  if (steps !== undefined) ctx.io.stdout(`\n${formatStepsSection(steps, ctx.style)}`);
   return code;
 }
 
