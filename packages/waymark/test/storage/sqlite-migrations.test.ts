@@ -96,3 +96,60 @@ describe('SQLite migration 4: claim indexes of the work in flight, and one by st
     expect(byStatus).toContain('runs_status_idx');
   });
 });
+
+/** The opcodes SQLite compiles `sql` to on `db`: an IN list of constants opens an ephemeral table. */
+function opcodes(db: Database.Database, sql: string): string[] {
+  return (db.prepare(`EXPLAIN ${sql}`).all() as { opcode: string }[]).map((op) => op.opcode);
+}
+
+const INSERT_RUN = `INSERT INTO runs (id, workflow_name, status, created_at, updated_at)
+  VALUES ('x', 'wf', 'pending', 0, 0)`;
+const END_RUN = `UPDATE runs SET status = 'completed', paused_from = NULL WHERE id = 'x'`;
+
+describe('SQLite migration 5: the runs CHECK constraints without IN lists', () => {
+  it('rewrites the constraints of an older database, which still hold and still reject', async () => {
+    const run = uuidv7(T0);
+    const path = databaseAt(4, (db) => {
+      db.prepare(
+        `INSERT INTO runs (id, workflow_name, status, created_at, updated_at, paused_from)
+         VALUES (?, 'wf', 'paused', ?, ?, 'sleeping')`,
+      ).run(run, T0, T0);
+    });
+    // A connection opened before the migration, with the old constraints parsed.
+    const before = new Database(path);
+    expect(opcodes(before, INSERT_RUN)).toContain('OpenEphemeral');
+    const store = await open(path);
+    expect((await store.getRun({ runId: run }))?.status).toBe('paused');
+
+    const sql = before
+      .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'runs'`)
+      .pluck()
+      .get() as string;
+    expect(sql).not.toMatch(/ IN\b/);
+    expect(sql).toContain(`status = 'cancelled'`);
+    expect(sql).toContain(`paused_from = 'waiting'`);
+    // The schema cookie changed, so the older connection re-reads the new text too.
+    expect(opcodes(before, INSERT_RUN)).not.toContain('OpenEphemeral');
+    expect(opcodes(before, END_RUN)).not.toContain('OpenEphemeral');
+    expect(before.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(() => before.prepare(`UPDATE runs SET status = 'lost' WHERE id = ?`).run(run)).toThrow(
+      /CHECK constraint failed/,
+    );
+    expect(() =>
+      before.prepare(`UPDATE runs SET paused_from = 'running' WHERE id = ?`).run(run),
+    ).toThrow(/CHECK constraint failed/);
+    before.close();
+  });
+
+  it('leaves no ephemeral table in the statements that create and end runs', async () => {
+    const path = join(tempDir('waymark-migrations-'), 'new.db');
+    await (await open(path)).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(opcodes(db, INSERT_RUN)).not.toContain('OpenEphemeral');
+      expect(opcodes(db, END_RUN)).not.toContain('OpenEphemeral');
+    } finally {
+      db.close();
+    }
+  });
+});

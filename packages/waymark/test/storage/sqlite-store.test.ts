@@ -87,6 +87,7 @@ describe('SQLite store: opening', () => {
       { version: 2, name: 'run_definitions', applied_at: expect.any(Number) as number },
       { version: 3, name: 'nested_definitions', applied_at: expect.any(Number) as number },
       { version: 4, name: 'claim_indexes', applied_at: expect.any(Number) as number },
+      { version: 5, name: 'checks_without_in_lists', applied_at: expect.any(Number) as number },
     ]);
   });
 
@@ -256,6 +257,70 @@ describe('SQLite store: group commit', () => {
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLostError);
     expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE' });
     expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 4]);
+    db.close();
+  });
+
+  it('replays a batch after a write half-applied and threw: each other write lands once', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (v INTEGER)');
+    const writer = new GroupCommit(db, ':memory:');
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const count = db.prepare('SELECT count(*) FROM t').pluck();
+    const applied = [0, 0, 0];
+    const results = await Promise.allSettled([
+      writer.write(() => {
+        applied[0]!++;
+        insert.run(1);
+        return count.get();
+      }),
+      writer.write(() => {
+        applied[1]!++;
+        insert.run(2);
+        throw new LeaseLostError('stale, after a change');
+      }),
+      writer.write(() => {
+        applied[2]!++;
+        insert.run(3);
+        return count.get();
+      }),
+    ]);
+    // The first pass stopped at the throw and rolled back; the replay ran each write in its
+    // savepoint.
+    expect(applied).toEqual([2, 2, 1]);
+    expect(results).toEqual([
+      { status: 'fulfilled', value: 1 },
+      { status: 'rejected', reason: expect.any(LeaseLostError) },
+      { status: 'fulfilled', value: 2 },
+    ]);
+    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 3]);
+    db.close();
+  });
+
+  it('fails a checksFirst write on its domain error alone, without a replay', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (v INTEGER)');
+    const writer = new GroupCommit(db, ':memory:');
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    let applied = 0;
+    const results = await Promise.allSettled([
+      writer.write(() => {
+        applied++;
+        insert.run(1);
+      }),
+      writer.write(
+        () => {
+          throw new LeaseLostError('stale');
+        },
+        { checksFirst: true },
+      ),
+      writer.write(() => {
+        applied++;
+        insert.run(2);
+      }),
+    ]);
+    expect(applied).toBe(2);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 2]);
     db.close();
   });
 

@@ -26,6 +26,8 @@ export function applyMigrations(
   migrations: Migration[],
 ): void {
   const latest = migrations.at(-1)?.version ?? 0;
+  // Defensive mode forbids writing sqlite_schema, which 0005 does (see its comment).
+  db.unsafeMode(true);
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -57,5 +59,7 @@ export function applyMigrations(
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
     throw error;
+  } finally {
+    db.unsafeMode(false);
   }
 }
