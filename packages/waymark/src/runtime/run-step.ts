@@ -122,18 +122,8 @@ async function runAttempt<T>(
   const { key, attempt, addEvent } = at;
   const { mask } = ex;
   if (timeoutMs === null && scope === undefined) {
-    // The run's signal is built only if the step reads it (RunAbort is lazy).
-    const context: StepContext = {
-      get signal() {
-        return ex.abort.signal;
-      },
-      attempt,
-      runId: ex.runId,
-      stepKey: key,
-      addEvent,
-      mask,
-    };
-    return Promise.race([Promise.resolve().then(() => fn(context)), ex.abort.aborted]);
+    const context = new RunSignalContext(ex, key, attempt, addEvent);
+    return ex.abort.race(Promise.resolve().then(() => fn(context)));
   }
   const controller = new AbortController();
   const stopped = new Promise<never>((_, reject) => {
@@ -166,5 +156,31 @@ async function runAttempt<T>(
   } finally {
     cancelTimer?.();
     for (const source of sources) source.removeEventListener('abort', forward);
+  }
+}
+
+/**
+ * A step's context reading the run's signal only when the step does (RunAbort builds it
+ * lazily). The getter sits on the prototype: written in an object literal it would put
+ * every attempt's context in V8's dictionary mode, twice the size and much slower to build.
+ */
+class RunSignalContext implements StepContext {
+  readonly #ex: RunExecution;
+  readonly runId: string;
+  readonly mask: StepContext['mask'];
+
+  constructor(
+    ex: RunExecution,
+    readonly stepKey: string,
+    readonly attempt: number,
+    readonly addEvent: StepContext['addEvent'],
+  ) {
+    this.#ex = ex;
+    this.runId = ex.runId;
+    this.mask = ex.mask;
+  }
+
+  get signal(): AbortSignal {
+    return this.#ex.abort.signal;
   }
 }

@@ -12,42 +12,47 @@ describe('RunAbort', () => {
     expect(signal.reason).toBe(reason);
   });
 
-  it('hands out an already aborted signal and a rejected promise after the abort', async () => {
+  it('hands out an already aborted signal, and fails a race at once, after the abort', async () => {
     const abort = new RunAbort();
     const reason = new Error('ended');
     abort.abort(reason);
     expect(abort.signal.aborted).toBe(true);
     expect(abort.signal.reason).toBe(reason);
-    await expect(abort.aborted).rejects.toBe(reason);
+    await expect(abort.race(new Promise(() => {}))).rejects.toBe(reason);
   });
 
-  it('rejects the promise taken before the abort, and keeps the first reason', async () => {
+  it('fails a race in progress with the first reason; a settled race is not touched', async () => {
     const abort = new RunAbort();
-    const aborted = abort.aborted;
+    const done = abort.race(Promise.resolve('done'));
+    const failed = abort.race(Promise.reject(new Error('step failed')));
+    const running = abort.race(new Promise(() => {}));
+    expect(await done).toBe('done');
+    await expect(failed).rejects.toThrow('step failed');
     const first = new Error('first');
     abort.abort(first);
     abort.abort(new Error('second'));
-    await expect(aborted).rejects.toBe(first);
+    await expect(running).rejects.toBe(first);
     expect(abort.signal.reason).toBe(first);
   });
 
-  it('returns the same signal and promise every time', () => {
+  it('returns the same signal every time', () => {
     const abort = new RunAbort();
     expect(abort.signal).toBe(abort.signal);
-    expect(abort.aborted).toBe(abort.aborted);
   });
 
   it('makes a reason given as a function only when someone observes it, and once', async () => {
     const abort = new RunAbort();
     let made = 0;
     const reason = new Error('ended');
+    // A race that settled before the abort observes nothing.
+    await abort.race(Promise.resolve(1));
     abort.abort(() => {
       made++;
       return reason;
     });
     expect(made).toBe(0);
     expect(abort.signal.reason).toBe(reason);
-    await expect(abort.aborted).rejects.toBe(reason);
+    await expect(abort.race(Promise.resolve(2))).rejects.toBe(reason);
     expect(made).toBe(1);
   });
 
