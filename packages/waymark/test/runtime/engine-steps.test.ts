@@ -77,6 +77,26 @@ describe('steps', () => {
     });
   });
 
+  it('works with ctx and the step context destructured', async () => {
+    const wf = defineWorkflow({ name: 'destructured' }, async ({ step, now, runId, signal }) => {
+      const at = await now();
+      const seen = await step('a', ({ attempt, signal: stepSignal, stepKey }) => ({
+        attempt,
+        stepKey,
+        aborted: stepSignal.aborted,
+      }));
+      return { seen, sameRun: runId.length > 0, at: at instanceof Date, aborted: signal.aborted };
+    });
+    t = await createTestEngine({ workflows: [wf] });
+    const run = await t.engine.start(wf, null);
+    expect(await run.result()).toEqual({
+      seen: { attempt: 1, stepKey: 'a', aborted: false },
+      sameRun: true,
+      at: true,
+      aborted: false,
+    });
+  });
+
   it('fails a step whose output is not JSON-serializable, naming the step', async () => {
     const wf = defineWorkflow({ name: 'bad-output' }, async (ctx) =>
       ctx.step('make', () => ({ n: 10n })),
