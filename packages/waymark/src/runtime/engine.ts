@@ -8,6 +8,7 @@ import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.ts';
 import { MAX_ENDED_RUNS_READ } from '../core/list-limit.ts';
 import { type EndedRun, type RunRecord, isTerminalStatus } from '../core/run.ts';
 import { DEFAULT_WORKER_OPTIONS } from './worker-defaults.ts';
+import { EndWaiters } from './end-waiters.ts';
 import type { StepRecord } from '../core/step.ts';
 import type { ClaimedRun, ListRunsParams, Store } from '../core/store.ts';
 import { type EngineEventListener, EventBus } from '../telemetry/event-bus.ts';
@@ -76,12 +77,6 @@ export function createEngine(options: EngineOptions): Engine {
 /** How many runs `startedHere` remembers (forgetting one only costs its `result()` a read). */
 const MAX_STARTED_HERE = 10_000;
 
-interface EndWaiter {
-  ended: Promise<EndedRun | undefined>;
-  /** Takes the waiter back (the run was read ended). */
-  withdraw(): void;
-}
-
 export class Engine {
   readonly store: Store;
   readonly clock: Clock;
@@ -91,7 +86,7 @@ export class Engine {
   private readonly worker: Worker | null;
   private readonly shutdownGraceMs: number;
   /** Called when the run ended: with how, if this process's worker ended it. */
-  private readonly endWaiters = new Map<string, Set<(ended: EndedRun | undefined) => void>>();
+  private readonly endWaiters = new EndWaiters();
   /** Runs `start` created here that have not ended here since, oldest first (see `endsHere`). */
   private readonly startedHere = new Set<string>();
   private cancelEndPoll: (() => void) | undefined;
@@ -293,36 +288,36 @@ export class Engine {
 
   /**
    * Waits until the run is terminal and returns how it ended (what `RunHandle.result()`
-   * needs). A run this process is executing is not read at all: its execution hands over
-   * how it ended when its end is committed. Any other run is read, and re-read when it may
-   * have ended.
+   * needs). A run this process is executing, or started and will likely execute, is not read
+   * at all: its execution hands over how it ended when its end is committed. Any other run is
+   * read, and re-read when it may have ended.
    */
-  async awaitEnd(runId: string): Promise<EndedRun> {
-    let read = !this.executesHere(runId) && !this.endsHere(runId);
+  awaitEnd(runId: string): Promise<EndedRun> {
+    if (!this.executesHere(runId) && !this.endsHere(runId)) return this.readUntilEnded(runId);
+    // Not an async function: thousands may wait at once, each suspended frame kept meanwhile.
+    this.armEndPoll();
+    return this.endWaiters.wait(runId).ended.then((ended) => ended ?? this.readUntilEnded(runId));
+  }
+
+  /** Reads the run, and again each time it may have ended, until it has. */
+  private async readUntilEnded(runId: string): Promise<EndedRun> {
     for (;;) {
-      const next = this.nextEnd(runId);
-      if (read) {
-        const run = await this.readUnlessEnded(runId, next);
-        if (run !== undefined) return run;
+      const next = this.endWaiters.wait(runId);
+      this.armEndPoll();
+      let run: RunRecord;
+      try {
+        run = await this.requireRun(runId);
+      } catch (error) {
+        this.endWaiters.withdraw(runId, next.resolver);
+        throw error;
+      }
+      if (isTerminalStatus(run.status)) {
+        this.endWaiters.withdraw(runId, next.resolver);
+        return run;
       }
       const ended = await next.ended;
       if (ended !== undefined) return ended;
-      read = true;
     }
-  }
-
-  /** The run if it has ended (then `next` is withdrawn), else undefined. */
-  private async readUnlessEnded(runId: string, next: EndWaiter): Promise<RunRecord | undefined> {
-    let run: RunRecord;
-    try {
-      run = await this.requireRun(runId);
-    } catch (error) {
-      next.withdraw();
-      throw error;
-    }
-    if (!isTerminalStatus(run.status)) return undefined;
-    next.withdraw();
-    return run;
   }
 
   /**
@@ -339,29 +334,6 @@ export class Engine {
   private executesHere(runId: string): boolean {
     const execution = this.worker?.execution(runId);
     return execution !== undefined && !execution.isFinished;
-  }
-
-  /** A waiter whose `ended` resolves when the run may have ended (see `endWaiters`). */
-  private nextEnd(runId: string): EndWaiter {
-    let waiters = this.endWaiters.get(runId);
-    if (waiters === undefined) {
-      waiters = new Set();
-      this.endWaiters.set(runId, waiters);
-    }
-    const registered = waiters;
-    let resolver!: (ended: EndedRun | undefined) => void;
-    const ended = new Promise<EndedRun | undefined>((resolve) => (resolver = resolve));
-    registered.add(resolver);
-    this.armEndPoll();
-    return {
-      ended,
-      withdraw: () => {
-        registered.delete(resolver);
-        if (registered.size === 0 && this.endWaiters.get(runId) === registered) {
-          this.endWaiters.delete(runId);
-        }
-      },
-    };
   }
 
   /**
@@ -383,7 +355,7 @@ export class Engine {
   }
 
   private async pollEnds(): Promise<void> {
-    const runIds = [...this.endWaiters.keys()].filter((runId) => !this.executesHere(runId));
+    const runIds = this.endWaiters.runIds().filter((runId) => !this.executesHere(runId));
     for (let i = 0; i < runIds.length; i += MAX_ENDED_RUNS_READ) {
       const batch = runIds.slice(i, i + MAX_ENDED_RUNS_READ);
       let ended: RunRecord[];
@@ -411,7 +383,7 @@ export class Engine {
     await this.worker?.stop(options.graceMs ?? this.shutdownGraceMs);
     // Nothing ends here any more: whoever waits for a handover reads the run instead.
     this.startedHere.clear();
-    for (const runId of [...this.endWaiters.keys()]) this.notifyEnded(runId, undefined);
+    for (const runId of this.endWaiters.runIds()) this.notifyEnded(runId, undefined);
   }
 
   private async requireRun(runId: string): Promise<RunRecord> {
@@ -431,12 +403,9 @@ export class Engine {
   }
 
   private notifyEnded(runId: string, ended: EndedRun | undefined): void {
-    const waiters = this.endWaiters.get(runId);
     // Ended here (or may have, if `ended` is undefined): a later result() reads it.
     this.startedHere.delete(runId);
-    if (waiters === undefined) return;
-    this.endWaiters.delete(runId);
-    for (const resolve of waiters) resolve(ended);
+    this.endWaiters.notify(runId, ended);
     if (this.endWaiters.size === 0) {
       this.cancelEndPoll?.();
       this.cancelEndPoll = undefined;
