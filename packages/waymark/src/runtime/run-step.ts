@@ -9,6 +9,7 @@ import type { RunExecution } from './run-execution.ts';
 import { recordAttemptFailure, startAttempt } from './attempts.ts';
 import { afterRecordedWork, notStarted, recordCancelled } from './step-cancellation.ts';
 import { assertSameStep, event, recordedError } from './step-records.ts';
+import { defineRunSignal } from './run-signal-property.ts';
 import { Suspend } from './suspension.ts';
 import type { StepContext, StepFunction, StepOptions } from './workflow-context.ts';
 
@@ -159,15 +160,11 @@ async function runAttempt<T>(
   }
 }
 
-/**
- * A step's context reading the run's signal only when the step does (RunAbort builds it
- * lazily). The getter sits on the prototype: written in an object literal it would put
- * every attempt's context in V8's dictionary mode, twice the size and much slower to build.
- */
+/** A step's context with the run's signal, built only if the step reads it (defineRunSignal). */
 class RunSignalContext implements StepContext {
-  readonly #ex: RunExecution;
   readonly runId: string;
   readonly mask: StepContext['mask'];
+  declare readonly signal: AbortSignal;
 
   constructor(
     ex: RunExecution,
@@ -175,12 +172,8 @@ class RunSignalContext implements StepContext {
     readonly attempt: number,
     readonly addEvent: StepContext['addEvent'],
   ) {
-    this.#ex = ex;
     this.runId = ex.runId;
     this.mask = ex.mask;
-  }
-
-  get signal(): AbortSignal {
-    return this.#ex.abort.signal;
+    defineRunSignal(this, ex);
   }
 }

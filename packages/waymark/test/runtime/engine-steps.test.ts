@@ -77,23 +77,37 @@ describe('steps', () => {
     });
   });
 
-  it('works with ctx and the step context destructured', async () => {
-    const wf = defineWorkflow({ name: 'destructured' }, async ({ step, now, runId, signal }) => {
+  it('works with ctx and the step context destructured or spread', async () => {
+    const wf = defineWorkflow({ name: 'destructured' }, async (ctx) => {
+      const { step, now, runId, signal } = ctx;
       const at = await now();
-      const seen = await step('a', ({ attempt, signal: stepSignal, stepKey }) => ({
-        attempt,
-        stepKey,
-        aborted: stepSignal.aborted,
-      }));
-      return { seen, sameRun: runId.length > 0, at: at instanceof Date, aborted: signal.aborted };
+      const seen = await step('a', (stepContext) => {
+        const { attempt, signal: stepSignal, stepKey } = stepContext;
+        const copy = { ...stepContext };
+        return {
+          attempt,
+          stepKey,
+          aborted: stepSignal.aborted,
+          copied: copy.signal instanceof AbortSignal && copy.stepKey === 'a',
+          keys: Object.keys(stepContext).includes('signal'),
+        };
+      });
+      return {
+        seen,
+        sameRun: runId.length > 0,
+        at: at instanceof Date,
+        aborted: signal.aborted,
+        ctxKeys: ['signal', 'step', 'runId'].every((k) => Object.keys(ctx).includes(k)),
+      };
     });
     t = await createTestEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, null);
     expect(await run.result()).toEqual({
-      seen: { attempt: 1, stepKey: 'a', aborted: false },
+      seen: { attempt: 1, stepKey: 'a', aborted: false, copied: true, keys: true },
       sameRun: true,
       at: true,
       aborted: false,
+      ctxKeys: true,
     });
   });
 

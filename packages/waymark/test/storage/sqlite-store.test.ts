@@ -296,6 +296,24 @@ describe('SQLite store: group commit', () => {
     db.close();
   });
 
+  it('fails the whole batch, writing nothing, when a write loses the transaction silently', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (v INTEGER)');
+    const writer = new GroupCommit(db, ':memory:');
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const results = await Promise.allSettled([
+      writer.write(() => insert.run(1)),
+      // As a closure that swallowed an error SQLite answered by rolling everything back.
+      writer.write(() => db.exec('ROLLBACK')),
+      writer.write(() => insert.run(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE' });
+    expect(db.prepare('SELECT v FROM t').pluck().all()).toEqual([]);
+    expect(db.inTransaction).toBe(false);
+    db.close();
+  });
+
   it('fails a checksFirst write on its domain error alone, without a replay', async () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE t (v INTEGER)');

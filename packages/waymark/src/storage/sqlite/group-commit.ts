@@ -9,7 +9,10 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface PendingWrite {
   apply: () => unknown;
-  /** Throws domain errors only before it changes anything: it can fail alone without a replay. */
+  /**
+   * Throws domain errors (WaymarkError) only before it changes anything, so one can fail it
+   * alone, without a replay. Trusted, not checked: a write that says so must check first.
+   */
   checksFirst: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -133,6 +136,9 @@ export class GroupCommit {
         // A stale fencing token, say: thrown before the write changed anything.
         outcomes.push({ ok: false, error });
       }
+      // A closure that swallowed an error SQLite answered by rolling the transaction back:
+      // the next closures' statements would each commit on their own.
+      if (!this.db.inTransaction) return null;
     }
     return outcomes;
   }
@@ -148,6 +154,7 @@ export class GroupCommit {
       this.rollbackTo.run();
       outcome = { ok: false, error: this.wrap(error) };
     }
+    if (!this.db.inTransaction) throw new Error('a write lost its transaction without throwing');
     this.release.run();
     return outcome;
   }

@@ -26,10 +26,10 @@ export function applyMigrations(
   migrations: Migration[],
 ): void {
   const latest = migrations.at(-1)?.version ?? 0;
-  // Defensive mode forbids writing sqlite_schema, which 0005 does (see its comment).
-  db.unsafeMode(true);
-  db.exec('BEGIN IMMEDIATE');
   try {
+    // Defensive mode forbids writing sqlite_schema, which 0005 does (see its comment).
+    db.unsafeMode(true);
+    db.exec('BEGIN IMMEDIATE');
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version    INTEGER PRIMARY KEY,
       name       TEXT NOT NULL,

@@ -170,18 +170,15 @@ export class SqliteStore implements Store {
   saveStep(params: SaveStepParams): Promise<RunControl> {
     const step = stepRowOf(params.runId, checkStepRun(params.runId, params.step));
     const events = this.encodeEvents(params.runId, params.events);
-    return this.write(
-      (sql) => {
-        const fence = checkFence(sql, params.runId, params.fencingToken);
-        sql.upsertStep.run(step);
-        for (const event of events) sql.insertEvent.run(event);
-        // Most steps find nothing to reset: skip the UPDATE (the hot path is one write per step).
-        if (params.resetRecovery === true && fence.recovery_count !== 0)
-          sql.resetRecovery.run({ id: params.runId, now: params.now });
-        return { pauseRequested: fence.pause_requested === 1 };
-      },
-      { checksFirst: true },
-    );
+    return this.write((sql) => {
+      const fence = checkFence(sql, params.runId, params.fencingToken);
+      sql.upsertStep.run(step);
+      for (const event of events) sql.insertEvent.run(event);
+      // Most steps find nothing to reset: skip the UPDATE (the hot path is one write per step).
+      if (params.resetRecovery === true && fence.recovery_count !== 0)
+        sql.resetRecovery.run({ id: params.runId, now: params.now });
+      return { pauseRequested: fence.pause_requested === 1 };
+    });
   }
 
   startChildRun(params: StartChildRunParams): Promise<{ child: RunRecord; control: RunControl }> {
@@ -246,10 +243,16 @@ export class SqliteStore implements Store {
     return events.map((event) => eventParams(runId, event));
   }
 
-  private write<T>(apply: (sql: Statements) => T, options?: { checksFirst?: boolean }): Promise<T> {
+  /**
+   * Queues a write for the group commit. Every write of this store throws its domain errors
+   * (a stale fencing token, an unknown run) before it changes anything — the fence or the
+   * run's existence is checked first — so one that fails fails alone, without replaying its
+   * batch (GroupCommit `checksFirst`). A new write must keep to that.
+   */
+  private write<T>(apply: (sql: Statements) => T): Promise<T> {
     if (this.closed) return Promise.reject(closedError(this.path));
     const { sql, writer } = this.state();
-    return writer.write(() => apply(sql), options);
+    return writer.write(() => apply(sql), { checksFirst: true });
   }
 
   private statements(): Statements {

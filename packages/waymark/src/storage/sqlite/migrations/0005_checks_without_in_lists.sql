@@ -7,7 +7,9 @@
 -- The constraints mean exactly what they meant, so every stored row still satisfies them
 -- and only their text changes: SQLite's documented procedure for such a change edits the
 -- table's entry in sqlite_schema (the store opens the connection unsafe for migrations;
--- defensive mode forbids this otherwise). The text replaced is 0001's, byte for byte.
+-- defensive mode forbids this otherwise). The text replaced is 0001's, byte for byte: a
+-- database whose text differs (created from a checkout with other line endings) keeps its
+-- IN lists, which mean the same, only slower.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema
 SET sql = replace(replace(sql,
