@@ -37,9 +37,12 @@ export function settleChildSteps(
   const woken = new Set(settled.map((step) => step.run_id));
   if (wakesParent) {
     if (child.parent_step_key !== null) {
-      const step = sql.settleParentStep.get({ ...settle, parent, key: child.parent_step_key }) as
-        SettledStep | undefined;
-      if (step !== undefined) settled.push(step);
+      const key = child.parent_step_key;
+      const step = sql.parentStep.get({ parent, key, child: child.id }) as SettledStep | undefined;
+      if (step !== undefined) {
+        sql.settleParentStep.run({ ...settle, parent, key });
+        settled.push(step);
+      }
     }
     woken.add(parent);
   }

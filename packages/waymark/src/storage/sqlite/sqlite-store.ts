@@ -112,14 +112,18 @@ export class SqliteStore implements Store {
     return this.write((sql) => {
       const result: ExtendLeasesResult = { lost: [], pauseRequested: [] };
       for (const { runId, fencingToken } of params.runs) {
-        const row = sql.extendLease.get({
-          id: runId,
-          token: fencingToken,
-          owner: params.workerId,
-          expires,
-        }) as { pause_requested: 0 | 1 } | undefined;
-        if (row === undefined) result.lost.push(runId);
-        else if (row.pause_requested === 1) result.pauseRequested.push(runId);
+        const row = sql.lease.get(runId) as LeaseRow | undefined;
+        const held =
+          row !== undefined &&
+          row.status === 'running' &&
+          row.fencing_token === fencingToken &&
+          row.lease_owner === params.workerId;
+        if (!held) {
+          result.lost.push(runId);
+          continue;
+        }
+        sql.extendLease.run({ id: runId, expires });
+        if (row.pause_requested === 1) result.pauseRequested.push(runId);
       }
       return result;
     });
@@ -275,4 +279,11 @@ function checkStepRun(runId: string, step: StepRecord): StepRecord {
     throw new ValidationError(`step ${step.key} belongs to run ${step.runId}, not ${runId}`);
   }
   return step;
+}
+
+interface LeaseRow {
+  status: string;
+  fencing_token: number;
+  lease_owner: string | null;
+  pause_requested: 0 | 1;
 }

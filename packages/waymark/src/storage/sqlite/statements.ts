@@ -1,8 +1,20 @@
 import type Database from 'better-sqlite3';
 import { RUN_COLUMNS, runRowOf, type RunRow } from './row-mapping.ts';
 
+/**
+ * `column` is one of `values`, as comparisons: SQLite evaluates an IN list of three or more
+ * constants through an ephemeral b-tree, with a page cache of its own, built and freed each
+ * time the statement runs (see migration 0005, which did the same for the CHECK constraints).
+ */
+function oneOf(column: string, values: readonly string[]): string {
+  return `(${values.map((value) => `${column} = '${value}'`).join(' OR ')})`;
+}
+
 // Runs and steps end in the same three statuses.
-const NOT_ENDED = `status NOT IN ('completed', 'failed', 'cancelled')`;
+const ENDED = ['completed', 'failed', 'cancelled'] as const;
+const PARKED = ['pending', 'sleeping', 'waiting'] as const;
+const notEnded = (column = 'status'): string => `NOT ${oneOf(column, ENDED)}`;
+const NOT_ENDED = notEnded();
 const IN_WORKFLOWS = `(@workflows IS NULL OR workflow_name IN (SELECT value FROM json_each(@workflows)))`;
 // Not `LIMIT @limit`: the planner reads a bound LIMIT's value, which makes SQLite re-prepare
 // the statement every time the parameter is bound again (better-sqlite3 binds on every call):
@@ -39,7 +51,7 @@ export function prepareStatements(db: Database.Database) {
     getRunByIdempotencyKey: r(`SELECT ${RUN_SELECT} FROM runs WHERE idempotency_key = ?`),
     endedRuns: r(`
       SELECT ${RUN_SELECT} FROM runs
-      WHERE id IN (SELECT value FROM json_each(?)) AND NOT ${NOT_ENDED}`),
+      WHERE id IN (SELECT value FROM json_each(?)) AND ${oneOf('status', ENDED)}`),
     fence: p(
       `SELECT status, fencing_token, pause_requested, recovery_count FROM runs WHERE id = ?`,
     ),
@@ -75,10 +87,9 @@ export function prepareStatements(db: Database.Database) {
         fencing_token = fencing_token + 1, started_at = COALESCE(started_at, @now),
         recovery_count = recovery_count + @recovered, wake_at = NULL, updated_at = @now
       WHERE id = @id`),
-    extendLease: p(`
-      UPDATE runs SET lease_expires_at = @expires
-      WHERE id = @id AND status = 'running' AND fencing_token = @token AND lease_owner = @owner
-      RETURNING pause_requested`),
+    // The heartbeat: read, then extend (a RETURNING would buffer its row in an ephemeral table).
+    lease: p(`SELECT status, fencing_token, lease_owner, pause_requested FROM runs WHERE id = ?`),
+    extendLease: p(`UPDATE runs SET lease_expires_at = @expires WHERE id = @id`),
     release: p(`
       UPDATE runs SET
         status = CASE WHEN pause_requested = 1 THEN 'paused' ELSE 'pending' END,
@@ -111,7 +122,7 @@ export function prepareStatements(db: Database.Database) {
       WITH RECURSIVE tree (id) AS (
         SELECT @id UNION SELECT runs.id FROM runs JOIN tree ON runs.parent_run_id = tree.id
       )
-      SELECT ${RUN_COLUMNS.map((c) => `runs.${c}`).join(', ')} FROM tree JOIN runs ON runs.id = tree.id WHERE runs.${NOT_ENDED}`),
+      SELECT ${RUN_COLUMNS.map((c) => `runs.${c}`).join(', ')} FROM tree JOIN runs ON runs.id = tree.id WHERE ${notEnded('runs.status')}`),
 
     // The steps a run being cancelled leaves unfinished (see core/cancelled-steps.ts).
     unfinishedSteps: p(`
@@ -130,19 +141,21 @@ export function prepareStatements(db: Database.Database) {
         finished_at = @now, wake_at = NULL
       WHERE child_run_id = @child AND run_id = @run_id AND ${NOT_ENDED}`),
     // The parent's step named by the child's parent_step_key, for a child created with
-    // createRun whose step does not name it yet.
+    // createRun whose step does not name it yet: read, then settled by its key.
+    parentStep: p(`
+      SELECT run_id, key, attempt FROM steps
+      WHERE run_id = @parent AND key = @key AND ${NOT_ENDED}
+        AND (child_run_id IS NULL OR child_run_id = @child)`),
     settleParentStep: p(`
       UPDATE steps SET status = @status, output = @output, error = @error,
         finished_at = @now, wake_at = NULL, child_run_id = @child
-      WHERE run_id = @parent AND key = @key AND ${NOT_ENDED}
-        AND (child_run_id IS NULL OR child_run_id = @child)
-      RETURNING run_id, key, attempt`),
+      WHERE run_id = @parent AND key = @key`),
     // Wakes a run that something it waits for happened to. A parked run becomes due now; a
     // paused one will be due when resumed; a running one keeps running, and its next
     // parkRun sees the settled step (the waitingOn rule).
     wake: p(`
       UPDATE runs SET
-        status = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN 'pending' ELSE status END,
+        status = CASE WHEN ${oneOf('status', PARKED)} THEN 'pending' ELSE status END,
         paused_from = CASE WHEN status = 'paused' THEN 'pending' ELSE paused_from END,
         wake_at = MIN(COALESCE(wake_at, @now), @now),
         updated_at = @now
@@ -151,8 +164,8 @@ export function prepareStatements(db: Database.Database) {
     pause: r(`
       UPDATE runs SET
         pause_requested = 1,
-        status = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN 'paused' ELSE status END,
-        paused_from = CASE WHEN status IN ('pending', 'sleeping', 'waiting') THEN status ELSE paused_from END,
+        status = CASE WHEN ${oneOf('status', PARKED)} THEN 'paused' ELSE status END,
+        paused_from = CASE WHEN ${oneOf('status', PARKED)} THEN status ELSE paused_from END,
         updated_at = @now
       WHERE id = @id RETURNING ${RUN_SELECT}`),
     resume: r(`

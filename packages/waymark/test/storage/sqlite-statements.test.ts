@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
+import { prepareStatements } from '../../src/storage/sqlite/statements.ts';
+import { tempDir } from '../temp-dir.ts';
+
+/**
+ * The statements of a run's life: create, claim, heartbeat, steps, events, park, end, and a
+ * child's end settling its parent. An IN list of three or more constants, or a RETURNING,
+ * makes SQLite build an ephemeral b-tree with its own page cache each time the statement runs
+ * — on this path, in a young process, a heap grow, page faults and a trim per write.
+ */
+const RUN_PATH = [
+  'insertRun',
+  'insertClaimedRun',
+  'fence',
+  'claim',
+  'lease',
+  'extendLease',
+  'release',
+  'park',
+  'resetRecovery',
+  'finish',
+  'endedRun',
+  'upsertStep',
+  'insertEvent',
+  'linkedSteps',
+  'settleLinkedSteps',
+  'parentStep',
+  'settleParentStep',
+  'wake',
+] as const;
+
+/** The opcodes `statement` compiles to, its parameters bound to NULL. */
+function opcodes(db: Database.Database, statement: Database.Statement): string[] {
+  const sql = statement.source;
+  const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string))];
+  const explain = db.prepare(`EXPLAIN ${sql}`);
+  const rows = (
+    named.length > 0
+      ? explain.all(Object.fromEntries(named.map((name) => [name, null])))
+      : explain.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null))
+  ) as { opcode: string }[];
+  return rows.map((row) => row.opcode);
+}
+
+describe('SQLite statements', () => {
+  it('on a run’s path open no ephemeral table', async () => {
+    const path = join(tempDir('waymark-statements-'), 'w.db');
+    await (await openSqliteStore({ path })).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      const statements = prepareStatements(db);
+      const withEphemeral = RUN_PATH.filter((name) =>
+        opcodes(db, statements[name]).includes('OpenEphemeral'),
+      );
+      expect(withEphemeral).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
