@@ -181,6 +181,18 @@ describe('SQLite store: two connections on one file', () => {
   });
 });
 
+/** A group commit on an in-memory table `t (v)`, and its insert. */
+function tableWriter() {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE t (v INTEGER)');
+  const writer = new GroupCommit(db, ':memory:');
+  return { db, writer, insert: db.prepare('INSERT INTO t VALUES (?)') };
+}
+
+function values(db: Database.Database): unknown[] {
+  return db.prepare('SELECT v FROM t ORDER BY v').pluck().all();
+}
+
 describe('SQLite store: group commit', () => {
   it('commits 500 concurrent writes, failing only the fenced-out one', async () => {
     const store = await open();
@@ -232,10 +244,7 @@ describe('SQLite store: group commit', () => {
   });
 
   it('rolls back only the closure that threw', async () => {
-    const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (v INTEGER)');
-    const writer = new GroupCommit(db, ':memory:');
-    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const { db, writer, insert } = tableWriter();
     const results = await Promise.allSettled([
       writer.write(() => insert.run(1)),
       writer.write(() => {
@@ -256,15 +265,12 @@ describe('SQLite store: group commit', () => {
     ]);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLostError);
     expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE' });
-    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 4]);
+    expect(values(db)).toEqual([1, 4]);
     db.close();
   });
 
   it('replays a batch after a write half-applied and threw: each other write lands once', async () => {
-    const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (v INTEGER)');
-    const writer = new GroupCommit(db, ':memory:');
-    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const { db, writer, insert } = tableWriter();
     const count = db.prepare('SELECT count(*) FROM t').pluck();
     const applied = [0, 0, 0];
     const results = await Promise.allSettled([
@@ -292,15 +298,12 @@ describe('SQLite store: group commit', () => {
       { status: 'rejected', reason: expect.any(LeaseLostError) },
       { status: 'fulfilled', value: 2 },
     ]);
-    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 3]);
+    expect(values(db)).toEqual([1, 3]);
     db.close();
   });
 
   it('fails the whole batch, writing nothing, when a write loses the transaction silently', async () => {
-    const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (v INTEGER)');
-    const writer = new GroupCommit(db, ':memory:');
-    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const { db, writer, insert } = tableWriter();
     const results = await Promise.allSettled([
       writer.write(() => insert.run(1)),
       // As a closure that swallowed an error SQLite answered by rolling everything back.
@@ -309,16 +312,13 @@ describe('SQLite store: group commit', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE' });
-    expect(db.prepare('SELECT v FROM t').pluck().all()).toEqual([]);
+    expect(values(db)).toEqual([]);
     expect(db.inTransaction).toBe(false);
     db.close();
   });
 
   it('fails a checksFirst write on its domain error alone, without a replay', async () => {
-    const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (v INTEGER)');
-    const writer = new GroupCommit(db, ':memory:');
-    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const { db, writer, insert } = tableWriter();
     let applied = 0;
     const results = await Promise.allSettled([
       writer.write(() => {
@@ -338,7 +338,7 @@ describe('SQLite store: group commit', () => {
     ]);
     expect(applied).toBe(2);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 2]);
+    expect(values(db)).toEqual([1, 2]);
     db.close();
   });
 
