@@ -147,12 +147,13 @@ export function formatReport(report: BenchReport): string {
     'single-row durable commit, probed in the same process right after the measured round.',
     '',
     table(
-      ['target', 'goal', 'measured', ''],
+      ['target', 'goal', 'measured', '', ...(repeats > 1 ? ['range of the repetitions'] : [])],
       report.targets.map((t) => [
         t.label,
         `${t.comparison} ${fmt(t.target, t.target < 10 ? 1 : 0)} ${t.unit}`,
         t.value === null ? 'not run' : `${fmt(t.value, t.value < 10 ? 3 : 1)} ${t.unit}`,
         t.pass === null ? '' : t.pass ? 'PASS' : 'MISS',
+        ...(repeats > 1 ? [sampleRange(report.scenarios, t)] : []),
       ]),
     ),
   ];
@@ -195,4 +196,13 @@ function fmt(value: number, digits: number): string {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
+}
+
+/** The lowest and highest of a target's metric over the repetitions: how close a miss is. */
+function sampleRange(scenarios: readonly ScenarioReport[], target: TargetCheck): string {
+  const report = scenarios.find((s) => s.scenario === target.scenario);
+  if (report === undefined) return '';
+  const values = report.samples.map((sample) => sample[target.metric] as number);
+  const digits = target.target < 10 ? 3 : 1;
+  return `${fmt(Math.min(...values), digits)} - ${fmt(Math.max(...values), digits)}`;
 }
