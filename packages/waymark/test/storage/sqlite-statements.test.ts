@@ -16,7 +16,6 @@ const RUN_PATH = [
   'insertClaimedRun',
   'fence',
   'claim',
-  'lease',
   'extendLease',
   'release',
   'park',

@@ -5,6 +5,7 @@ import type { Statements } from './statements.ts';
 export interface FenceRow {
   status: RunStatus;
   fencing_token: number;
+  lease_owner: string | null;
   pause_requested: 0 | 1;
   recovery_count: number;
 }

@@ -25,7 +25,7 @@ import { checkEndedRunsRead } from '../../core/list-limit.ts';
 import { claimRuns } from './claim-runs.ts';
 import { encodeRun, insertClaimedRun, insertRun, startChildRun } from './create-runs.ts';
 import { cancelTree, finishRun } from './end-runs.ts';
-import { checkFence } from './fencing.ts';
+import { checkFence, type FenceRow } from './fencing.ts';
 import { GroupCommit } from './group-commit.ts';
 import { RunLister } from './list-runs.ts';
 import { applyMigrations, loadMigrations } from './migrations.ts';
@@ -112,7 +112,7 @@ export class SqliteStore implements Store {
     return this.write((sql) => {
       const result: ExtendLeasesResult = { lost: [], pauseRequested: [] };
       for (const { runId, fencingToken } of params.runs) {
-        const row = sql.lease.get(runId) as LeaseRow | undefined;
+        const row = sql.fence.get(runId) as FenceRow | undefined;
         const held =
           row !== undefined &&
           row.status === 'running' &&
@@ -279,11 +279,4 @@ function checkStepRun(runId: string, step: StepRecord): StepRecord {
     throw new ValidationError(`step ${step.key} belongs to run ${step.runId}, not ${runId}`);
   }
   return step;
-}
-
-interface LeaseRow {
-  status: string;
-  fencing_token: number;
-  lease_owner: string | null;
-  pause_requested: 0 | 1;
 }

@@ -52,9 +52,9 @@ export function prepareStatements(db: Database.Database) {
     endedRuns: r(`
       SELECT ${RUN_SELECT} FROM runs
       WHERE id IN (SELECT value FROM json_each(?)) AND ${oneOf('status', ENDED)}`),
-    fence: p(
-      `SELECT status, fencing_token, pause_requested, recovery_count FROM runs WHERE id = ?`,
-    ),
+    fence: p(`
+      SELECT status, fencing_token, lease_owner, pause_requested, recovery_count
+      FROM runs WHERE id = ?`),
     insertRun: p(`
       INSERT INTO runs (id, workflow_name, workflow_version, status, input, parent_run_id,
         parent_step_key, idempotency_key, created_at, updated_at, wake_at, deadline_at,
@@ -87,8 +87,7 @@ export function prepareStatements(db: Database.Database) {
         fencing_token = fencing_token + 1, started_at = COALESCE(started_at, @now),
         recovery_count = recovery_count + @recovered, wake_at = NULL, updated_at = @now
       WHERE id = @id`),
-    // The heartbeat: read, then extend (a RETURNING would buffer its row in an ephemeral table).
-    lease: p(`SELECT status, fencing_token, lease_owner, pause_requested FROM runs WHERE id = ?`),
+    // The heartbeat reads `fence`, then extends (a RETURNING would need an ephemeral table).
     extendLease: p(`UPDATE runs SET lease_expires_at = @expires WHERE id = @id`),
     release: p(`
       UPDATE runs SET
