@@ -85,15 +85,3 @@ export function runIdOf(stdout: string): string {
   if (match === null) throw new Error(`no run id in:\n${stdout}`);
   return match[1] as string;
 }
-
-/** Polls `check` until it returns true (real time: used against a real worker). */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

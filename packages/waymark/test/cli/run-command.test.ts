@@ -1,13 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
-import {
-  CliHarness,
-  cli,
-  makeScratchDir,
-  runIdOf,
-  waitUntil,
-  writeFixture,
-} from './cli-harness.ts';
+import { CliHarness, cli, makeScratchDir, runIdOf, writeFixture } from './cli-harness.ts';
+import { until } from '../until.ts';
 import {
   BASIC_WORKFLOW,
   FAILING_WORKFLOW,
@@ -188,7 +182,7 @@ describe('waymark run', () => {
 
     const harness = new CliHarness(scratch.dir);
     const running = harness.run('run', 'gated.workflow.ts', '--db', 'test.db');
-    await waitUntil(() => gate.starts === 1);
+    await until(() => gate.starts === 1, 10_000);
     harness.interrupt('SIGINT');
     open();
     const interrupted = await running;

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/core/ids.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
-import { CliHarness, cli, makeScratchDir, waitUntil } from './cli-harness.ts';
+import { CliHarness, cli, makeScratchDir } from './cli-harness.ts';
+import { until } from '../until.ts';
 
 const YAML = `id: hello-yaml
 steps:
@@ -36,7 +37,7 @@ describe('waymark worker', () => {
     writeFileSync(join(scratch.dir, 'workflows', 'code.workflow.ts'), MODULE);
     const harness = new CliHarness(scratch.dir);
     const working = harness.run('worker', '--db', 'test.db', '--poll', '20ms', '--id', 'w1');
-    await waitUntil(() => harness.stdout.includes('Worker w1 on'));
+    await until(() => harness.stdout.includes('Worker w1 on'), 10_000);
     expect(harness.stdout).toContain('hello-yaml');
     expect(harness.stdout).toContain('hello-code');
 
@@ -56,10 +57,10 @@ describe('waymark worker', () => {
           return run.id;
         }),
       );
-      await waitUntil(async () => {
+      await until(async () => {
         const runs = await Promise.all(ids.map((runId) => store.getRun({ runId })));
         return runs.every((run) => run?.status === 'completed');
-      });
+      }, 10_000);
       expect((await store.getRun({ runId: ids[1] as string }))?.output).toBe('hello from code');
       harness.interrupt('SIGTERM');
       const result = await working;

@@ -1,14 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CliHarness,
-  cli,
-  makeScratchDir,
-  runIdOf,
-  waitUntil,
-  writeFixture,
-} from './cli-harness.ts';
+import { CliHarness, cli, makeScratchDir, runIdOf, writeFixture } from './cli-harness.ts';
+import { until } from '../until.ts';
 
 let scratch: ReturnType<typeof makeScratchDir>;
 beforeEach(() => {
@@ -67,7 +61,7 @@ output:
 async function interruptedAtPause(file: string): Promise<string> {
   const harness = new CliHarness(scratch.dir);
   const running = harness.run('run', file, '--db', 'test.db');
-  await waitUntil(() => harness.stdout.includes('⏸ pause'));
+  await until(() => harness.stdout.includes('⏸ pause'), 10_000);
   harness.interrupt();
   const interrupted = await running;
   expect(interrupted.code).toBe(130);

@@ -9,8 +9,8 @@ import { announceResume, reportRunEnd } from './run-output.ts';
 
 /**
  * `--resume`: continues `run` with a worker for `module`'s workflows (which must include the
- * run's). A finished run just reports its result; a paused one is resumed; a running one whose worker died is reclaimed
- * once its lease expires; a sleeping one continues when it is due.
+ * run's). A finished run just reports its result; a paused one is resumed; a running one
+ * whose worker died is reclaimed once its lease expires; a sleeping one continues when due.
  */
 export async function resumeRun(
   file: string,
