@@ -47,8 +47,10 @@ describe('leases', () => {
       (await a.store.getRun({ runId: run.id }))?.leaseExpiresAt ?? 0;
     for (let ms = 0; ms < 5_000; ms += 100) {
       await a.clock.advance(100);
-      // Renewed at half the lease: always ahead of the clock (on PostgreSQL, once its I/O ran).
-      await until(async () => (await leaseExpiresAt()) > a.clock.now());
+      // Renewed at half the lease, so at least half a lease ahead of the clock once the due
+      // heartbeat's write landed (real I/O on PostgreSQL). Waiting only for "ahead of the
+      // clock" could pass on the lease before, which the next 100 ms then let b take.
+      await until(async () => (await leaseExpiresAt()) >= a.clock.now() + 500);
     }
     const held = await a.store.getRun({ runId: run.id });
     expect(held?.leaseOwner).toBe(claimed?.leaseOwner);
