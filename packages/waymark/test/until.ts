@@ -1,12 +1,13 @@
 /**
  * Waits until `predicate` holds, letting pending I/O and promise callbacks run between checks
- * (real time, up to `timeoutMs`: a store on a network, a child process, a real worker).
+ * (real time, up to `timeoutMs`: a store on a network, a child process, a real worker). The
+ * default allows for a loaded 2-core machine starting a process.
  */
 import { settle } from '../src/testing/fake-clock.ts';
 
 export async function until(
   predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 5_000,
+  timeoutMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {

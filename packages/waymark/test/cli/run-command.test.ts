@@ -268,7 +268,8 @@ describe('waymark run', () => {
     const [claimed] = await store.claimRuns({
       workerId: 'dead-worker',
       now,
-      leaseMs: 400,
+      // Long enough that the CLI (which loads the module first) sees it still held.
+      leaseMs: 3_000,
       limit: 10,
       workflows: ['basic'],
     });

@@ -70,7 +70,7 @@ describe('crash recovery (real processes, SIGKILL)', () => {
       dbPath,
       ledgerPath,
       workerId: `crash-${i}`,
-      workflow: { name: 'ledger-20', steps: STEPS, stepMs: 30 },
+      workflow: { name: 'ledger-20', steps: STEPS, stepMs: 50 },
       runIds: [runId],
       leaseMs: LEASE_MS,
       concurrency: 1,

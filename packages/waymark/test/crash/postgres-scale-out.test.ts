@@ -165,8 +165,9 @@ describePostgres('worker processes on one PostgreSQL database', (url) => {
       postgres: { url, schema: s.schema },
       ledgerPath: s.ledgerPath,
       workflow,
-      // Short, so the victim's runs are recovered soon after it dies.
-      leaseMs: 1_500,
+      // Short, so the victim's runs are recovered soon after it dies; long enough that a late
+      // heartbeat of a live worker (every leaseMs / 2) does not let another take its run.
+      leaseMs: 4_000,
       pollMs: 100,
       concurrency: 10,
       gate: true,
@@ -185,6 +186,11 @@ describePostgres('worker processes on one PostgreSQL database', (url) => {
         30_000,
         10,
       );
+      // Recorded before the kill (taken first: once the victim's leases expire, the others may
+      // re-run and record a step it had started, which would then look recorded at the kill).
+      const { rows: recordedAtKill } = await s.admin.query<{ run_id: string; key: string }>(
+        `SELECT run_id, key FROM ${s.schema}.steps WHERE status = 'completed'`,
+      );
       await victim.kill();
       appendFileSync(s.ledgerPath, `kill victim ${victim.pid}\n`);
       // Its connections are gone (so is any commit in flight): what is recorded now stays.
@@ -195,9 +201,6 @@ describePostgres('worker processes on one PostgreSQL database', (url) => {
             .rowCount === 0,
         10_000,
         20,
-      );
-      const { rows: recordedAtKill } = await s.admin.query<{ run_id: string; key: string }>(
-        `SELECT run_id, key FROM ${s.schema}.steps WHERE status = 'completed'`,
       );
       const { rows: heldAtKill } = await s.admin.query<{ id: string }>(
         `SELECT id FROM ${s.schema}.runs WHERE status = 'running' AND lease_owner = 'victim'`,
@@ -219,15 +222,12 @@ describePostgres('worker processes on one PostgreSQL database', (url) => {
         if (run.completedEvents !== 1) problems.push(`${run.id}: ${run.completedEvents} ends`);
         problems.push(...sequenceProblems(ledger.get(run.id) ?? [], run.id));
       }
-      // Recorded when the victim's connections had closed: executed once, never again. The
-      // snapshot is taken a little after the kill line, so the survivors may have started and
-      // recorded some of these steps in between; a step the victim ran must have started before.
+      // Recorded before the kill: executed once, before it, never again after.
       for (const { run_id: runId, key } of recordedAtKill) {
         const starts = stepLines(ledger.get(runId) ?? []).filter(
           (l: LedgerStep) => l.stepKey === key && l.kind === 'start',
         );
-        const [start] = starts;
-        if (starts.length !== 1 || (start?.workerId === 'victim' && start.line > killLine)) {
+        if (starts.length !== 1 || (starts[0]?.line ?? 0) > killLine) {
           problems.push(`${runId} ${key} recorded at the kill, started ${starts.length} times`);
         }
       }

@@ -17,6 +17,8 @@ export class TrackedProcess {
   stderr = '';
   readonly exited: Promise<Exit>;
   protected exit: Exit | null = null;
+  /** Its stdio ended too ('exit' may come before the last output was read). */
+  readonly #closed: Promise<void>;
 
   constructor(
     readonly child: ChildProcess,
@@ -27,6 +29,7 @@ export class TrackedProcess {
     this.pid = child.pid;
     live.add(this);
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.#closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
     this.exited = new Promise<Exit>((resolve) => {
       child.on('exit', (code, signal) => {
         this.exit = { code, signal };
@@ -40,9 +43,15 @@ export class TrackedProcess {
     return this.exit !== null;
   }
 
-  /** Waits for the process to exit on its own. */
+  /**
+   * Waits for the process to exit on its own, then for its output to be read to the end (for
+   * at most 5 s more: a grandchild that inherited its stdio may hold it open).
+   */
   async waitForExit(timeoutMs: number): Promise<Exit> {
     await until(`${this.name} to exit`, () => this.exit !== null, timeoutMs, 10);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#closed, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer);
     return this.exited;
   }
 

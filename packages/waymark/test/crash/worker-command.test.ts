@@ -32,7 +32,8 @@ export default defineWorkflow({ name: 'slow' }, async (ctx) => {
   await ctx.step('long', ({ signal }) => {
     log('long ' + ctx.runId);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, 1500);
+      // Worker A never finishes it (it is stopped mid-step); worker B runs it to the end.
+      const timer = setTimeout(resolve, process.env.LEDGER_CLI === 'worker-a' ? 60_000 : 1500);
       signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)));
     });
   });

@@ -28,7 +28,7 @@ describe('a YAML stage loop under `waymark run`, SIGKILLed and resumed (real pro
         workflowFile: WORKFLOW,
         killPoints: [
           { kind: 'start', stepKey: 'stage.test[1].run_tests' }, // a steps stage, mid-step
-          { kind: 'end', stepKey: 'stage.build[4]' }, // a uses stage, in its commit or after
+          { kind: 'end', stepKey: 'stage.build[3]' }, // a uses stage, in its commit or after
         ],
       },
       (fn) => cleanup.push(fn),

@@ -180,10 +180,10 @@ describe('shell executor', () => {
   });
 
   it('SIGTERM first: a process that stops on it ends the step at once, one that ignores it gets SIGKILL after the grace period', async () => {
-    const slowKill = createShellExecutor({ baseEnv: PATH, killGraceMs: 800 });
+    const slowKill = createShellExecutor({ baseEnv: PATH, killGraceMs: 3_000 });
     for (const [script, least, most] of [
-      ['sleep 30 & echo $! > pid; wait', 0, 600],
-      ['trap "" TERM; sleep 30 & echo $! > pid; wait', 800, 3_000],
+      ['sleep 30 & echo $! > pid; wait', 0, 2_500],
+      ['trap "" TERM; sleep 30 & echo $! > pid; wait', 3_000, 8_000],
     ] as const) {
       const dir = tempDir('waymark-shell-');
       const pidFile = path.join(dir, 'pid');

@@ -68,7 +68,7 @@ describe('ctx.group with a timeout', () => {
     const t = await testEngine({ workflows: [wf] });
     const start = t.clock.now();
     const run = await t.engine.start(wf, null);
-    await expect.poll(() => verifying).toBe(true);
+    await expect.poll(() => verifying, { timeout: 5_000 }).toBe(true);
     await t.clock.advance('10s');
     await t.waitForStatus(run.id, 'sleeping');
     await t.clock.advance('1m');
@@ -159,7 +159,7 @@ describe('ctx.group with a timeout', () => {
     const first = await createTestEngine({ workflows: [wf], store: dying.store, clock });
     const start = clock.now();
     const run = await first.engine.start(wf, null);
-    await expect.poll(() => slowStarts).toBe(1);
+    await expect.poll(() => slowStarts, { timeout: 5_000 }).toBe(1);
     dying.die();
     await clock.advance('1m'); // its lease (30s) expires
     const second = await createTestEngine({ workflows: [wf], store, clock });
@@ -167,7 +167,7 @@ describe('ctx.group with a timeout', () => {
       await expect
         .poll(async () => (await store.listEvents({ runId: run.id })).map((e) => e.type))
         .toContain('run.recovered');
-      await expect.poll(() => slowStarts).toBe(2);
+      await expect.poll(() => slowStarts, { timeout: 5_000 }).toBe(2);
       // A deadline counted from the recovery would be start + 6m.
       await clock.advanceTo(start + 300_000 - 1);
       expect((await store.getRun({ runId: run.id }))?.status).toBe('running');
@@ -199,7 +199,7 @@ describe('ctx.group with a timeout', () => {
     );
     const t = await testEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, null);
-    await expect.poll(() => fetching).toBe(true);
+    await expect.poll(() => fetching, { timeout: 5_000 }).toBe(true);
     await t.clock.advance('10s');
     await t.waitForStatus(run.id, 'sleeping');
     await t.clock.advance('10s');
@@ -230,7 +230,7 @@ describe('ctx.group with a timeout', () => {
     );
     const t = await testEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, null);
-    await expect.poll(() => slowStarted).toBe(true);
+    await expect.poll(() => slowStarted, { timeout: 5_000 }).toBe(true);
     await t.clock.advance('10s');
     release();
     expect(await run.result()).toBe('STEP_TIMEOUT');

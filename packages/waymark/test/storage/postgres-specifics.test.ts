@@ -124,21 +124,21 @@ describePostgres('PostgreSQL store', (url) => {
     const [held] = await store.claimRuns({
       workerId: 'a',
       now: callerNow,
-      leaseMs: 300,
+      leaseMs: 3_000,
       limit: 1,
       workflows: ['clocked'],
     });
     expect(held?.id).toBe(created.id);
-    expect(held?.leaseExpiresAt).toBeGreaterThanOrEqual(Number(dbNow?.ms) + 300);
+    expect(held?.leaseExpiresAt).toBeGreaterThanOrEqual(Number(dbNow?.ms) + 3_000);
     // A caller far in the future cannot take it while the database says the lease holds…
-    const later = { workerId: 'b', leaseMs: 300, limit: 1, workflows: ['clocked'] };
+    const later = { workerId: 'b', leaseMs: 3_000, limit: 1, workflows: ['clocked'] };
     expect(await store.claimRuns({ ...later, now: callerNow + 3_600_000 })).toEqual([]);
     // …and once the database clock passed it, a caller whose clock is behind takes it over.
     let reclaimed: Awaited<ReturnType<PostgresStore['claimRuns']>> = [];
     await until(
       'the lease to expire on the database clock',
       async () => (reclaimed = await store.claimRuns({ ...later, now: callerNow })).length > 0,
-      10_000,
+      15_000,
       50,
     );
     expect(reclaimed[0]).toMatchObject({ id: created.id, recovered: true, leaseOwner: 'b' });

@@ -391,7 +391,7 @@ function startClaimProcess(path: string, workerId: string) {
   });
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const result = new Promise<string[]>((resolve, reject) => {
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`claim process exited ${code}: ${err}`));
       resolve(JSON.parse(out.slice('ready\n'.length)) as string[]);
     });

@@ -21,6 +21,7 @@ import {
 } from '../../fixtures/agent-clis/fake-agents.ts';
 import { fakeContext, fakeStep } from '../fake-step.ts';
 import { tempDir } from '../../temp-dir.ts';
+import { until } from '../../until.ts';
 
 interface Setup {
   env?: Record<string, string>;
@@ -523,8 +524,3 @@ describe('agent executors: masking and the transcript', () => {
     expect(stderr).not.toContain('sk-proj-secret-42');
   });
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 20));
-  expect(condition()).toBe(true);
-}
