@@ -295,15 +295,20 @@ export class Engine {
   awaitEnd(runId: string): Promise<EndedRun> {
     if (!this.executesHere(runId) && !this.endsHere(runId)) return this.readUntilEnded(runId);
     // Not an async function: thousands may wait at once, each suspended frame kept meanwhile.
+    return this.nextEnd(runId).ended.then((ended) => ended ?? this.readUntilEnded(runId));
+  }
+
+  /** Waits for the run's end, or for when it may have ended: the end poll is armed for it. */
+  private nextEnd(runId: string): ReturnType<EndWaiters['wait']> {
+    const next = this.endWaiters.wait(runId);
     this.armEndPoll();
-    return this.endWaiters.wait(runId).ended.then((ended) => ended ?? this.readUntilEnded(runId));
+    return next;
   }
 
   /** Reads the run, and again each time it may have ended, until it has. */
   private async readUntilEnded(runId: string): Promise<EndedRun> {
     for (;;) {
-      const next = this.endWaiters.wait(runId);
-      this.armEndPoll();
+      const next = this.nextEnd(runId);
       let run: RunRecord;
       try {
         run = await this.requireRun(runId);
