@@ -19,6 +19,7 @@ const RUN_PATH = [
   'extendLease',
   'release',
   'park',
+  'anyStepSettled',
   'resetRecovery',
   'finish',
   'endedRun',
@@ -44,19 +45,38 @@ function opcodes(db: Database.Database, statement: Database.Statement): string[]
   return rows.map((row) => row.opcode);
 }
 
+/** `check` on the statements, prepared on a fresh store's file. */
+async function withStatements(
+  check: (db: Database.Database, statements: ReturnType<typeof prepareStatements>) => void,
+): Promise<void> {
+  const path = join(tempDir('waymark-statements-'), 'w.db');
+  await (await openSqliteStore({ path })).close();
+  const db = new Database(path, { readonly: true });
+  try {
+    check(db, prepareStatements(db));
+  } finally {
+    db.close();
+  }
+}
+
 describe('SQLite statements', () => {
   it('on a run’s path open no ephemeral table', async () => {
-    const path = join(tempDir('waymark-statements-'), 'w.db');
-    await (await openSqliteStore({ path })).close();
-    const db = new Database(path, { readonly: true });
-    try {
-      const statements = prepareStatements(db);
+    await withStatements((db, statements) => {
       const withEphemeral = RUN_PATH.filter((name) =>
         opcodes(db, statements[name]).includes('OpenEphemeral'),
       );
       expect(withEphemeral).toEqual([]);
-    } finally {
-      db.close();
-    }
+    });
+  });
+
+  it('look up each step a parked run waits on by its primary key', async () => {
+    await withStatements((db, statements) => {
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${statements.anyStepSettled.source}`)
+        .all({ run_id: null, keys: null }) as { detail: string }[];
+      expect(plan.map((row) => row.detail).join(' | ')).toMatch(
+        /SCAN waited .* \| SEARCH steps USING INDEX \S+ \(run_id=\? AND key=\?\)/,
+      );
+    });
   });
 });

@@ -100,9 +100,13 @@ export function prepareStatements(db: Database.Database) {
         lease_owner = NULL, lease_expires_at = NULL,
         recovery_count = recovery_count + @recovery, updated_at = @now
       WHERE id = @id`),
+    // The waited keys drive the join (CROSS JOIN keeps that order: each key one primary-key
+    // lookup); `key IN (SELECT value FROM json_each(…))` would build an ephemeral table.
     anyStepSettled: p(`
-      SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = @run_id AND status IN ('completed', 'failed')
-        AND key IN (SELECT value FROM json_each(@keys))) AS settled`),
+      SELECT EXISTS (
+        SELECT 1 FROM json_each(@keys) AS waited
+        CROSS JOIN steps ON steps.run_id = @run_id AND steps.key = waited.value
+        WHERE steps.status = 'completed' OR steps.status = 'failed') AS settled`),
     resetRecovery: p(`
       UPDATE runs SET recovery_count = 0, updated_at = @now
       WHERE id = @id AND recovery_count <> 0`),
