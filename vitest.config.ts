@@ -27,6 +27,8 @@ export default defineConfig({
     // Generous because some tests start real processes; a test on the fake clock takes ms.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll waits in real time (1 s by default): engine tests on PostgreSQL wait for commits.
+    expect: { poll: { timeout: 5_000 } },
     projects: [
       {
         extends: true,

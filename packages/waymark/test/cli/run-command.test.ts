@@ -182,7 +182,7 @@ describe('waymark run', () => {
 
     const harness = new CliHarness(scratch.dir);
     const running = harness.run('run', 'gated.workflow.ts', '--db', 'test.db');
-    await until(() => gate.starts === 1, 10_000);
+    await until(() => gate.starts === 1);
     harness.interrupt('SIGINT');
     open();
     const interrupted = await running;

@@ -37,7 +37,7 @@ describe('waymark worker', () => {
     writeFileSync(join(scratch.dir, 'workflows', 'code.workflow.ts'), MODULE);
     const harness = new CliHarness(scratch.dir);
     const working = harness.run('worker', '--db', 'test.db', '--poll', '20ms', '--id', 'w1');
-    await until(() => harness.stdout.includes('Worker w1 on'), 10_000);
+    await until(() => harness.stdout.includes('Worker w1 on'));
     expect(harness.stdout).toContain('hello-yaml');
     expect(harness.stdout).toContain('hello-code');
 
@@ -60,7 +60,7 @@ describe('waymark worker', () => {
       await until(async () => {
         const runs = await Promise.all(ids.map((runId) => store.getRun({ runId })));
         return runs.every((run) => run?.status === 'completed');
-      }, 10_000);
+      });
       expect((await store.getRun({ runId: ids[1] as string }))?.output).toBe('hello from code');
       harness.interrupt('SIGTERM');
       const result = await working;

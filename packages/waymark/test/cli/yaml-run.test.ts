@@ -61,7 +61,7 @@ output:
 async function interruptedAtPause(file: string): Promise<string> {
   const harness = new CliHarness(scratch.dir);
   const running = harness.run('run', file, '--db', 'test.db');
-  await until(() => harness.stdout.includes('⏸ pause'), 10_000);
+  await until(() => harness.stdout.includes('⏸ pause'));
   harness.interrupt();
   const interrupted = await running;
   expect(interrupted.code).toBe(130);

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { WorkerConfig } from './ledger.ts';
 import { TrackedProcess, describeExit, killAllProcesses } from './tracked-process.ts';
 
-export { type Exit, describeExit, until } from './tracked-process.ts';
+export { type Exit, describeExit } from './tracked-process.ts';
+export { waitFor } from '../until.ts';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 // `--import tsx` resolves the package from the working directory.

@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TrackedProcess, killAllProcesses, until } from './tracked-process.ts';
+import { TrackedProcess, killAllProcesses } from './tracked-process.ts';
+import { waitFor } from '../until.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/waymark.mjs', import.meta.url));
 
@@ -33,7 +34,7 @@ export class CliProcess extends TrackedProcess {
   /** The id in the `Run <id> of <workflow>` line a new run prints first. */
   async runId(timeoutMs: number): Promise<string> {
     let id: string | undefined;
-    await until(
+    await waitFor(
       `${this.label} to print its run id`,
       () => {
         if (this.exit !== null) throw new Error(`${this.label} exited: ${this.describe()}`);

@@ -13,7 +13,7 @@ import {
   type WorkerProcess,
   killAllWorkers,
   spawnWorker,
-  until,
+  waitFor,
   withDiagnostics,
 } from './child-worker.ts';
 import {
@@ -97,7 +97,7 @@ describe('crash recovery (real processes, SIGKILL)', () => {
         if (point.by === 'self') {
           exit = await current.waitForExit(20_000);
         } else {
-          await until(
+          await waitFor(
             `${current.workerId} to log "${point.kind} ${stepKeyOf(point.step)}"`,
             () => reached(parseLedger(readLedgerText(ledgerPath)), current.workerId, point),
             20_000,

@@ -20,7 +20,7 @@ import {
   randomSchemaName,
   withAdminClient,
 } from '../storage/postgres-test-db.ts';
-import { killAllWorkers, until, withDiagnostics, type WorkerProcess } from './child-worker.ts';
+import { killAllWorkers, waitFor, withDiagnostics, type WorkerProcess } from './child-worker.ts';
 import {
   type LedgerEntry,
   type LedgerStep,
@@ -177,7 +177,7 @@ describePostgres('worker processes on one PostgreSQL database', (url) => {
       await createLedgerRuns(s.store, s.ledgerPath, workflow, 150);
       await releaseWorkers(workers);
       // Mid-run: the victim has finished some steps and holds runs with more to go.
-      await until(
+      await waitFor(
         'the victim to end 20 steps',
         () =>
           stepLines(parseLedger(readLedgerText(s.ledgerPath))).filter(
@@ -186,15 +186,15 @@ describePostgres('worker processes on one PostgreSQL database', (url) => {
         30_000,
         10,
       );
-      // Recorded before the kill (taken first: once the victim's leases expire, the others may
-      // re-run and record a step it had started, which would then look recorded at the kill).
+      // Recorded before the kill. Read first: the others go on recording their own steps, so a
+      // later read would hold steps they started after the kill line.
       const { rows: recordedAtKill } = await s.admin.query<{ run_id: string; key: string }>(
         `SELECT run_id, key FROM ${s.schema}.steps WHERE status = 'completed'`,
       );
       await victim.kill();
       appendFileSync(s.ledgerPath, `kill victim ${victim.pid}\n`);
       // Its connections are gone (so is any commit in flight): what is recorded now stays.
-      await until(
+      await waitFor(
         'the victim’s connections to close',
         async () =>
           (await s.admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'victim'`))

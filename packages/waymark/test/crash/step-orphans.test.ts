@@ -14,7 +14,7 @@ import { FAKE_AGENT_CLIS } from '../fixtures/agent-clis/fake-agents.ts';
 import { isAlive } from '../executors/process-alive.ts';
 import { type CliProcess, interrupt, killAllCliProcesses, startCliWithEnv } from './cli-process.ts';
 import { crashScratch } from './scratch.ts';
-import { until } from './tracked-process.ts';
+import { waitFor } from '../until.ts';
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -72,7 +72,7 @@ describe('the processes of a step of a stopped CLI (real processes)', () => {
         '--db',
         scratch.dbPath,
       );
-      await until(
+      await waitFor(
         'the step to write its pids',
         () => existsSync(pids) && readFileSync(pids, 'utf8').split('\n').length >= 3,
         20_000,
@@ -84,7 +84,7 @@ describe('the processes of a step of a stopped CLI (real processes)', () => {
       expect(isAlive(leader) && isAlive(child)).toBe(true);
 
       await (STOPS[how] as (typeof STOPS)[string])(cli);
-      await until(
+      await waitFor(
         'the step processes to be killed',
         () => !isAlive(leader) && !isAlive(child),
         10_000,

@@ -3,7 +3,7 @@
  * still alive so afterEach can kill whatever a test left behind (`killAllProcesses`).
  */
 import type { ChildProcess } from 'node:child_process';
-import { setTimeout as delay } from 'node:timers/promises';
+import { waitFor } from '../until.ts';
 
 export interface Exit {
   code: number | null;
@@ -48,7 +48,7 @@ export class TrackedProcess {
    * at most 5 s more: a grandchild that inherited its stdio may hold it open).
    */
   async waitForExit(timeoutMs: number): Promise<Exit> {
-    await until(`${this.name} to exit`, () => this.exit !== null, timeoutMs, 10);
+    await waitFor(`${this.name} to exit`, () => this.exit !== null, timeoutMs, 10);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.#closed, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
     clearTimeout(timer);
@@ -73,19 +73,4 @@ export async function killAllProcesses(): Promise<void> {
 
 export function describeExit(exit: Exit): string {
   return exit.signal !== null ? `signal ${exit.signal}` : `code ${exit.code}`;
-}
-
-/** Polls `predicate` in real time. */
-export async function until(
-  what: string,
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 5,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(intervalMs);
-  }
 }

@@ -12,7 +12,7 @@ import { openPostgresStore } from '../../src/storage/postgres/index.ts';
 import { makeScratchDir } from '../cli/cli-harness.ts';
 import { describePostgres, dropSchema, randomSchemaName } from '../storage/postgres-test-db.ts';
 import { type CliProcess, killAllCliProcesses, startCli } from './cli-process.ts';
-import { until, withDiagnostics } from './child-worker.ts';
+import { waitFor, withDiagnostics } from './child-worker.ts';
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -98,7 +98,7 @@ describePostgres('waymark worker (a process)', (url) => {
 
     await withDiagnostics(diagnostics, async () => {
       // All three runs are in their long step in worker A.
-      await until(
+      await waitFor(
         'worker A to hold every run',
         () => lines().filter((l) => l.startsWith('long')).length === 3,
         30_000,
@@ -115,7 +115,7 @@ describePostgres('waymark worker (a process)', (url) => {
       }
 
       b = worker('worker-b');
-      await until(
+      await waitFor(
         'worker B to complete every run',
         async () => {
           const runs = await Promise.all(runIds.map((runId) => store.getRun({ runId })));

@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import type { HistoryEvent } from '../../src/core/history.ts';
 import type { RunRecord } from '../../src/core/run.ts';
 import type { StepRecord } from '../../src/core/step.ts';
-import { until, withDiagnostics } from './child-worker.ts';
+import { waitFor, withDiagnostics } from './child-worker.ts';
 import { type CliProcess, startCli } from './cli-process.ts';
 import {
   interleavingProblems,
@@ -91,7 +91,7 @@ export async function crashAndResume(
     runId = await current.runId(PROCESS_TIMEOUT_MS);
     for (const [i, point] of scenario.killPoints.entries()) {
       const victim = current;
-      await until(
+      await waitFor(
         `${victim.label} to log "${point.kind} ${point.stepKey}"`,
         () => {
           if (victim.stdout.includes('run completed')) throw new Error('the run ended first');

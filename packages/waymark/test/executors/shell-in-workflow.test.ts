@@ -11,6 +11,7 @@ import { createTestEngine, type TestEngine } from '../../src/testing/test-engine
 import { compileYaml, lines } from '../dsl/compile/helpers.ts';
 import { scratchDir } from './fake-step.ts';
 import { isAlive } from './process-alive.ts';
+import { waitFor } from '../until.ts';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
@@ -23,14 +24,6 @@ const executors = createExecutorRegistry(
     shell: { baseEnv: { PATH: '/usr/local/bin:/usr/bin:/bin' }, killGraceMs: 200 },
   }),
 );
-
-async function waitFor(what: string, predicate: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A workflow whose shell step starts `sleep` in the background and writes its pid. */
 function hangingWorkflow(pidFile: string, timeout: string): string {

@@ -3,22 +3,13 @@
  * workers keep dying without progress end as dead letters; a worker dying during a retry's
  * backoff loses nothing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testEnginesClosedAfterEach } from '../closed-after-each.ts';
 import { until } from '../until.ts';
 import { defineWorkflow } from '../../src/index.ts';
 import { settle } from '../../src/testing/fake-clock.ts';
-import { type TestEngine, createTestEngine } from '../../src/testing/test-engine.ts';
 
-const opened: TestEngine[] = [];
-afterEach(async () => {
-  for (const engine of opened.splice(0).reverse()) await engine.close();
-});
-
-async function engineOn(options: Parameters<typeof createTestEngine>[0]): Promise<TestEngine> {
-  const engine = await createTestEngine(options);
-  opened.push(engine);
-  return engine;
-}
+const engineOn = testEnginesClosedAfterEach();
 
 describe('leases', () => {
   it('the heartbeat keeps the run of a step five times longer than the lease: no one takes it', async () => {

@@ -21,8 +21,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-const realDelay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Counts the store's getRun calls. */
 function countReads(engine: TestEngine): { reads: number } {
   const counter = { reads: 0 };
@@ -208,11 +206,12 @@ describe('result() of a run started here', () => {
     void results.then(() => (done = true));
     await t.clock.advance('1m');
     // Executed here by t; the client finds the ends at its next poll.
-    const deadline = Date.now() + 10_000;
-    while (!done && Date.now() < deadline) {
-      await realDelay(5);
-      await t.clock.advance('1s');
-    }
+    const { clock } = t;
+    await until(async () => {
+      if (done) return true;
+      await clock.advance('1s');
+      return false;
+    });
     expect(await results).toEqual(runs.map(() => 5));
     // Nothing read run by run: each poll asked once for all twenty.
     expect(reads.reads).toBe(0);
@@ -227,8 +226,9 @@ describe('result() of a run started here', () => {
     const result = client.handle(run.id).result();
     result.catch(() => {});
     await settle(2);
+    // Two errors: result() must reject with its own read's, not the poll's.
+    t.store.listEndedRuns = () => Promise.reject(new Error('the poll failed'));
     const failure = new Error('the database went away');
-    t.store.listEndedRuns = () => Promise.reject(failure);
     t.store.getRun = () => Promise.reject(failure);
     await t.clock.advance('1s');
     await expect(result).rejects.toBe(failure);

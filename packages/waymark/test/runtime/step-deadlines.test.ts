@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type StepContext,
   type StepTimeoutError,
@@ -8,18 +8,10 @@ import {
 import type { Store } from '../../src/core/store.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
-import { type TestEngine, createTestEngine } from '../../src/testing/test-engine.ts';
+import { createTestEngine } from '../../src/testing/test-engine.ts';
+import { testEnginesClosedAfterEach } from '../closed-after-each.ts';
 
-const engines: TestEngine[] = [];
-afterEach(async () => {
-  for (const t of engines.splice(0)) await t.close();
-});
-
-async function testEngine(...args: Parameters<typeof createTestEngine>): Promise<TestEngine> {
-  const t = await createTestEngine(...args);
-  engines.push(t);
-  return t;
-}
+const testEngine = testEnginesClosedAfterEach();
 
 /** A step function that runs until its signal aborts, then fails with the abort reason. */
 function untilAborted({ signal }: StepContext): Promise<never> {
@@ -68,7 +60,7 @@ describe('ctx.group with a timeout', () => {
     const t = await testEngine({ workflows: [wf] });
     const start = t.clock.now();
     const run = await t.engine.start(wf, null);
-    await expect.poll(() => verifying, { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => verifying).toBe(true);
     await t.clock.advance('10s');
     await t.waitForStatus(run.id, 'sleeping');
     await t.clock.advance('1m');
@@ -124,7 +116,7 @@ describe('ctx.group with a timeout', () => {
     await second.clock.advance('2m');
     // Replayed, and parked again in the long sleep: due by the deadline it recorded.
     await expect
-      .poll(async () => (await second.engine.getRun(run.id))?.wakeAt, { timeout: 5_000 })
+      .poll(async () => (await second.engine.getRun(run.id))?.wakeAt)
       .toBe(start + 300_000);
     await second.clock.advance('3m');
     await second.waitForStatus(run.id, 'completed');
@@ -159,7 +151,7 @@ describe('ctx.group with a timeout', () => {
     const first = await createTestEngine({ workflows: [wf], store: dying.store, clock });
     const start = clock.now();
     const run = await first.engine.start(wf, null);
-    await expect.poll(() => slowStarts, { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => slowStarts).toBe(1);
     dying.die();
     await clock.advance('1m'); // its lease (30s) expires
     const second = await createTestEngine({ workflows: [wf], store, clock });
@@ -167,7 +159,7 @@ describe('ctx.group with a timeout', () => {
       await expect
         .poll(async () => (await store.listEvents({ runId: run.id })).map((e) => e.type))
         .toContain('run.recovered');
-      await expect.poll(() => slowStarts, { timeout: 5_000 }).toBe(2);
+      await expect.poll(() => slowStarts).toBe(2);
       // A deadline counted from the recovery would be start + 6m.
       await clock.advanceTo(start + 300_000 - 1);
       expect((await store.getRun({ runId: run.id }))?.status).toBe('running');
@@ -199,7 +191,7 @@ describe('ctx.group with a timeout', () => {
     );
     const t = await testEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, null);
-    await expect.poll(() => fetching, { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => fetching).toBe(true);
     await t.clock.advance('10s');
     await t.waitForStatus(run.id, 'sleeping');
     await t.clock.advance('10s');
@@ -230,7 +222,7 @@ describe('ctx.group with a timeout', () => {
     );
     const t = await testEngine({ workflows: [wf] });
     const run = await t.engine.start(wf, null);
-    await expect.poll(() => slowStarted, { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => slowStarted).toBe(true);
     await t.clock.advance('10s');
     release();
     expect(await run.result()).toBe('STEP_TIMEOUT');

@@ -10,7 +10,8 @@ import { afterEach, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/core/ids.ts';
 import { createEngine, defineWorkflow, type Engine } from '../../src/index.ts';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/index.ts';
-import { TrackedProcess, killAllProcesses, until } from '../crash/tracked-process.ts';
+import { TrackedProcess, killAllProcesses } from '../crash/tracked-process.ts';
+import { waitFor } from '../until.ts';
 import {
   describePostgres,
   dropSchema,
@@ -70,7 +71,7 @@ describePostgres('PostgreSQL store', (url) => {
     );
     const describe = () => processes.map((p) => `${p.name}: ${p.stdout} ${p.stderr}`).join('\n');
     // Released together once all have loaded, so their migrations really race.
-    await until('all to load', () => processes.every((p) => p.stdout.includes('ready')), 90_000);
+    await waitFor('all to load', () => processes.every((p) => p.stdout.includes('ready')), 90_000);
     for (const p of processes) p.child.stdin?.write('go\n');
     const exits = await Promise.all(processes.map((p) => p.waitForExit(60_000)));
     expect(exits, describe()).toEqual(processes.map(() => ({ code: 0, signal: null })));
@@ -135,7 +136,7 @@ describePostgres('PostgreSQL store', (url) => {
     expect(await store.claimRuns({ ...later, now: callerNow + 3_600_000 })).toEqual([]);
     // …and once the database clock passed it, a caller whose clock is behind takes it over.
     let reclaimed: Awaited<ReturnType<PostgresStore['claimRuns']>> = [];
-    await until(
+    await waitFor(
       'the lease to expire on the database clock',
       async () => (reclaimed = await store.claimRuns({ ...later, now: callerNow })).length > 0,
       15_000,
@@ -152,7 +153,7 @@ describePostgres('PostgreSQL store', (url) => {
       // Polling alone would take an hour: only a notification can wake this worker.
       pollMs: 3_600_000,
     });
-    await until('the worker to listen', () => listening(url, 'worker-notified'), 10_000, 20);
+    await waitFor('the worker to listen', () => listening(url, 'worker-notified'), 10_000, 20);
     const { client, runId } = await runElsewhere(wf);
     expect((await client.history(runId)).find((e) => e.type === 'run.started')?.data).toEqual({
       worker: 'worker-notified',
@@ -166,7 +167,7 @@ describePostgres('PostgreSQL store', (url) => {
     const wf = defineWorkflow({ name: 'polled' }, async (ctx) => ctx.step('s', () => 'done'));
     const store = await open({ leaseClock: 'database', applicationName: 'worker-polled' });
     const worker = await startEngine(store, wf, { pollMs: 100 });
-    await until('the worker to listen', () => listening(url, 'worker-polled'), 10_000, 20);
+    await waitFor('the worker to listen', () => listening(url, 'worker-polled'), 10_000, 20);
     // The LISTEN connection dies: notifications sent now reach nobody.
     await withAdminClient(url, (c) =>
       c.query(
@@ -176,7 +177,7 @@ describePostgres('PostgreSQL store', (url) => {
     );
     await runElsewhere(wf);
     // The next claim rounds opened the LISTEN connection again.
-    await until('the worker to listen again', () => listening(url, 'worker-polled'), 10_000, 20);
+    await waitFor('the worker to listen again', () => listening(url, 'worker-polled'), 10_000, 20);
     await worker.stop();
   });
 
@@ -192,7 +193,7 @@ describePostgres('PostgreSQL store', (url) => {
     const held = new Promise<void>((resolve) => (release = resolve));
     // A write holding the only connection (inside its batch transaction) until released.
     const holding = store.write(() => held, 'all');
-    await until('the write to take the connection', () => busy(url, store), 5_000, 10);
+    await waitFor('the write to take the connection', () => busy(url, store), 5_000, 10);
     await expect(store.getRun({ runId: 'x' })).rejects.toMatchObject({
       code: 'STORE',
       retryable: true,
@@ -220,7 +221,7 @@ describePostgres('PostgreSQL store', (url) => {
       }, order);
     // Run a's first write holds its batch's transaction open.
     const a1 = write('a1', { runs: ['a'] }, held);
-    await until('a1 to start', () => started.includes('a1'), 5_000, 5);
+    await waitFor('a1 to start', () => started.includes('a1'), 5_000, 5);
     const a2 = write('a2', { runs: ['a'] });
     const b1 = write('b1', { runs: ['b'] });
     const claim = write('claim', 'any');
@@ -248,7 +249,7 @@ describePostgres('PostgreSQL store', (url) => {
       },
       { runs: ['parent-run'] },
     );
-    await until('the parent write to start', () => parentStarted, 5_000, 5);
+    await waitFor('the parent write to start', () => parentStarted, 5_000, 5);
     let endSettled = false;
     const childEnd = store
       .completeRun({
@@ -309,7 +310,7 @@ describePostgres('PostgreSQL store', (url) => {
     const client = createEngine({ store: await open(), worker: false });
     cleanup.push(() => client.stop());
     const { id } = await client.start(workflow, null);
-    await until(
+    await waitFor(
       'the run to end',
       async () => (await client.getRun(id))?.status === 'completed',
       20_000,
