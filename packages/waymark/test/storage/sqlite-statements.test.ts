@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/storage/sqlite/index.ts';
 import { prepareStatements } from '../../src/storage/sqlite/statements.ts';
 import { tempDir } from '../temp-dir.ts';
+import { opcodes, queryPlan } from './sqlite-explain.ts';
 
 /**
  * The statements of a run's life: create, claim, heartbeat, steps, events, park, end, and a
@@ -32,19 +33,6 @@ const RUN_PATH = [
   'wake',
 ] as const;
 
-/** The opcodes `statement` compiles to, its parameters bound to NULL. */
-function opcodes(db: Database.Database, statement: Database.Statement): string[] {
-  const sql = statement.source;
-  const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string))];
-  const explain = db.prepare(`EXPLAIN ${sql}`);
-  const rows = (
-    named.length > 0
-      ? explain.all(Object.fromEntries(named.map((name) => [name, null])))
-      : explain.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null))
-  ) as { opcode: string }[];
-  return rows.map((row) => row.opcode);
-}
-
 /** `check` on the statements, prepared on a fresh store's file. */
 async function withStatements(
   check: (db: Database.Database, statements: ReturnType<typeof prepareStatements>) => void,
@@ -63,7 +51,7 @@ describe('SQLite statements', () => {
   it('on a run’s path open no ephemeral table', async () => {
     await withStatements((db, statements) => {
       const withEphemeral = RUN_PATH.filter((name) =>
-        opcodes(db, statements[name]).includes('OpenEphemeral'),
+        opcodes(db, statements[name].source).includes('OpenEphemeral'),
       );
       expect(withEphemeral).toEqual([]);
     });
@@ -71,10 +59,7 @@ describe('SQLite statements', () => {
 
   it('look up each step a parked run waits on by its primary key', async () => {
     await withStatements((db, statements) => {
-      const plan = db
-        .prepare(`EXPLAIN QUERY PLAN ${statements.anyStepSettled.source}`)
-        .all({ run_id: null, keys: null }) as { detail: string }[];
-      expect(plan.map((row) => row.detail).join(' | ')).toMatch(
+      expect(queryPlan(db, statements.anyStepSettled.source)).toMatch(
         /SCAN waited .* \| SEARCH steps USING INDEX \S+ \(run_id=\? AND key=\?\)/,
       );
     });

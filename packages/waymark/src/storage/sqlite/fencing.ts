@@ -11,9 +11,10 @@ export interface FenceRow {
 }
 
 /**
- * The fencing check, run inside the write's own savepoint: the run must be `running` with
- * exactly this token. Reading the row under the transaction's write lock means no claim can
- * slip in between the check and the write that follows.
+ * The fencing check, run in the write transaction before the write changes anything (what
+ * group commit's `checksFirst` relies on): the run must be `running` with exactly this token.
+ * Reading the row under the transaction's write lock means no claim can slip in between the
+ * check and the write that follows.
  */
 export function checkFence(sql: Statements, runId: string, fencingToken: number): FenceRow {
   const row = sql.fence.get(runId) as FenceRow | undefined;

@@ -26,11 +26,14 @@ export const RUN_SELECT = RUN_COLUMNS.join(', ');
 export interface RunRowStatement {
   get(...params: unknown[]): RunRow | undefined;
   all(...params: unknown[]): RunRow[];
+  /** The SQL (for EXPLAIN in tests). */
+  readonly source: string;
 }
 
 export function runRows(statement: Database.Statement): RunRowStatement {
   statement.raw(true);
   return {
+    source: statement.source,
     get(...params) {
       const values = statement.get(...params) as unknown[] | undefined;
       return values === undefined ? undefined : runRowOf(values);

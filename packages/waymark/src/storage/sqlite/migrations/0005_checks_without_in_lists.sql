@@ -1,8 +1,10 @@
 -- The runs table's CHECK constraints, written as comparisons instead of IN lists. SQLite
 -- evaluates `x IN (three or more constants)` through an ephemeral b-tree that every
 -- statement opens and frees again, with its own page cache (~85 KiB): each INSERT into runs
--- and each UPDATE of its status paid for two. In a young process glibc hands that memory
--- back to the OS each time, so a run's creation and its end each cost ~0.25 ms more.
+-- paid for two, and each UPDATE for one per constraint whose column it sets (a run's end sets
+-- both). In a young process glibc hands that memory back to the OS each time: with the
+-- per-write savepoint's sub-journal, measured at ~0.25-0.35 ms more for a run's creation and
+-- for its end.
 --
 -- The constraints mean exactly what they meant, so every stored row still satisfies them
 -- and only their text changes: SQLite's documented procedure for such a change edits the
