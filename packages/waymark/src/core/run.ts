@@ -23,6 +23,12 @@ export const RUN_STATUSES: readonly RunStatus[] = [
 ];
 
 export type TerminalRunStatus = 'completed' | 'failed' | 'cancelled';
+/** How runs (and steps) end. */
+export const TERMINAL_RUN_STATUSES: readonly TerminalRunStatus[] = [
+  'completed',
+  'failed',
+  'cancelled',
+];
 export type ParkedRunStatus = 'pending' | 'sleeping' | 'waiting' | 'paused';
 
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {

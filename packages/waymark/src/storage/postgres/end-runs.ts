@@ -104,7 +104,7 @@ export async function cancelTree(
     if (row === undefined) continue;
     if (run.id === runId) cancelledRoot = row;
     cancelled.push({ id: run.id, workflowName: run.workflow_name, reason: error.message });
-    await cancelUnfinishedSteps(tx, sql, run.id, error, now);
+    await cancelUnfinishedSteps(tx, sql, run.id, error.message, now);
     await insertEvents(
       tx,
       sql,
@@ -121,7 +121,8 @@ async function cancelUnfinishedSteps(
   tx: Transaction,
   sql: Statements,
   runId: string,
-  runError: SerializedError,
+  /** Why: the run's cancellation message. */
+  reason: string,
   now: number,
 ): Promise<void> {
   const steps = await tx.query<Pick<StepRow, 'key' | 'attempt' | 'started_at'>>(
@@ -132,7 +133,7 @@ async function cancelUnfinishedSteps(
   for (const step of steps) {
     const { error, event } = cancelledStep(
       { key: step.key, attempt: step.attempt, startedAt: step.started_at },
-      runError.message,
+      reason,
       now,
     );
     const updated = await tx.query(sql.cancelStep, [runId, step.key, JSON.stringify(error), now]);

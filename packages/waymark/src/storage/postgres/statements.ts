@@ -2,6 +2,7 @@ import type { Statement } from './connection.ts';
 import type { LeaseClock } from './options.ts';
 
 // Runs and steps end in the same three statuses.
+const ENDED = `status IN ('completed', 'failed', 'cancelled')`;
 const NOT_ENDED = `status NOT IN ('completed', 'failed', 'cancelled')`;
 const PARKED = `status IN ('pending', 'sleeping', 'waiting')`;
 /** The database server's clock in epoch ms (`clock_timestamp()`: now, not the transaction's start). */
@@ -28,10 +29,7 @@ export function buildStatements(leaseClock: LeaseClock) {
 
   return {
     getRun: s('get_run', `SELECT * FROM runs WHERE id = $1`),
-    endedRuns: s(
-      'ended_runs',
-      `SELECT * FROM runs WHERE id = ANY($1::text[]) AND NOT ${NOT_ENDED}`,
-    ),
+    endedRuns: s('ended_runs', `SELECT * FROM runs WHERE id = ANY($1::text[]) AND ${ENDED}`),
     lockRun: s('lock_run', `SELECT * FROM runs WHERE id = $1 FOR UPDATE`),
     getRunByIdempotencyKey: s('get_run_by_key', `SELECT * FROM runs WHERE idempotency_key = $1`),
     // The fencing check locks the run's row until the transaction ends: no claim can change

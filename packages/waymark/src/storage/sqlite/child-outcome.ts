@@ -36,8 +36,9 @@ export function settleChildSteps(
   }
   const woken = new Set(settled.map((step) => step.run_id));
   if (wakesParent) {
-    if (child.parent_step_key !== null) {
-      const key = child.parent_step_key;
+    const key = child.parent_step_key;
+    // A child started by its parent's step is linked to it, and settled above already.
+    if (key !== null && !settled.some((step) => step.run_id === parent && step.key === key)) {
       const step = sql.parentStep.get({ parent, key, child: child.id }) as SettledStep | undefined;
       if (step !== undefined) {
         sql.settleParentStep.run({ ...settle, parent, key });

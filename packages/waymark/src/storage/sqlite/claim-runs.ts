@@ -1,9 +1,7 @@
 import { claimEvent } from '../../core/history.ts';
 import type { ClaimedRun, ClaimRunsParams } from '../../core/store.ts';
 import { eventParams, runRecordOf, type RunRow } from './row-mapping.ts';
-import type { Statements } from './statements.ts';
-
-const PARKED = ['pending', 'sleeping', 'waiting'] as const;
+import { PARKED, type Statements } from './statements.ts';
 
 interface Candidate {
   row: RunRow;

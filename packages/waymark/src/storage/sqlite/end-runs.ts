@@ -70,7 +70,7 @@ export function cancelTree(
     const row = sql.cancel.get({ id: run.id, error: JSON.stringify(error), now }) as RunRow;
     if (run.id === runId) cancelledRoot = row;
     cancelled.push({ id: run.id, workflowName: run.workflow_name, reason: message });
-    cancelUnfinishedSteps(sql, run.id, error, now);
+    cancelUnfinishedSteps(sql, run.id, message, now);
     sql.insertEvent.run(
       eventParams(run.id, { type: 'run.cancelled', at: now, data: { reason: message } }),
     );
@@ -84,7 +84,8 @@ export function cancelTree(
 function cancelUnfinishedSteps(
   sql: Statements,
   runId: string,
-  runError: SerializedError,
+  /** Why: the run's cancellation message. */
+  reason: string,
   now: number,
 ): void {
   const steps = sql.unfinishedSteps.all(runId) as Array<
@@ -93,7 +94,7 @@ function cancelUnfinishedSteps(
   for (const step of steps) {
     const { error, event } = cancelledStep(
       { key: step.key, attempt: step.attempt, startedAt: step.started_at },
-      runError.message,
+      reason,
       now,
     );
     sql.cancelStep.run({ run_id: runId, key: step.key, error: JSON.stringify(error), now });

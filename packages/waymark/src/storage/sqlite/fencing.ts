@@ -21,11 +21,16 @@ export function checkFence(sql: Statements, runId: string, fencingToken: number)
   if (row === undefined) {
     throw new LeaseLostError(`run ${runId} does not exist (fencing token ${fencingToken})`);
   }
-  if (row.status !== 'running' || row.fencing_token !== fencingToken) {
+  if (!isFencedBy(row, fencingToken)) {
     throw new LeaseLostError(
       `lease on run ${runId} lost: write with fencing token ${fencingToken}, but the run is ` +
         `${row.status} with token ${row.fencing_token}`,
     );
   }
   return row;
+}
+
+/** Whether the run (its `fence` row) is `running` under exactly this fencing token. */
+export function isFencedBy(row: FenceRow, fencingToken: number): boolean {
+  return row.status === 'running' && row.fencing_token === fencingToken;
 }

@@ -5,6 +5,8 @@ import { sqliteError } from './open-database.ts';
 /** Most writes put in one transaction: bounds how long one flush holds the event loop. */
 const MAX_BATCH = 1000;
 
+const LOST_SILENTLY = 'a write lost its transaction without throwing';
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface PendingWrite {
@@ -123,7 +125,11 @@ export class GroupCommit {
     }
   }
 
-  /** The first pass, without savepoints. Null when a write threw what needs the replay. */
+  /**
+   * The first pass, without savepoints. Null when a write threw what needs the replay; throws
+   * (failing the batch) when a write lost the transaction without throwing, which the replay
+   * would only find again.
+   */
   private applyAll(batch: PendingWrite[]): Outcome[] | null {
     const outcomes: Outcome[] = [];
     for (const write of batch) {
@@ -138,7 +144,7 @@ export class GroupCommit {
       }
       // A closure that swallowed an error SQLite answered by rolling the transaction back:
       // the next closures' statements would each commit on their own.
-      if (!this.db.inTransaction) return null;
+      if (!this.db.inTransaction) throw new Error(LOST_SILENTLY);
     }
     return outcomes;
   }
@@ -154,7 +160,7 @@ export class GroupCommit {
       this.rollbackTo.run();
       outcome = { ok: false, error: this.wrap(error) };
     }
-    if (!this.db.inTransaction) throw new Error('a write lost its transaction without throwing');
+    if (!this.db.inTransaction) throw new Error(LOST_SILENTLY);
     this.release.run();
     return outcome;
   }

@@ -25,7 +25,7 @@ import { checkEndedRunsRead } from '../../core/list-limit.ts';
 import { claimRuns } from './claim-runs.ts';
 import { encodeRun, insertClaimedRun, insertRun, startChildRun } from './create-runs.ts';
 import { cancelTree, finishRun } from './end-runs.ts';
-import { checkFence, type FenceRow } from './fencing.ts';
+import { checkFence, type FenceRow, isFencedBy } from './fencing.ts';
 import { GroupCommit } from './group-commit.ts';
 import { RunLister } from './list-runs.ts';
 import { applyMigrations, loadMigrations } from './migrations.ts';
@@ -113,12 +113,11 @@ export class SqliteStore implements Store {
       const result: ExtendLeasesResult = { lost: [], pauseRequested: [] };
       for (const { runId, fencingToken } of params.runs) {
         const row = sql.fence.get(runId) as FenceRow | undefined;
-        const held =
-          row !== undefined &&
-          row.status === 'running' &&
-          row.fencing_token === fencingToken &&
-          row.lease_owner === params.workerId;
-        if (!held) {
+        if (
+          row === undefined ||
+          !isFencedBy(row, fencingToken) ||
+          row.lease_owner !== params.workerId
+        ) {
           result.lost.push(runId);
           continue;
         }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { TERMINAL_RUN_STATUSES } from '../../core/run.ts';
 import { RUN_COLUMNS, runRowOf, type RunRow } from './row-mapping.ts';
 
 /**
@@ -11,8 +12,9 @@ function oneOf(column: string, values: readonly string[]): string {
 }
 
 // Runs and steps end in the same three statuses.
-const ENDED = ['completed', 'failed', 'cancelled'] as const;
-const PARKED = ['pending', 'sleeping', 'waiting'] as const;
+const ENDED = TERMINAL_RUN_STATUSES;
+/** Statuses of runs due at their wake time (claimed by `dueParked`, one status at a time). */
+export const PARKED = ['pending', 'sleeping', 'waiting'] as const;
 const notEnded = (column = 'status'): string => `NOT ${oneOf(column, ENDED)}`;
 const NOT_ENDED = notEnded();
 const IN_WORKFLOWS = `(@workflows IS NULL OR workflow_name IN (SELECT value FROM json_each(@workflows)))`;
