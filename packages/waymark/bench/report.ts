@@ -21,6 +21,8 @@ export interface TargetCheck {
   unit: string;
   value: number | null;
   pass: boolean | null;
+  /** The lowest and highest over the repetitions: how close a miss is. */
+  range: { min: number; max: number } | null;
 }
 
 export interface ProfileReport {
@@ -38,7 +40,7 @@ export interface BenchReport {
   profiles?: ProfileReport[];
 }
 
-const TARGETS: ReadonlyArray<Omit<TargetCheck, 'value' | 'pass'>> = [
+const TARGETS: ReadonlyArray<Omit<TargetCheck, 'value' | 'pass' | 'range'>> = [
   {
     label: 'steps/s, 500 runs x 10 steps',
     scenario: 'w500-s10',
@@ -90,13 +92,16 @@ export function checkTargets(scenarios: readonly ScenarioReport[]): TargetCheck[
   return TARGETS.map((target) => {
     const report = scenarios.find((s) => s.scenario === target.scenario);
     const value = report === undefined ? null : (report.median[target.metric] as number);
+    const samples = report?.samples.map((sample) => sample[target.metric] as number) ?? [];
+    const range =
+      samples.length === 0 ? null : { min: Math.min(...samples), max: Math.max(...samples) };
     const pass =
       value === null
         ? null
         : target.comparison === '>='
           ? value >= target.target
           : value <= target.target;
-    return { ...target, value, pass };
+    return { ...target, value, pass, range };
   });
 }
 
@@ -153,7 +158,7 @@ export function formatReport(report: BenchReport): string {
         `${t.comparison} ${fmt(t.target, t.target < 10 ? 1 : 0)} ${t.unit}`,
         t.value === null ? 'not run' : `${fmt(t.value, t.value < 10 ? 3 : 1)} ${t.unit}`,
         t.pass === null ? '' : t.pass ? 'PASS' : 'MISS',
-        ...(repeats > 1 ? [sampleRange(report.scenarios, t)] : []),
+        ...(repeats > 1 ? [formatRange(t)] : []),
       ]),
     ),
   ];
@@ -198,11 +203,8 @@ function fmt(value: number, digits: number): string {
   });
 }
 
-/** The lowest and highest of a target's metric over the repetitions: how close a miss is. */
-function sampleRange(scenarios: readonly ScenarioReport[], target: TargetCheck): string {
-  const report = scenarios.find((s) => s.scenario === target.scenario);
-  if (report === undefined) return '';
-  const values = report.samples.map((sample) => sample[target.metric] as number);
+function formatRange(target: TargetCheck): string {
+  if (target.range === null) return '';
   const digits = target.target < 10 ? 3 : 1;
-  return `${fmt(Math.min(...values), digits)} - ${fmt(Math.max(...values), digits)}`;
+  return `${fmt(target.range.min, digits)} - ${fmt(target.range.max, digits)}`;
 }
